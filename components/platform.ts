@@ -1,0 +1,67 @@
+import * as pulumi from "@pulumi/pulumi";
+import { NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
+import type { StackConfig } from "../config";
+import { EksCluster } from "./cluster";
+import { Namespaces } from "./namespaces";
+import { Network } from "./network";
+
+export interface PlatformArgs {
+  readonly config: StackConfig;
+  /** The service catalog. @default SERVICES from catalog.ts */
+  readonly services?: readonly ServiceSpec[];
+}
+
+/** The whole e-commerce platform of one stack: network, cluster, namespaces and the tiers. */
+export class Platform extends pulumi.ComponentResource {
+  readonly network: Network;
+  readonly cluster: EksCluster;
+  readonly namespaces: Namespaces;
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    const services = args.services ?? SERVICES;
+    const problems = catalogProblems(services);
+    if (problems.length > 0) {
+      // Checked before anything is registered, so a bad catalog creates nothing.
+      throw new pulumi.RunError(`Invalid service catalog:\n  - ${problems.join("\n  - ")}`);
+    }
+    super("ecommerce:platform:Platform", name, {}, opts);
+    const cfg = args.config;
+
+    this.network = new Network(
+      "network",
+      {
+        clusterName: cfg.cluster.name,
+        cidr: cfg.cluster.vpcCidr,
+        availabilityZones: cfg.cluster.availabilityZones,
+        natGateways: cfg.cluster.natGateways,
+      },
+      { parent: this },
+    );
+    this.cluster = new EksCluster(
+      "eks",
+      {
+        settings: cfg.cluster,
+        vpcId: this.network.vpcId,
+        publicSubnetIds: this.network.publicSubnetIds,
+        privateSubnetIds: this.network.privateSubnetIds,
+      },
+      { parent: this },
+    );
+    const k8sOpts = { parent: this, providers: { kubernetes: this.cluster.provider } };
+    this.namespaces = new Namespaces("namespaces", { namespaces: Object.values(NAMESPACES) }, k8sOpts);
+
+    this.registerOutputs(this.stackOutputs());
+  }
+
+  /** What `pulumi stack output` shows. */
+  stackOutputs(): Record<string, pulumi.Output<unknown>> {
+    return {
+      clusterName: this.cluster.clusterName,
+      clusterEndpoint: this.cluster.endpoint,
+      oidcIssuer: this.cluster.oidcIssuer,
+      kubeconfig: this.cluster.kubeconfig,
+      nodeGroupName: this.cluster.nodeGroupName,
+      vpcId: this.network.vpcId,
+    };
+  }
+}

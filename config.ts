@@ -1,0 +1,257 @@
+/**
+ * The only reader of `pulumi.Config`. Every key is validated here, before any resource is
+ * declared, so that a bad value stops the program with one message and nothing half-applied.
+ * Scalars go through Pulumi's own checks (`allowedValues`, `pattern`, `min`/`max`); lists and
+ * cross-field rules are checked by hand. All problems are reported together.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import {
+  AWS_REGION,
+  DNS_NAME,
+  EMAIL,
+  INSTANCE_TYPE,
+  parseIpv4Cidr,
+} from "./lib/validate";
+
+export const PROJECT = "ecommerce";
+
+export const CERT_ISSUERS = ["letsencrypt-staging", "letsencrypt-prod", "selfsigned"] as const;
+export type CertIssuer = (typeof CERT_ISSUERS)[number];
+
+export const KUBERNETES_VERSIONS = ["1.33", "1.34", "1.35"] as const;
+export const NAT_GATEWAY_MODES = ["single", "perAz"] as const;
+export const CAPACITY_TYPES = ["ON_DEMAND", "SPOT"] as const;
+
+export interface NodeGroupSettings {
+  readonly instanceTypes: readonly string[];
+  readonly capacityType: (typeof CAPACITY_TYPES)[number];
+  readonly minSize: number;
+  readonly desiredSize: number;
+  readonly maxSize: number;
+  readonly diskSizeGiB: number;
+}
+
+export interface ClusterSettings {
+  readonly name: string;
+  readonly kubernetesVersion: (typeof KUBERNETES_VERSIONS)[number];
+  readonly vpcCidr: string;
+  readonly availabilityZones: readonly string[];
+  /** `single` shares one NAT gateway (cheap); `perAz` keeps egress up when a zone fails. */
+  readonly natGateways: (typeof NAT_GATEWAY_MODES)[number];
+  readonly nodeGroup: NodeGroupSettings;
+}
+
+export interface StackConfig {
+  readonly region: string;
+  /** Public host name of the API, e.g. `api.shop.example.com`. */
+  readonly domain: string;
+  /** Contact address registered with the ACME account. */
+  readonly acmeEmail: string;
+  readonly certIssuer: CertIssuer;
+  readonly cluster: ClusterSettings;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message.split("\n")[0] : String(err);
+}
+
+/**
+ * Reads keys of one namespace, remembers which were read (so unknown keys can be reported) and
+ * collects problems instead of stopping at the first.
+ */
+export class ConfigReader {
+  private readonly known = new Set<string>();
+  private readonly cfg: pulumi.Config;
+
+  /**
+   * @param namespace the configuration namespace (`ecommerce`, `aws`).
+   * @param problems where problems are collected; share one list between readers.
+   */
+  constructor(
+    readonly namespace: string,
+    private readonly problems: string[] = [],
+  ) {
+    this.cfg = new pulumi.Config(namespace);
+  }
+
+  fullKey(key: string): string {
+    return `${this.namespace}:${key}`;
+  }
+
+  private attempt<T>(key: string, hint: string, read: () => T): T {
+    this.known.add(key);
+    try {
+      return read();
+    } catch (err) {
+      this.problems.push(hint ? `${messageOf(err)}; expected ${hint}` : messageOf(err));
+      return undefined as unknown as T;
+    }
+  }
+
+  /** Records a problem with a key whose value was readable but is not acceptable. */
+  reject(key: string, value: unknown, allowed: string): void {
+    this.problems.push(
+      `Configuration '${this.fullKey(key)}' value ${JSON.stringify(value)} is not allowed; expected ${allowed}`,
+    );
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T {
+    return this.attempt(key, "", () => this.cfg.require<T>(key, { allowedValues: [...allowed] }));
+  }
+
+  text(key: string, pattern: RegExp, hint: string): string {
+    return this.attempt(key, hint, () => this.cfg.require(key, { pattern }));
+  }
+
+  integer(key: string, min: number, max: number): number {
+    const value = this.attempt(key, `a whole number from ${min} to ${max}`, () =>
+      this.cfg.requireNumber(key, { min, max }),
+    );
+    if (value !== undefined && !Number.isInteger(value)) {
+      this.reject(key, value, `a whole number from ${min} to ${max}`);
+    }
+    return value;
+  }
+
+  boolean(key: string): boolean {
+    return this.attempt(key, "true or false", () => this.cfg.requireBoolean(key));
+  }
+
+  /** A list of strings, each checked by `check` (which returns what is allowed, or undefined). */
+  list(
+    key: string,
+    opts: { minItems: number; maxItems: number; what: string; check: (item: string) => string | undefined },
+  ): string[] {
+    const value = this.attempt(key, `a list of ${opts.what}`, () => this.cfg.requireObject<unknown>(key));
+    if (value === undefined) return undefined as unknown as string[];
+    const bounds = `${opts.minItems} to ${opts.maxItems} ${opts.what}`;
+    if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
+      this.reject(key, value, `a list of ${bounds}`);
+      return undefined as unknown as string[];
+    }
+    if (value.length < opts.minItems || value.length > opts.maxItems) {
+      this.reject(key, value, `a list of ${bounds}`);
+    }
+    if (new Set(value).size !== value.length) {
+      this.reject(key, value, `a list without duplicates`);
+    }
+    for (const item of value as string[]) {
+      const problem = opts.check(item);
+      if (problem) this.reject(key, item, `${problem} in every entry`);
+    }
+    return value as string[];
+  }
+
+  cidr(key: string): string {
+    const value = this.attempt(key, "", () => this.cfg.require(key));
+    if (value === undefined) return value;
+    const parsed = parseIpv4Cidr(value);
+    if (typeof parsed === "string") this.reject(key, value, parsed);
+    return value;
+  }
+
+  /** A rule that relates several keys; `message` names them and says what is allowed. */
+  rule(ok: boolean, message: string): void {
+    if (!ok) this.problems.push(message);
+  }
+
+  /** Keys set in this namespace that no reader asked for: almost always a typo. */
+  unknownKeys(): string[] {
+    const prefix = `${this.namespace}:`;
+    return Object.keys(pulumi.runtime.allConfig())
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => k.slice(prefix.length))
+      .filter((k) => !this.known.has(k))
+      .sort();
+  }
+
+  /** Reports keys of this namespace that nothing reads. */
+  rejectUnknownKeys(): void {
+    for (const key of this.unknownKeys()) {
+      this.problems.push(
+        `Configuration '${this.fullKey(key)}' is not a setting of this project; known keys: ${[...this.known].sort().join(", ")}`,
+      );
+    }
+  }
+}
+
+/** Throws one `RunError` (Pulumi prints it without a stack trace) listing every problem. */
+export function reportProblems(problems: readonly string[]): void {
+  if (problems.length === 1) {
+    throw new pulumi.RunError(`Invalid stack configuration: ${problems[0]}`);
+  }
+  if (problems.length > 1) {
+    throw new pulumi.RunError(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+  }
+}
+
+function readNodeGroup(r: ConfigReader): NodeGroupSettings {
+  const minSize = r.integer("nodeMinSize", 1, 100);
+  const desiredSize = r.integer("nodeDesiredSize", 1, 100);
+  const maxSize = r.integer("nodeMaxSize", 1, 100);
+  if (minSize !== undefined && desiredSize !== undefined && maxSize !== undefined) {
+    r.rule(
+      minSize <= desiredSize && desiredSize <= maxSize,
+      `Configuration 'ecommerce:nodeMinSize' (${minSize}) <= 'ecommerce:nodeDesiredSize' (${desiredSize}) <= 'ecommerce:nodeMaxSize' (${maxSize}) must hold`,
+    );
+  }
+  return {
+    instanceTypes: r.list("nodeInstanceTypes", {
+      minItems: 1,
+      maxItems: 10,
+      what: "EC2 instance types",
+      check: (t) => (INSTANCE_TYPE.test(t) ? undefined : "an EC2 instance type such as m6i.large"),
+    }),
+    capacityType: r.oneOf("nodeCapacityType", CAPACITY_TYPES),
+    minSize,
+    desiredSize,
+    maxSize,
+    diskSizeGiB: r.integer("nodeDiskSizeGiB", 20, 1000),
+  };
+}
+
+function readCluster(r: ConfigReader, region: string): ClusterSettings {
+  const availabilityZones = r.list("availabilityZones", {
+    minItems: 2,
+    maxItems: 3,
+    what: "availability zones",
+    check: (az) =>
+      region && new RegExp(`^${region}[a-z]$`).test(az)
+        ? undefined
+        : `an availability zone of the region ${region || "(aws:region)"}, such as ${region || "eu-west-1"}a`,
+  });
+  const vpcCidr = r.cidr("vpcCidr");
+  const prefix = vpcCidr ? Number(vpcCidr.split("/")[1]) : 16;
+  r.rule(
+    prefix >= 16 && prefix <= 20,
+    `Configuration 'ecommerce:vpcCidr' value '${vpcCidr}' must have a prefix from /16 to /20 so that every zone gets a private subnet large enough for pod IPs`,
+  );
+  return {
+    name: r.text("clusterName", /^[a-z][a-z0-9-]{1,37}[a-z0-9]$/, "3-39 lower-case letters, digits or dashes"),
+    kubernetesVersion: r.oneOf("kubernetesVersion", KUBERNETES_VERSIONS),
+    vpcCidr,
+    availabilityZones,
+    natGateways: r.oneOf("natGateways", NAT_GATEWAY_MODES),
+    nodeGroup: readNodeGroup(r),
+  };
+}
+
+/** Reads and validates the whole stack configuration; throws one clear error if anything is wrong. */
+export function loadConfig(): StackConfig {
+  const problems: string[] = [];
+  // Other `aws:` keys (profile, default tags...) are the provider's business, so only the project
+  // namespace is checked for unknown keys.
+  const region = new ConfigReader("aws", problems).text("region", AWS_REGION, "an AWS region such as eu-west-1");
+
+  const r = new ConfigReader(PROJECT, problems);
+  const config: StackConfig = {
+    region,
+    domain: r.text("domain", DNS_NAME, "a lower-case DNS name such as api.shop.example.com"),
+    acmeEmail: r.text("acmeEmail", EMAIL, "an e-mail address such as platform@example.com"),
+    certIssuer: r.oneOf("certIssuer", CERT_ISSUERS),
+    cluster: readCluster(r, region),
+  };
+  r.rejectUnknownKeys();
+  reportProblems(problems);
+  return config;
+}

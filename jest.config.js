@@ -1,0 +1,10 @@
+/** Type checking is done once by `tsc --noEmit`; ts-jest only transpiles, which keeps the suite fast. */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/tests"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
+  },
+  testTimeout: 60000,
+};

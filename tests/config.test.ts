@@ -1,0 +1,87 @@
+import { configError, renderProgram } from "./harness";
+import { loadStackConfig } from "../tools/stack-config";
+import { PROJECT_DIR } from "./harness";
+
+describe("stack files", () => {
+  test.each(["dev", "prod"])("%s loads and validates", async (stack) => {
+    await expect(renderProgram(stack)).resolves.toBeDefined();
+  });
+
+  test("dev and prod declare the same keys and differ only by values", () => {
+    const dev = loadStackConfig(PROJECT_DIR, "dev").config;
+    const prod = loadStackConfig(PROJECT_DIR, "prod").config;
+    expect(Object.keys(dev)).toEqual(Object.keys(prod));
+    expect(dev["ecommerce:natGateways"]).toBe("single");
+    expect(prod["ecommerce:natGateways"]).toBe("perAz");
+    expect(JSON.parse(prod["ecommerce:availabilityZones"])).toHaveLength(3);
+  });
+
+  test("Pulumi.yaml defaults fill keys a stack file leaves out", () => {
+    const cfg = loadStackConfig(PROJECT_DIR, "dev", require("./harness").stackFileWith("dev", { "ecommerce:nodeDiskSizeGiB": undefined })).config;
+    expect(cfg["ecommerce:nodeDiskSizeGiB"]).toBe("50");
+  });
+
+  test("secure values become placeholders and are marked secret", () => {
+    const file = require("./harness").stackFileWith("dev", { "ecommerce:acmeEmail": { secure: "v1:abc" } });
+    const loaded = loadStackConfig(PROJECT_DIR, "dev", file);
+    expect(loaded.config["ecommerce:acmeEmail"]).not.toContain("v1:abc");
+    expect(loaded.secretKeys).toContain("ecommerce:acmeEmail");
+  });
+});
+
+describe("each rule rejects a bad value and names the key", () => {
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ["wrong type (declared integer)", { "ecommerce:nodeMinSize": "two" }, /'ecommerce:nodeMinSize' must be of type integer/],
+    ["wrong item type in a list", { "ecommerce:availabilityZones": ["eu-west-1a", 3] }, /'ecommerce:availabilityZones' item 1 must be of type string/],
+    ["domain not a DNS name", { "ecommerce:domain": "not a domain" }, /'ecommerce:domain' value 'not a domain'.*DNS name/],
+    ["domain with upper case", { "ecommerce:domain": "API.Example.com" }, /'ecommerce:domain'/],
+    ["e-mail malformed", { "ecommerce:acmeEmail": "ops-at-example.com" }, /'ecommerce:acmeEmail' value 'ops-at-example.com'.*e-mail/],
+    ["unknown issuer", { "ecommerce:certIssuer": "letsencrypt" }, /'ecommerce:certIssuer' value 'letsencrypt' is not a legal enum value.*letsencrypt-staging/],
+    ["unknown Kubernetes version", { "ecommerce:kubernetesVersion": "1.20" }, /'ecommerce:kubernetesVersion' value '1.20'/],
+    ["cluster name with capitals", { "ecommerce:clusterName": "Shop" }, /'ecommerce:clusterName' value 'Shop'/],
+    ["CIDR malformed", { "ecommerce:vpcCidr": "10.0.0.0/33" }, /'ecommerce:vpcCidr' value "10.0.0.0\/33".*IPv4 CIDR/],
+    ["CIDR with host bits", { "ecommerce:vpcCidr": "10.0.0.1/16" }, /did you mean 10.0.0.0\/16/],
+    ["VPC too small", { "ecommerce:vpcCidr": "10.0.0.0/24" }, /'ecommerce:vpcCidr'.*\/16 to \/20/],
+    ["zone of another region", { "ecommerce:availabilityZones": ["eu-west-1a", "us-east-1b"] }, /'ecommerce:availabilityZones' value "us-east-1b".*eu-west-1/],
+    ["one zone only", { "ecommerce:availabilityZones": ["eu-west-1a"] }, /'ecommerce:availabilityZones'.*2 to 3 availability zones/],
+    ["duplicate zones", { "ecommerce:availabilityZones": ["eu-west-1a", "eu-west-1a"] }, /'ecommerce:availabilityZones'.*without duplicates/],
+    ["unknown NAT mode", { "ecommerce:natGateways": "none" }, /'ecommerce:natGateways' value 'none'/],
+    ["instance type malformed", { "ecommerce:nodeInstanceTypes": ["large"] }, /'ecommerce:nodeInstanceTypes' value "large".*instance type/],
+    ["capacity type", { "ecommerce:nodeCapacityType": "spot" }, /'ecommerce:nodeCapacityType' value 'spot'/],
+    ["node count out of range", { "ecommerce:nodeMaxSize": 500 }, /'ecommerce:nodeMaxSize' value '500' is outside of the legal range/],
+    ["min above max", { "ecommerce:nodeMinSize": 5, "ecommerce:nodeMaxSize": 4 }, /'ecommerce:nodeMinSize' \(5\) <= 'ecommerce:nodeDesiredSize' \(2\) <= 'ecommerce:nodeMaxSize' \(4\)/],
+    ["disk too small", { "ecommerce:nodeDiskSizeGiB": 5 }, /'ecommerce:nodeDiskSizeGiB' value '5'/],
+    ["region malformed", { "aws:region": "Europe" }, /'aws:region' value 'Europe'/],
+    ["unknown key (typo)", { "ecommerce:domian": "api.example.com" }, /'ecommerce:domian' is not a setting of this project/],
+  ];
+
+  test.each(cases)("%s", async (_label, overrides, expected) => {
+    const message = await configError("dev", overrides);
+    expect(message).toMatch(expected);
+    expect(message).not.toMatch(/\n\s+at /); // no stack trace in the message
+  });
+
+  test("several problems are reported together, one line each", async () => {
+    const message = await configError("prod", { "ecommerce:certIssuer": "x", "ecommerce:nodeMinSize": 0 });
+    expect(message.split("\n").filter((l) => l.trim().startsWith("- "))).toHaveLength(2);
+  });
+
+  test("a rejected configuration registers no platform resource", async () => {
+    const { runProgram } = await import("../tools/engine");
+    const { loadConfig } = await import("../config");
+    const { Platform } = await import("../components/platform");
+    const stack = loadStackConfig(PROJECT_DIR, "dev", require("./harness").stackFileWith("dev", { "ecommerce:natGateways": "none" }));
+    const registered: string[] = [];
+    await expect(
+      runProgram({
+        project: "ecommerce",
+        stack: "dev",
+        config: stack.config,
+        program: () => new Platform("ecommerce", { config: loadConfig() }),
+        onRegister: (r) => registered.push(r.type),
+      }),
+    ).rejects.toThrow(/natGateways/);
+    // Only the root stack resource, which every Pulumi program has, was registered.
+    expect(registered).toEqual(["pulumi:pulumi:Stack"]);
+  });
+});

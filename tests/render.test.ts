@@ -1,0 +1,127 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_DIR, stackFileWith } from "./harness";
+
+/** Runs the real CLI (`npm run synth` without npm) and returns its exit code and output. */
+function synth(args: string[]) {
+  const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/synth.ts", ...args], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+    env: { ...process.env, SYNTH_DEBUG: "" },
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+function readTree(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else files.set(path.relative(dir, p), fs.readFileSync(p, "utf8"));
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "render-"));
+
+describe.each(["dev", "prod"])("offline render of %s", (stack) => {
+  const outA = tmp();
+  const outB = tmp();
+  let first: ReturnType<typeof synth>;
+  let resources: any[];
+
+  beforeAll(() => {
+    first = synth(["--stack", stack, "--out", outA]);
+    resources = JSON.parse(fs.readFileSync(path.join(outA, "resources.json"), "utf8"));
+  });
+
+  test("succeeds and says what it wrote", () => {
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`rendered stack '${stack}': \\d+ resources`));
+  });
+
+  test("is byte-for-byte deterministic", () => {
+    expect(synth(["--stack", stack, "--out", outB]).code).toBe(0);
+    expect(readTree(outB)).toEqual(readTree(outA));
+  });
+
+  test("every entry follows the contract; parents and dependencies are entries", () => {
+    const urns = new Set(resources.map((r) => r.urn));
+    expect(urns.size).toBe(resources.length);
+    for (const r of resources) {
+      expect(Object.keys(r).filter((k) => !["protect", "retainOnDelete"].includes(k))).toEqual([
+        "urn", "type", "name", "parent", "dependsOn", "inputs",
+      ]);
+      if (r.parent !== null) expect(urns).toContain(r.parent);
+      for (const d of r.dependsOn) expect(urns).toContain(d);
+      if (r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm")) {
+        expect(r.inputs.apiVersion).toBeDefined();
+        expect(r.inputs.kind).toBeDefined();
+      }
+    }
+    // Registration order: a parent is always registered before its children.
+    const index = new Map(resources.map((r, i) => [r.urn, i]));
+    for (const r of resources) if (r.parent) expect(index.get(r.parent)!).toBeLessThan(index.get(r.urn)!);
+  });
+
+  test("holds the cluster with policy enforcement, the node group, the provider and the namespaces", () => {
+    const of = (type: string) => resources.filter((r) => r.type === type);
+    expect(of("eks:index:Cluster")[0].inputs.vpcCniOptions.enableNetworkPolicy).toBe(true);
+    expect(of("eks:index:ManagedNodeGroup")).toHaveLength(1);
+    expect(of("pulumi:providers:kubernetes")).toHaveLength(1);
+    expect(of("kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata.name).sort()).toEqual([
+      "cert-manager", "e-commerce", "e-commerce-messaging", "monitoring", "traefik",
+    ]);
+  });
+
+  test("writes each Kubernetes object as a manifest under its namespace", () => {
+    const manifest = fs.readFileSync(path.join(outA, "manifests/_cluster/namespace-e-commerce.yaml"), "utf8");
+    expect(manifest).toMatch(/^apiVersion: v1\nkind: Namespace\n/);
+  });
+
+  test("masks secrets: the kubeconfig never appears", () => {
+    const text = fs.readFileSync(path.join(outA, "resources.json"), "utf8");
+    expect(text).toContain('"kubeconfig": "[secret]"');
+    expect(text).not.toContain("certificate-authority-data");
+  });
+});
+
+describe("render input errors", () => {
+  test("a secure: value never reaches the render", () => {
+    const out = tmp();
+    const file = stackFileWith("dev", { "ecommerce:acmeEmail": { secure: "v1:c2VjcmV0LWNpcGhlcnRleHQ=" } });
+    const res = synth(["--stack", "dev", "--config-file", file, "--out", out]);
+    // The placeholder is not an e-mail address, so validation names the key; the ciphertext is never echoed.
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/'ecommerce:acmeEmail'/);
+    expect(res.stderr).not.toContain("c2VjcmV0");
+  });
+
+  test.each([
+    ["a wrong type", { "ecommerce:nodeMaxSize": "many" }, /'ecommerce:nodeMaxSize' must be of type integer/],
+    ["an out-of-range value", { "ecommerce:nodeMaxSize": 1000 }, /'ecommerce:nodeMaxSize' value '1000' is outside of the legal range/],
+    ["a malformed value", { "ecommerce:vpcCidr": "10.0.0/16" }, /'ecommerce:vpcCidr' value "10.0.0\/16"/],
+  ])("%s exits 1 with one clear message and no stack trace", (_label, overrides, expected) => {
+    const res = synth(["--stack", "dev", "--config-file", stackFileWith("dev", overrides), "--out", tmp()]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe("");
+    expect(res.stderr).toMatch(/^error: /);
+    expect(res.stderr).toMatch(expected);
+    expect(res.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  test("a missing stack file and a usage mistake are reported plainly", () => {
+    const missing = synth(["--stack", "staging", "--out", tmp()]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read .*Pulumi.staging.yaml/);
+    const usage = synth(["--stak", "dev"]);
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toMatch(/unknown argument '--stak'; usage: npm run synth/);
+  });
+});

@@ -1,0 +1,2 @@
+/** Report writers added to every render (imported for their registration). */
+export {};

@@ -115,6 +115,25 @@ export function usersOf(kind: DatastoreKind, services: readonly ServiceSpec[] = 
   return services.filter((s) => s.uses.includes(kind));
 }
 
+/**
+ * Pod labels of every workload. NetworkPolicies, Services and monitors select on these, so they
+ * are defined once, here. The seed's policies select `app`, `component` and, for RabbitMQ,
+ * `app.kubernetes.io/name: rabbitmq-cluster`.
+ */
+export const WORKLOAD_LABELS = {
+  gateway: (): Record<string, string> => ({ app: "api-gateway", component: "gateway" }),
+  microservice: (name: string): Record<string, string> => ({ app: name, component: "microservice" }),
+  mysql: (owner: string): Record<string, string> => ({ app: databaseName(owner), component: "database", owner }),
+  redis: (): Record<string, string> => ({ app: "redis", component: "cache" }),
+  rabbitmq: (): Record<string, string> => ({ "app.kubernetes.io/name": "rabbitmq-cluster" }),
+  minio: (): Record<string, string> => ({ app: "minio", component: "object-storage" }),
+};
+
+/** Labels of a catalog service's pods (the gateway's differ so that it is not a `microservice`). */
+export function serviceLabels(s: ServiceSpec): Record<string, string> {
+  return s.role === "gateway" ? WORKLOAD_LABELS.gateway() : WORKLOAD_LABELS.microservice(s.name);
+}
+
 /** Fully qualified DNS name (with the trailing dot, so resolvers skip the search list). */
 export function serviceFqdn(name: string, namespace: string): string {
   return `${name}.${namespace}.svc.cluster.local.`;

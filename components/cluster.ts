@@ -37,6 +37,10 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly oidcIssuer: pulumi.Output<string>;
   readonly kubeconfig: pulumi.Output<string>;
   readonly nodeGroupName: pulumi.Output<string>;
+  /** Security group of the worker nodes (load balancer and perimeter rules attach here). */
+  readonly nodeSecurityGroupId: pulumi.Output<string>;
+  /** Security group EKS puts on the control plane's network interfaces. */
+  readonly clusterSecurityGroupId: pulumi.Output<string>;
   /** The Kubernetes provider for this cluster; pass it in `providers`, never in args. */
   readonly provider: k8s.Provider;
   /** Resources that only work once nodes can run pods. */
@@ -125,6 +129,8 @@ export class EksCluster extends pulumi.ComponentResource {
     this.oidcIssuer = cluster.oidcIssuer;
     this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
     this.nodeGroupName = nodeGroup.nodeGroup.nodeGroupName;
+    this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
+    this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
     this.nodesReady = [nodeGroup, coredns];
     this.registerOutputs({
       clusterName: this.clusterName,

@@ -50,6 +50,16 @@ export class Platform extends pulumi.ComponentResource {
     const k8sOpts = { parent: this, providers: { kubernetes: this.cluster.provider } };
     this.namespaces = new Namespaces("namespaces", { namespaces: Object.values(NAMESPACES) }, k8sOpts);
 
+    // Ingress tier: Traefik behind an NLB, cert-manager, the gateway's Ingress.
+
+    // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
+
+    // Application tier: the gateway and the microservices of the catalog.
+
+    // Monitoring: Prometheus, Grafana, monitors, dashboards and alerts.
+
+    // Zero-trust NetworkPolicies, generated from the catalog.
+
     this.registerOutputs(this.stackOutputs());
   }
 

@@ -47,6 +47,12 @@ export const DATASTORES: Readonly<Record<DatastoreKind, DatastoreSpec>> = {
 
 /** Port every workload exposes Prometheus metrics on. */
 export const METRICS_PORT = 9090;
+/**
+ * Port names on containers and Services. Monitors select ports by name, and NetworkPolicies may
+ * name container ports, so every workload uses these.
+ */
+export const PORT_NAMES = { http: "http", metrics: "metrics" } as const;
+
 /** HTTP port of a microservice. */
 export const SERVICE_HTTP_PORT = 8000;
 /** HTTP port of the API gateway. */

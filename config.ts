@@ -22,6 +22,11 @@ export interface StackConfig {
   /** Contact address registered with the ACME account. */
   readonly acmeEmail: string;
   readonly certIssuer: CertIssuer;
+  /**
+   * Data must survive mistakes: StatefulSets and their Secrets are `protect`ed, volumes and the
+   * StorageClass keep their disks on delete (`Retain`).
+   */
+  readonly protectData: boolean;
   readonly cluster: ClusterSettings;
 }
 
@@ -172,6 +177,7 @@ export function loadConfig(): StackConfig {
     domain: r.text("domain", DNS_NAME, "a lower-case DNS name such as api.shop.example.com"),
     acmeEmail: r.text("acmeEmail", EMAIL, "an e-mail address such as platform@example.com"),
     certIssuer: r.oneOf("certIssuer", CERT_ISSUERS),
+    protectData: r.boolean("protectData"),
     cluster: readCluster(r, region),
   };
   r.rejectUnknownKeys();

@@ -51,6 +51,7 @@ describe("each rule rejects a bad value and names the key", () => {
     ["node count out of range", { "ecommerce:nodeMaxSize": 500 }, /'ecommerce:nodeMaxSize' value '500' is outside of the legal range/],
     ["min above max", { "ecommerce:nodeMinSize": 5, "ecommerce:nodeMaxSize": 4 }, /'ecommerce:nodeMinSize' \(5\) <= 'ecommerce:nodeDesiredSize' \(2\) <= 'ecommerce:nodeMaxSize' \(4\)/],
     ["disk too small", { "ecommerce:nodeDiskSizeGiB": 5 }, /'ecommerce:nodeDiskSizeGiB' value '5'/],
+    ["protectData not a boolean", { "ecommerce:protectData": "yes" }, /'ecommerce:protectData' must be of type boolean/],
     ["region malformed", { "aws:region": "Europe" }, /'aws:region' value 'Europe'/],
     ["unknown key (typo)", { "ecommerce:domian": "api.example.com" }, /'ecommerce:domian' is not a setting of this project/],
   ];

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
 import type { StackConfig } from "../config";
 import { EksCluster } from "./cluster";
+import { DataTier } from "./data-tier";
 import { Namespaces } from "./namespaces";
 import { Network } from "./network";
 
@@ -16,6 +17,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly network: Network;
   readonly cluster: EksCluster;
   readonly namespaces: Namespaces;
+  readonly data: DataTier;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     const services = args.services ?? SERVICES;
@@ -53,6 +55,17 @@ export class Platform extends pulumi.ComponentResource {
     // Ingress tier: Traefik behind an NLB, cert-manager, the gateway's Ingress.
 
     // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
+    const ns = this.namespaces.byName;
+    this.data = new DataTier(
+      "data",
+      {
+        services,
+        settings: cfg.data,
+        protectData: cfg.protectData,
+        namespaces: { app: ns[NAMESPACES.app.name].metadata.name, messaging: ns[NAMESPACES.messaging.name].metadata.name },
+      },
+      k8sOpts,
+    );
 
     // Application tier: the gateway and the microservices of the catalog.
 

@@ -1,0 +1,138 @@
+import { restrictedViolations } from "../lib/pod-security";
+import { claimRetention, dataSafety } from "../lib/stateful";
+import { RecordedResource, Rendered } from "../tools/engine";
+import { stackRender } from "./harness";
+
+const DATA_NAMESPACES = ["e-commerce", "e-commerce-messaging"];
+const STATEFUL_SETS = 11 + 3; // a MySQL per owner, Redis, RabbitMQ, MinIO
+
+/** Resources below the DataTier component (URNs only name the direct parent's type). */
+function dataTierResources(r: Rendered): RecordedResource[] {
+  const below = (x: RecordedResource): boolean => {
+    const parent = x.parent ? r.byUrn(x.parent) : undefined;
+    return parent !== undefined && (parent.type === "ecommerce:data:DataTier" || below(parent));
+  };
+  return r.resources.filter(below);
+}
+
+async function statefulSets(stack: "dev" | "prod") {
+  const r = await stackRender(stack);
+  return DATA_NAMESPACES.flatMap((ns) => r.kind("StatefulSet", ns));
+}
+
+const containersOf = (sts: RecordedResource) => {
+  const spec = sts.inputs.spec.template.spec;
+  return [...(spec.initContainers ?? []), ...spec.containers];
+};
+
+describe.each(["dev", "prod"] as const)("every data workload of %s", (stack) => {
+  test("all 14 StatefulSets exist, each with a volume claim from gp3", async () => {
+    const all = await statefulSets(stack);
+    expect(all).toHaveLength(STATEFUL_SETS);
+    for (const sts of all) {
+      expect(sts.inputs.spec.volumeClaimTemplates).toHaveLength(1);
+      expect(sts.inputs.spec.volumeClaimTemplates[0].spec.storageClassName).toBe("gp3");
+    }
+  });
+
+  test("passes Pod Security restricted: non-root, no escalation, no capabilities, RuntimeDefault seccomp", async () => {
+    for (const sts of await statefulSets(stack)) {
+      const spec = sts.inputs.spec.template.spec;
+      expect({ name: sts.name, problems: restrictedViolations(spec) }).toEqual({ name: sts.name, problems: [] });
+      expect(spec.securityContext.runAsNonRoot).toBe(true);
+      expect(spec.securityContext.fsGroup).toBeGreaterThan(0);
+      expect(spec.securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
+      for (const c of containersOf(sts)) {
+        expect(c.securityContext).toMatchObject({
+          allowPrivilegeEscalation: false,
+          runAsNonRoot: true,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"] },
+          seccompProfile: { type: "RuntimeDefault" },
+        });
+        expect(c.securityContext.runAsUser).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  test("no service account token is mounted and no Service variables are injected", async () => {
+    for (const sts of await statefulSets(stack)) {
+      expect(sts.inputs.spec.template.spec.automountServiceAccountToken).toBe(false);
+      expect(sts.inputs.spec.template.spec.enableServiceLinks).toBe(false);
+    }
+  });
+
+  test("every container has CPU and memory requests and limits", async () => {
+    for (const sts of await statefulSets(stack)) {
+      for (const c of containersOf(sts)) {
+        for (const kind of ["requests", "limits"]) {
+          expect([sts.name, c.name, kind, Object.keys(c.resources[kind]).sort()]).toEqual([sts.name, c.name, kind, ["cpu", "memory"]]);
+        }
+      }
+    }
+  });
+
+  test("every image is pinned to a release, never latest", async () => {
+    for (const sts of await statefulSets(stack)) {
+      for (const c of containersOf(sts)) {
+        expect(c.image).toMatch(/^[a-z0-9./-]+:(\d+\.\d+\.\d+|RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)$/);
+      }
+    }
+  });
+
+  test("main containers have liveness and readiness probes", async () => {
+    for (const sts of await statefulSets(stack)) {
+      for (const c of sts.inputs.spec.template.spec.containers) {
+        expect([sts.name, Boolean(c.readinessProbe), Boolean(c.livenessProbe)]).toEqual([sts.name, true, true]);
+      }
+    }
+  });
+
+  test("no PodDisruptionBudget for a single replica; one for everything with more", async () => {
+    const r = await stackRender(stack);
+    const pdbs = DATA_NAMESPACES.flatMap((ns) => r.kind("PodDisruptionBudget", ns)).map((p) => p.inputs.metadata.name);
+    const multi = (await statefulSets(stack)).filter((s) => s.inputs.spec.replicas > 1).map((s) => s.inputs.metadata.name);
+    expect(pdbs.sort()).toEqual(multi.sort());
+  });
+});
+
+describe("data safety follows ecommerce:protectData", () => {
+  test("prod: StatefulSets and their Secrets are protected and retained, passwords protected", async () => {
+    const r = await stackRender("prod");
+    const data = dataTierResources(r);
+    const kept = data.filter((x) => x.type === "kubernetes:apps/v1:StatefulSet" || x.type === "kubernetes:core/v1:Secret");
+    expect(kept.length).toBe(STATEFUL_SETS + 11 * 2 + 2 + 3 + 2);
+    for (const x of kept) expect([x.name, x.protect, x.retainOnDelete]).toEqual([x.name, true, true]);
+    const passwords = data.filter((x) => x.type === "random:index/randomPassword:RandomPassword");
+    expect(passwords.length).toBe(11 * 2 + 1 + 2 + 1);
+    for (const p of passwords) expect([p.name, p.protect]).toEqual([p.name, true]);
+    for (const sts of await statefulSets("prod")) {
+      expect(sts.inputs.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Retain", whenScaled: "Retain" });
+    }
+  });
+
+  test("dev: nothing is protected and volumes go with their StatefulSet", async () => {
+    const r = await stackRender("dev");
+    const data = dataTierResources(r);
+    expect(data.length).toBeGreaterThan(STATEFUL_SETS * 3);
+    for (const x of data) expect([x.name, x.protect, x.retainOnDelete]).toEqual([x.name, undefined, undefined]);
+    for (const sts of await statefulSets("dev")) {
+      expect(sts.inputs.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Delete", whenScaled: "Retain" });
+    }
+  });
+
+  test("Services and StatefulSets carry fixed names, so a rename cannot replace a database silently", async () => {
+    const r = await stackRender("prod");
+    const objects = dataTierResources(r).filter((x) => x.type.startsWith("kubernetes:"));
+    expect(objects.length).toBeGreaterThan(STATEFUL_SETS * 3);
+    for (const x of objects) {
+      expect(x.inputs.metadata.name).toBe(x.name);
+    }
+  });
+
+  test.each([true, false])("the rules themselves (protectData %s)", (on) => {
+    expect(dataSafety(on)).toEqual({ protect: on, retainOnDelete: on });
+    expect(claimRetention(on).whenScaled).toBe("Retain");
+    expect(claimRetention(on).whenDeleted).toBe(on ? "Retain" : "Delete");
+  });
+});

@@ -2,18 +2,20 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DATASTORES, WORKLOAD_LABELS, databaseName } from "../catalog";
 import {
+  DataStoreArgs,
   ResourceProfile,
-  claimRetention,
+  containerPort,
   dataSafety,
-  dataVolumeClaim,
   generatedPassword,
   hardenedContainer,
-  hardenedPodSpec,
+  opaqueSecret,
   resourceRequirements,
   scratch,
+  serviceArgs,
+  servicePort,
   shellProbe,
+  statefulSetArgs,
 } from "../lib/stateful";
-import { DatastoreConnection } from "./contracts";
 
 /** MySQL 8.4 is the long-term support series. */
 export const MYSQL_IMAGE = "mysql:8.4.6";
@@ -33,29 +35,20 @@ export function mysqlUsername(schema: string): string {
   return schema.slice(0, MYSQL_USERNAME_MAX);
 }
 
-export interface MySqlDatabaseArgs {
+export interface MySqlDatabaseArgs extends DataStoreArgs {
   /** The catalog service that owns the database. */
   readonly owner: string;
-  /** What clients use: Secret name and keys, and the schema name in `settings.database`. */
-  readonly connection: DatastoreConnection;
-  readonly namespace: pulumi.Input<string>;
-  readonly storageClass: string;
-  readonly storageSize: string;
-  /** Protect the StatefulSet and its Secrets, keep the volume when the StatefulSet goes. */
-  readonly protectData: boolean;
-  /** @default MYSQL_IMAGE */
-  readonly image?: string;
-  /** @default MYSQL_RESOURCES */
-  readonly resources?: ResourceProfile;
 }
 
 /**
  * The MySQL instance of one service: a single-replica StatefulSet with its volume, a ClusterIP
  * Service `<owner>-mysql` on 3306, and generated root and application passwords kept in Secrets.
+ * The client Secret (`username`, `password`) is named by the connection contract; the schema
+ * name comes from its `settings.database`.
  */
 export class MySqlDatabase extends pulumi.ComponentResource {
   readonly serviceName: string;
-  /** The Secret clients read (`username`, `password`), in the clients' namespace. */
+  /** The Secret clients read, in the clients' namespace. */
   readonly clientSecret: k8s.core.v1.Secret;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
 
@@ -64,6 +57,7 @@ export class MySqlDatabase extends pulumi.ComponentResource {
     const fullName = databaseName(args.owner);
     const labels = WORKLOAD_LABELS.mysql(args.owner);
     const port = DATASTORES.mysql.port;
+    const ns = args.namespace;
     const conn = args.connection;
     const database = conn.settings?.database;
     if (!database || !conn.usernameKey) {
@@ -74,37 +68,21 @@ export class MySqlDatabase extends pulumi.ComponentResource {
 
     const rootPassword = generatedPassword(`${fullName}-root-password`, keyOpts);
     const appPassword = generatedPassword(`${fullName}-password`, keyOpts);
+    // Root stays with the server; clients only get their own user.
     const rootSecret = new k8s.core.v1.Secret(
       `${fullName}-root`,
-      {
-        metadata: { name: `${fullName}-root`, namespace: args.namespace, labels },
-        type: "Opaque",
-        stringData: { password: rootPassword.result },
-      },
+      opaqueSecret(`${fullName}-root`, ns, labels, { password: rootPassword.result }),
       { parent: this, ...safety },
     );
     this.clientSecret = new k8s.core.v1.Secret(
       conn.secretName,
-      {
-        metadata: { name: conn.secretName, namespace: args.namespace, labels },
-        type: "Opaque",
-        stringData: { [conn.usernameKey]: mysqlUsername(database), [conn.passwordKey]: appPassword.result },
-      },
+      opaqueSecret(conn.secretName, ns, labels, {
+        [conn.usernameKey]: mysqlUsername(database),
+        [conn.passwordKey]: appPassword.result,
+      }),
       { parent: this, ...safety },
     );
-
-    const service = new k8s.core.v1.Service(
-      fullName,
-      {
-        metadata: { name: fullName, namespace: args.namespace, labels },
-        spec: {
-          type: "ClusterIP",
-          selector: labels,
-          ports: [{ name: "mysql", port, targetPort: port, protocol: "TCP" }],
-        },
-      },
-      { parent: this },
-    );
+    const service = new k8s.core.v1.Service(fullName, serviceArgs(fullName, ns, labels, [servicePort("mysql", port)]), { parent: this });
 
     const secretEnv = (envName: string, secret: pulumi.Input<string>, key: string) => ({
       name: envName,
@@ -119,52 +97,47 @@ export class MySqlDatabase extends pulumi.ComponentResource {
 
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       fullName,
-      {
-        metadata: { name: fullName, namespace: args.namespace, labels },
-        spec: {
-          serviceName: service.metadata.name,
-          replicas: 1,
-          selector: { matchLabels: labels },
-          persistentVolumeClaimRetentionPolicy: claimRetention(args.protectData),
-          volumeClaimTemplates: [dataVolumeClaim(args.storageSize, args.storageClass, labels)],
-          template: {
-            metadata: { labels },
-            spec: {
-              ...hardenedPodSpec(MYSQL_UID),
-              // InnoDB flushes its buffer pool on a clean shutdown; killing it means crash recovery.
-              terminationGracePeriodSeconds: 60,
-              containers: [
-                {
-                  name: "mysql",
-                  image: args.image ?? MYSQL_IMAGE,
-                  args: [`--datadir=${MYSQL_DATADIR}`, "--skip-name-resolve"],
-                  ports: [{ name: "mysql", containerPort: port, protocol: "TCP" }],
-                  env: [
-                    secretEnv("MYSQL_ROOT_PASSWORD", rootSecret.metadata.name, "password"),
-                    { name: "MYSQL_DATABASE", value: database },
-                    secretEnv("MYSQL_USER", this.clientSecret.metadata.name, conn.usernameKey),
-                    secretEnv("MYSQL_PASSWORD", this.clientSecret.metadata.name, conn.passwordKey),
-                  ],
-                  securityContext: hardenedContainer(MYSQL_UID),
-                  resources: resourceRequirements(args.resources ?? MYSQL_RESOURCES),
-                  volumeMounts: [{ name: "data", mountPath: VOLUME_PATH }, run.mount, tmp.mount],
-                  // First start initialises the data directory: up to 5 minutes before liveness applies.
-                  startupProbe: shellProbe(appQuery, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
-                  readinessProbe: shellProbe(appQuery, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }),
-                  // `mysqladmin ping` succeeds whenever the server answers, even refusing a login:
-                  // a restart would not fix a credentials problem, only a hung server.
-                  livenessProbe: shellProbe("mysqladmin --protocol=tcp -h 127.0.0.1 ping", {
-                    periodSeconds: 20,
-                    timeoutSeconds: 5,
-                    failureThreshold: 3,
-                  }),
-                },
+      statefulSetArgs({
+        name: fullName,
+        namespace: ns,
+        labels,
+        serviceName: service.metadata.name,
+        replicas: 1,
+        store: args,
+        uid: MYSQL_UID,
+        pod: {
+          // InnoDB flushes its buffer pool on a clean shutdown; killing it means crash recovery.
+          terminationGracePeriodSeconds: 60,
+          containers: [
+            {
+              name: "mysql",
+              image: args.image ?? MYSQL_IMAGE,
+              args: [`--datadir=${MYSQL_DATADIR}`, "--skip-name-resolve"],
+              ports: [containerPort("mysql", port)],
+              env: [
+                secretEnv("MYSQL_ROOT_PASSWORD", rootSecret.metadata.name, "password"),
+                { name: "MYSQL_DATABASE", value: database },
+                secretEnv("MYSQL_USER", this.clientSecret.metadata.name, conn.usernameKey),
+                secretEnv("MYSQL_PASSWORD", this.clientSecret.metadata.name, conn.passwordKey),
               ],
-              volumes: [run.volume, tmp.volume],
+              securityContext: hardenedContainer(MYSQL_UID),
+              resources: resourceRequirements(args.resources ?? MYSQL_RESOURCES),
+              volumeMounts: [{ name: "data", mountPath: VOLUME_PATH }, run.mount, tmp.mount],
+              // First start initialises the data directory: up to 5 minutes before liveness applies.
+              startupProbe: shellProbe(appQuery, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
+              readinessProbe: shellProbe(appQuery, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }),
+              // `mysqladmin ping` succeeds whenever the server answers, even refusing a login:
+              // a restart would not fix a credentials problem, only a hung server.
+              livenessProbe: shellProbe("mysqladmin --protocol=tcp -h 127.0.0.1 ping", {
+                periodSeconds: 20,
+                timeoutSeconds: 5,
+                failureThreshold: 3,
+              }),
             },
-          },
+          ],
+          volumes: [run.volume, tmp.volume],
         },
-      },
+      }),
       { parent: this, ...safety },
     );
 

@@ -3,20 +3,22 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATASTORES, WORKLOAD_LABELS } from "../catalog";
 import { storageGiB } from "../lib/validate";
 import {
+  DataStoreArgs,
   ResourceProfile,
-  claimRetention,
   configChecksum,
+  containerPort,
   dataSafety,
-  dataVolumeClaim,
   generatedPassword,
   hardenedContainer,
-  hardenedPodSpec,
   memoryBytes,
+  opaqueSecret,
   resourceRequirements,
   scratch,
+  serviceArgs,
+  servicePort,
   shellProbe,
+  statefulSetArgs,
 } from "../lib/stateful";
-import { DatastoreConnection } from "./contracts";
 
 /**
  * RabbitMQ 4.1 or later: its Kubernetes peer discovery derives the seed node from the pod's own
@@ -78,22 +80,11 @@ export function rabbitmqConfig(input: RabbitMqConfigInput): string {
   ].join("\n");
 }
 
-export interface RabbitMqClusterArgs {
-  /** Client Secret (`username`, `password`) created in the clients' namespace. */
-  readonly connection: DatastoreConnection;
-  /** Namespace of the cluster. */
-  readonly namespace: pulumi.Input<string>;
+export interface RabbitMqClusterArgs extends DataStoreArgs {
   /** Namespace of the clients, where their copy of the credentials lives. */
   readonly clientNamespace: pulumi.Input<string>;
   /** Odd, checked by the configuration. */
   readonly replicas: number;
-  readonly storageClass: string;
-  readonly storageSize: string;
-  readonly protectData: boolean;
-  /** @default RABBITMQ_IMAGE */
-  readonly image?: string;
-  /** @default RABBITMQ_RESOURCES */
-  readonly resources?: ResourceProfile;
 }
 
 /**
@@ -123,12 +114,9 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
     const password = generatedPassword(`${RABBITMQ_NAME}-password`, keyOpts);
     // Nodes and CLI tools authenticate to each other with the shared Erlang cookie.
     const cookie = generatedPassword(`${RABBITMQ_NAME}-erlang-cookie`, keyOpts, 64);
+    // One generated password, two Secrets: a Pod can only read Secrets of its own namespace.
     const secret = (secretName: string, namespace: pulumi.Input<string>, stringData: Record<string, pulumi.Input<string>>) =>
-      new k8s.core.v1.Secret(
-        secretName,
-        { metadata: { name: secretName, namespace, labels }, type: "Opaque", stringData },
-        { parent: this, ...safety },
-      );
+      new k8s.core.v1.Secret(secretName, opaqueSecret(secretName, namespace, labels, stringData), { parent: this, ...safety });
     const defaultUser = secret(`${RABBITMQ_NAME}-default-user`, ns, {
       username: RABBITMQ_USERNAME,
       password: password.result,
@@ -151,31 +139,25 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const port = (portName: string, number: number) => ({ name: portName, port: number, targetPort: number, protocol: "TCP" });
     new k8s.core.v1.Service(
       RABBITMQ_NAME,
-      {
-        metadata: { name: RABBITMQ_NAME, namespace: ns, labels },
-        spec: {
-          type: "ClusterIP",
-          selector: labels,
-          ports: [port("amqp", P.amqp), port("management", P.management), port("prometheus", P.prometheus)],
-        },
-      },
+      serviceArgs(RABBITMQ_NAME, ns, labels, [
+        servicePort("amqp", P.amqp),
+        servicePort("management", P.management),
+        servicePort("prometheus", P.prometheus),
+      ]),
       { parent: this },
     );
     const nodes = new k8s.core.v1.Service(
       RABBITMQ_NODES_SERVICE,
-      {
-        metadata: { name: RABBITMQ_NODES_SERVICE, namespace: ns, labels },
-        spec: {
-          clusterIP: "None",
-          // Peers must resolve each other while they boot, before any of them is ready.
-          publishNotReadyAddresses: true,
-          selector: labels,
-          ports: [port("amqp", P.amqp), port("epmd", P.epmd), port("clustering", P.clustering)],
-        },
-      },
+      serviceArgs(
+        RABBITMQ_NODES_SERVICE,
+        ns,
+        labels,
+        [servicePort("amqp", P.amqp), servicePort("epmd", P.epmd), servicePort("clustering", P.clustering)],
+        // Peers must resolve each other while they boot, before any of them is ready.
+        { clusterIP: "None", publishNotReadyAddresses: true },
+      ),
       { parent: this },
     );
 
@@ -189,110 +171,102 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
     const home = scratch("home", HOME);
     const tmp = scratch("tmp", "/tmp");
     const clustered = args.replicas > 1;
-    const containerPort = (portName: string, number: number) => ({ name: portName, containerPort: number, protocol: "TCP" });
     const fieldEnv = (envName: string, fieldPath: string) => ({ name: envName, valueFrom: { fieldRef: { fieldPath } } });
 
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       RABBITMQ_NAME,
-      {
-        metadata: { name: RABBITMQ_NAME, namespace: ns, labels },
-        spec: {
-          serviceName: nodes.metadata.name,
-          replicas: args.replicas,
-          // With OrderedReady, a node restarting after a full stop waits for peers that are never
-          // started. Parallel start is safe: discovery only lets `-0` form a new cluster.
-          podManagementPolicy: "Parallel",
-          selector: { matchLabels: labels },
-          persistentVolumeClaimRetentionPolicy: claimRetention(args.protectData),
-          volumeClaimTemplates: [dataVolumeClaim(args.storageSize, args.storageClass, labels)],
-          template: {
-            metadata: {
-              labels,
-              // A configuration change rolls the nodes, one at a time.
-              annotations: configChecksum(configText, enabledPlugins),
+      statefulSetArgs({
+        name: RABBITMQ_NAME,
+        namespace: ns,
+        labels,
+        serviceName: nodes.metadata.name,
+        replicas: args.replicas,
+        store: args,
+        uid: RABBITMQ_UID,
+        // With OrderedReady, a node restarting after a full stop waits for peers that are never
+        // started. Parallel start is safe: discovery only lets `-0` form a new cluster.
+        spec: { podManagementPolicy: "Parallel" },
+        // A configuration change rolls the nodes, one at a time.
+        podAnnotations: configChecksum(configText, enabledPlugins),
+        pod: {
+          serviceAccountName: account.metadata.name,
+          terminationGracePeriodSeconds: clustered ? DRAIN_TIMEOUT_SECONDS + 60 : 60,
+          topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: labels } },
+            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
+          ],
+          initContainers: [
+            {
+              // Erlang refuses a cookie file others can read; a Secret volume cannot give the
+              // pod's user sole ownership, so the cookie is copied with mode 0600.
+              name: "erlang-cookie",
+              image: args.image ?? RABBITMQ_IMAGE,
+              command: ["sh", "-c", `cp ${COOKIE_MOUNT}/cookie ${HOME}/.erlang.cookie && chmod 600 ${HOME}/.erlang.cookie`],
+              securityContext: hardenedContainer(RABBITMQ_UID),
+              resources: resourceRequirements({ cpuRequest: "10m", memoryRequest: "16Mi", cpuLimit: "100m", memoryLimit: "64Mi" }),
+              volumeMounts: [home.mount, { name: "erlang-cookie", mountPath: COOKIE_MOUNT, readOnly: true }],
             },
-            spec: {
-              ...hardenedPodSpec(RABBITMQ_UID),
-              serviceAccountName: account.metadata.name,
-              terminationGracePeriodSeconds: clustered ? DRAIN_TIMEOUT_SECONDS + 60 : 60,
-              topologySpreadConstraints: [
-                { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: labels } },
-                { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
+          ],
+          containers: [
+            {
+              name: "rabbitmq",
+              image: args.image ?? RABBITMQ_IMAGE,
+              ports: [
+                containerPort("amqp", P.amqp),
+                containerPort("management", P.management),
+                containerPort("prometheus", P.prometheus),
+                containerPort("epmd", P.epmd),
+                containerPort("clustering", P.clustering),
               ],
-              initContainers: [
-                {
-                  // Erlang refuses a cookie file others can read; a Secret volume cannot give the
-                  // pod's user sole ownership, so the cookie is copied with mode 0600.
-                  name: "erlang-cookie",
-                  image: args.image ?? RABBITMQ_IMAGE,
-                  command: ["sh", "-c", `cp ${COOKIE_MOUNT}/cookie ${HOME}/.erlang.cookie && chmod 600 ${HOME}/.erlang.cookie`],
-                  securityContext: hardenedContainer(RABBITMQ_UID),
-                  resources: resourceRequirements({ cpuRequest: "10m", memoryRequest: "16Mi", cpuLimit: "100m", memoryLimit: "64Mi" }),
-                  volumeMounts: [home.mount, { name: "erlang-cookie", mountPath: COOKIE_MOUNT, readOnly: true }],
-                },
+              env: [
+                fieldEnv("MY_POD_NAME", "metadata.name"),
+                fieldEnv("MY_POD_NAMESPACE", "metadata.namespace"),
+                { name: "HOME", value: HOME },
+                { name: "RABBITMQ_USE_LONGNAME", value: "true" },
+                // Stable names through the headless Service: a node keeps its identity (and data) across restarts.
+                { name: "RABBITMQ_NODENAME", value: `rabbit@$(MY_POD_NAME).${RABBITMQ_NODES_SERVICE}.$(MY_POD_NAMESPACE)` },
               ],
-              containers: [
-                {
-                  name: "rabbitmq",
-                  image: args.image ?? RABBITMQ_IMAGE,
-                  ports: [
-                    containerPort("amqp", P.amqp),
-                    containerPort("management", P.management),
-                    containerPort("prometheus", P.prometheus),
-                    containerPort("epmd", P.epmd),
-                    containerPort("clustering", P.clustering),
-                  ],
-                  env: [
-                    fieldEnv("MY_POD_NAME", "metadata.name"),
-                    fieldEnv("MY_POD_NAMESPACE", "metadata.namespace"),
-                    { name: "HOME", value: HOME },
-                    { name: "RABBITMQ_USE_LONGNAME", value: "true" },
-                    // Stable names through the headless Service: a node keeps its identity (and data) across restarts.
-                    { name: "RABBITMQ_NODENAME", value: `rabbit@$(MY_POD_NAME).${RABBITMQ_NODES_SERVICE}.$(MY_POD_NAMESPACE)` },
-                  ],
-                  securityContext: hardenedContainer(RABBITMQ_UID),
-                  resources: resourceRequirements(profile),
-                  volumeMounts: [
-                    home.mount,
-                    { name: "data", mountPath: `${HOME}/mnesia` },
-                    { name: "config", mountPath: "/etc/rabbitmq", readOnly: true },
-                    tmp.mount,
-                  ],
-                  // `ping` answers as soon as the Erlang node runs, also while it waits for peers:
-                  // liveness never kills a node that is merely syncing. Ready once AMQP listens,
-                  // which the node does only after it has fully booted.
-                  startupProbe: shellProbe("rabbitmq-diagnostics -q ping", { periodSeconds: 10, timeoutSeconds: 20, failureThreshold: 30 }),
-                  livenessProbe: shellProbe("rabbitmq-diagnostics -q ping", { periodSeconds: 30, timeoutSeconds: 20, failureThreshold: 3 }),
-                  readinessProbe: { tcpSocket: { port: "amqp" }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-                  ...(clustered
-                    ? {
-                        // Never stop a node while a quorum queue would lose its majority without it.
-                        lifecycle: {
-                          preStop: { exec: { command: ["rabbitmq-upgrade", "await_online_quorum_plus_one", "-t", String(DRAIN_TIMEOUT_SECONDS)] } },
-                        },
-                      }
-                    : {}),
-                },
+              securityContext: hardenedContainer(RABBITMQ_UID),
+              resources: resourceRequirements(profile),
+              volumeMounts: [
+                home.mount,
+                { name: "data", mountPath: `${HOME}/mnesia` },
+                { name: "config", mountPath: "/etc/rabbitmq", readOnly: true },
+                tmp.mount,
               ],
-              volumes: [
-                home.volume,
-                tmp.volume,
-                { name: "erlang-cookie", secret: { secretName: cookieSecret.metadata.name, defaultMode: 0o440 } },
-                {
-                  name: "config",
-                  projected: {
-                    sources: [
-                      { configMap: { name: config.metadata.name, items: [{ key: "rabbitmq.conf", path: "rabbitmq.conf" }, { key: "enabled_plugins", path: "enabled_plugins" }] } },
-                      { secret: { name: defaultUser.metadata.name, items: [{ key: "default_user.conf", path: "conf.d/10-default-user.conf" }] } },
-                    ],
-                    defaultMode: 0o440,
-                  },
-                },
-              ],
+              // `ping` answers as soon as the Erlang node runs, also while it waits for peers:
+              // liveness never kills a node that is merely syncing. Ready once AMQP listens,
+              // which the node does only after it has fully booted.
+              startupProbe: shellProbe("rabbitmq-diagnostics -q ping", { periodSeconds: 10, timeoutSeconds: 20, failureThreshold: 30 }),
+              livenessProbe: shellProbe("rabbitmq-diagnostics -q ping", { periodSeconds: 30, timeoutSeconds: 20, failureThreshold: 3 }),
+              readinessProbe: { tcpSocket: { port: "amqp" }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+              ...(clustered
+                ? {
+                    // Never stop a node while a quorum queue would lose its majority without it.
+                    lifecycle: {
+                      preStop: { exec: { command: ["rabbitmq-upgrade", "await_online_quorum_plus_one", "-t", String(DRAIN_TIMEOUT_SECONDS)] } },
+                    },
+                  }
+                : {}),
             },
-          },
+          ],
+          volumes: [
+            home.volume,
+            tmp.volume,
+            { name: "erlang-cookie", secret: { secretName: cookieSecret.metadata.name, defaultMode: 0o440 } },
+            {
+              name: "config",
+              projected: {
+                sources: [
+                  { configMap: { name: config.metadata.name, items: [{ key: "rabbitmq.conf", path: "rabbitmq.conf" }, { key: "enabled_plugins", path: "enabled_plugins" }] } },
+                  { secret: { name: defaultUser.metadata.name, items: [{ key: "default_user.conf", path: "conf.d/10-default-user.conf" }] } },
+                ],
+                defaultMode: 0o440,
+              },
+            },
+          ],
         },
-      },
+      }),
       { parent: this, ...safety },
     );
 

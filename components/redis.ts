@@ -2,19 +2,21 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DATASTORES, WORKLOAD_LABELS } from "../catalog";
 import {
+  DataStoreArgs,
   ResourceProfile,
-  claimRetention,
   configChecksum,
+  containerPort,
   dataSafety,
-  dataVolumeClaim,
   generatedPassword,
   hardenedContainer,
-  hardenedPodSpec,
   memoryBytes,
+  opaqueSecret,
   resourceRequirements,
+  serviceArgs,
+  servicePort,
   shellProbe,
+  statefulSetArgs,
 } from "../lib/stateful";
-import { DatastoreConnection } from "./contracts";
 
 export const REDIS_IMAGE = "redis:7.4.5";
 /** The `redis` user of the official (Debian) image. */
@@ -48,21 +50,11 @@ export function redisConfig(memoryLimit: string, port: number = DATASTORES.redis
   ].join("\n");
 }
 
-export interface RedisArgs {
-  /** The Secret clients read (`password`). */
-  readonly connection: DatastoreConnection;
-  readonly namespace: pulumi.Input<string>;
-  readonly storageClass: string;
-  readonly storageSize: string;
-  readonly protectData: boolean;
-  /** @default REDIS_IMAGE */
-  readonly image?: string;
-  /** @default REDIS_RESOURCES */
-  readonly resources?: ResourceProfile;
-}
+export type RedisArgs = DataStoreArgs;
 
 /** Redis with a password and an append-only file on its volume; Service `redis` on 6379. */
 export class Redis extends pulumi.ComponentResource {
+  /** The Secret clients read (`password`). */
   readonly clientSecret: k8s.core.v1.Secret;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
 
@@ -70,6 +62,7 @@ export class Redis extends pulumi.ComponentResource {
     super("ecommerce:data:Redis", name, {}, opts);
     const labels = WORKLOAD_LABELS.redis();
     const port = DATASTORES.redis.port;
+    const ns = args.namespace;
     const conn = args.connection;
     const safety = dataSafety(args.protectData);
     const profile = args.resources ?? REDIS_RESOURCES;
@@ -77,85 +70,65 @@ export class Redis extends pulumi.ComponentResource {
     const password = generatedPassword(`${REDIS_NAME}-password`, { parent: this, protect: args.protectData });
     this.clientSecret = new k8s.core.v1.Secret(
       conn.secretName,
-      {
-        metadata: { name: conn.secretName, namespace: args.namespace, labels },
-        type: "Opaque",
-        stringData: { [conn.passwordKey]: password.result },
-      },
+      opaqueSecret(conn.secretName, ns, labels, { [conn.passwordKey]: password.result }),
       { parent: this, ...safety },
     );
     const authSecret = new k8s.core.v1.Secret(
       `${REDIS_NAME}-auth-config`,
-      {
-        metadata: { name: `${REDIS_NAME}-auth-config`, namespace: args.namespace, labels },
-        type: "Opaque",
-        stringData: { "auth.conf": pulumi.interpolate`requirepass ${password.result}\n` },
-      },
+      opaqueSecret(`${REDIS_NAME}-auth-config`, ns, labels, { "auth.conf": pulumi.interpolate`requirepass ${password.result}\n` }),
       { parent: this, ...safety },
     );
     const configText = redisConfig(profile.memoryLimit, port);
     const config = new k8s.core.v1.ConfigMap(
       `${REDIS_NAME}-config`,
-      {
-        metadata: { name: `${REDIS_NAME}-config`, namespace: args.namespace, labels },
-        data: { "redis.conf": configText },
-      },
+      { metadata: { name: `${REDIS_NAME}-config`, namespace: ns, labels }, data: { "redis.conf": configText } },
       { parent: this },
     );
-    const service = new k8s.core.v1.Service(
-      REDIS_NAME,
-      {
-        metadata: { name: REDIS_NAME, namespace: args.namespace, labels },
-        spec: { type: "ClusterIP", selector: labels, ports: [{ name: "redis", port, targetPort: port, protocol: "TCP" }] },
-      },
-      { parent: this },
-    );
+    const service = new k8s.core.v1.Service(REDIS_NAME, serviceArgs(REDIS_NAME, ns, labels, [servicePort("redis", port)]), { parent: this });
 
     // redis-cli reads the password from REDISCLI_AUTH, so it never shows on a command line.
     // Ready only on PONG; alive as long as it answers at all (LOADING while it replays the AOF).
     const ping = `redis-cli -h 127.0.0.1 -p ${port} ping`;
+    const answers = `${ping} | grep -Eq '^(PONG|LOADING)'`;
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       REDIS_NAME,
-      {
-        metadata: { name: REDIS_NAME, namespace: args.namespace, labels },
-        spec: {
-          serviceName: service.metadata.name,
-          replicas: 1,
-          selector: { matchLabels: labels },
-          persistentVolumeClaimRetentionPolicy: claimRetention(args.protectData),
-          volumeClaimTemplates: [dataVolumeClaim(args.storageSize, args.storageClass, labels)],
-          template: {
-            metadata: { labels, annotations: configChecksum(configText) },
-            spec: {
-              ...hardenedPodSpec(REDIS_UID),
-              terminationGracePeriodSeconds: 30,
-              containers: [
-                {
-                  name: "redis",
-                  image: args.image ?? REDIS_IMAGE,
-                  command: ["redis-server", "/etc/redis/redis.conf"],
-                  ports: [{ name: "redis", containerPort: port, protocol: "TCP" }],
-                  env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: this.clientSecret.metadata.name, key: conn.passwordKey } } }],
-                  securityContext: hardenedContainer(REDIS_UID),
-                  resources: resourceRequirements(profile),
-                  volumeMounts: [
-                    { name: "data", mountPath: "/data" },
-                    { name: "config", mountPath: "/etc/redis/redis.conf", subPath: "redis.conf", readOnly: true },
-                    { name: "auth", mountPath: AUTH_DIR, readOnly: true },
-                  ],
-                  startupProbe: shellProbe(`${ping} | grep -Eq '^(PONG|LOADING)'`, { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 }),
-                  readinessProbe: shellProbe(`${ping} | grep -q '^PONG'`, { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
-                  livenessProbe: shellProbe(`${ping} | grep -Eq '^(PONG|LOADING)'`, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 }),
-                },
+      statefulSetArgs({
+        name: REDIS_NAME,
+        namespace: ns,
+        labels,
+        serviceName: service.metadata.name,
+        replicas: 1,
+        store: args,
+        uid: REDIS_UID,
+        podAnnotations: configChecksum(configText),
+        pod: {
+          terminationGracePeriodSeconds: 30,
+          containers: [
+            {
+              name: "redis",
+              image: args.image ?? REDIS_IMAGE,
+              // Through the image's entrypoint, which sets a private umask for the data files.
+              args: ["redis-server", "/etc/redis/redis.conf"],
+              ports: [containerPort("redis", port)],
+              env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: this.clientSecret.metadata.name, key: conn.passwordKey } } }],
+              securityContext: hardenedContainer(REDIS_UID),
+              resources: resourceRequirements(profile),
+              volumeMounts: [
+                { name: "data", mountPath: "/data" },
+                { name: "config", mountPath: "/etc/redis/redis.conf", subPath: "redis.conf", readOnly: true },
+                { name: "auth", mountPath: AUTH_DIR, readOnly: true },
               ],
-              volumes: [
-                { name: "config", configMap: { name: config.metadata.name } },
-                { name: "auth", secret: { secretName: authSecret.metadata.name, defaultMode: 0o440 } },
-              ],
+              startupProbe: shellProbe(answers, { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 }),
+              readinessProbe: shellProbe(`${ping} | grep -q '^PONG'`, { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
+              livenessProbe: shellProbe(answers, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 }),
             },
-          },
+          ],
+          volumes: [
+            { name: "config", configMap: { name: config.metadata.name } },
+            { name: "auth", secret: { secretName: authSecret.metadata.name, defaultMode: 0o440 } },
+          ],
         },
-      },
+      }),
       { parent: this, ...safety },
     );
     this.registerOutputs({});

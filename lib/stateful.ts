@@ -9,6 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 
+import type { DatastoreConnection } from "../components/contracts";
+
 type Probe = k8s.types.input.core.v1.Probe;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Resources = k8s.types.input.core.v1.ResourceRequirements;
@@ -113,4 +115,89 @@ export function scratch(name: string, mountPath: string, sizeLimit = "64Mi") {
  */
 export function configChecksum(...files: string[]): Record<string, string> {
   return { "checksum/config": crypto.createHash("sha256").update(files.join("\0")).digest("hex") };
+}
+
+/** What every data store component takes. */
+export interface DataStoreArgs {
+  /** What clients use: the Secret (name and keys) the component creates for them. */
+  readonly connection: DatastoreConnection;
+  /** Namespace of the store. */
+  readonly namespace: pulumi.Input<string>;
+  readonly storageClass: string;
+  /** Size of each replica's volume. */
+  readonly storageSize: string;
+  /** Protect the StatefulSet and its Secrets, keep the volumes when the StatefulSet goes. */
+  readonly protectData: boolean;
+  /** Container image. @default the component's pinned image */
+  readonly image?: string;
+  /** @default the component's profile */
+  readonly resources?: ResourceProfile;
+}
+
+/** A TCP port of a Service; the target is the same number (EKS's policy agent matches on it). */
+export function servicePort(name: string, port: number) {
+  return { name, port, targetPort: port, protocol: "TCP" };
+}
+
+export function containerPort(name: string, port: number) {
+  return { name, containerPort: port, protocol: "TCP" };
+}
+
+/** Arguments of an Opaque Secret holding generated values. */
+export function opaqueSecret(
+  name: string,
+  namespace: pulumi.Input<string>,
+  labels: Record<string, string>,
+  stringData: Record<string, pulumi.Input<string>>,
+): k8s.core.v1.SecretArgs {
+  return { metadata: { name, namespace, labels }, type: "Opaque", stringData };
+}
+
+/** Arguments of the ClusterIP (or, with `clusterIP: "None"`, headless) Service selecting a workload. */
+export function serviceArgs(
+  name: string,
+  namespace: pulumi.Input<string>,
+  labels: Record<string, string>,
+  ports: ReturnType<typeof servicePort>[],
+  extra: Partial<k8s.types.input.core.v1.ServiceSpec> = {},
+): k8s.core.v1.ServiceArgs {
+  return { metadata: { name, namespace, labels }, spec: { type: "ClusterIP", selector: labels, ports, ...extra } };
+}
+
+export interface StatefulSetShape {
+  readonly name: string;
+  readonly namespace: pulumi.Input<string>;
+  readonly labels: Record<string, string>;
+  /** The Service that governs the set (gives pods their DNS names). */
+  readonly serviceName: pulumi.Input<string>;
+  readonly replicas: number;
+  /** Volume size and class, and whether the data is protected. */
+  readonly store: Pick<DataStoreArgs, "storageSize" | "storageClass" | "protectData">;
+  /** UID (and group) of every container; owns the volumes. */
+  readonly uid: number;
+  readonly podAnnotations?: Record<string, string>;
+  readonly pod: Omit<PodSpec, "securityContext" | "automountServiceAccountToken" | "enableServiceLinks">;
+  readonly spec?: Partial<k8s.types.input.apps.v1.StatefulSetSpec>;
+}
+
+/**
+ * A data StatefulSet: one `data` volume per replica from the configured class, claims kept or not
+ * per `protectData`, and the hardened pod skeleton. Components add their containers.
+ */
+export function statefulSetArgs(s: StatefulSetShape): k8s.apps.v1.StatefulSetArgs {
+  return {
+    metadata: { name: s.name, namespace: s.namespace, labels: s.labels },
+    spec: {
+      serviceName: s.serviceName,
+      replicas: s.replicas,
+      selector: { matchLabels: s.labels },
+      persistentVolumeClaimRetentionPolicy: claimRetention(s.store.protectData),
+      volumeClaimTemplates: [dataVolumeClaim(s.store.storageSize, s.store.storageClass, s.labels)],
+      ...s.spec,
+      template: {
+        metadata: { labels: s.labels, ...(s.podAnnotations ? { annotations: s.podAnnotations } : {}) },
+        spec: { ...hardenedPodSpec(s.uid), ...s.pod },
+      },
+    },
+  };
 }

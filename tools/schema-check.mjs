@@ -148,8 +148,7 @@ async function selfCheck() {
   return { total: cases.length, wrong };
 }
 
-function renderStacks() {
-  const outRoot = fs.mkdtempSync(path.join(os.tmpdir(), "schema-check-"));
+function renderStacks(outRoot) {
   const dirs = [];
   for (const stack of STACKS) {
     const out = path.join(outRoot, stack);
@@ -190,7 +189,9 @@ async function main() {
   }
   console.log(`self-check: ${self.total} known cases (broken objects, a custom resource) judged as expected`);
 
-  const targets = given.length > 0 ? given : renderStacks();
+  const outRoot = given.length > 0 ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "schema-check-"));
+  process.on("exit", () => outRoot && fs.rmSync(outRoot, { recursive: true, force: true }));
+  const targets = outRoot ? renderStacks(outRoot) : given;
   const totals = { passed: 0, failed: 0, skipped: 0, masked: 0 };
   for (const { label, dir } of targets) {
     if (!fs.existsSync(dir)) {

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
 import type { StackConfig } from "../config";
 import { EksCluster } from "./cluster";
+import { Monitoring } from "./monitoring";
 import { Namespaces } from "./namespaces";
 import { Network } from "./network";
 
@@ -16,6 +17,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly network: Network;
   readonly cluster: EksCluster;
   readonly namespaces: Namespaces;
+  readonly monitoring: Monitoring;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     const services = args.services ?? SERVICES;
@@ -57,6 +59,16 @@ export class Platform extends pulumi.ComponentResource {
     // Application tier: the gateway and the microservices of the catalog.
 
     // Monitoring: Prometheus, Grafana, monitors, dashboards and alerts.
+    this.monitoring = new Monitoring(
+      "monitoring",
+      {
+        settings: cfg.monitoring,
+        namespace: this.namespaces.byName[NAMESPACES.monitoring.name].metadata.name,
+        services,
+        waitFor: this.cluster.nodesReady,
+      },
+      k8sOpts,
+    );
 
     // Zero-trust NetworkPolicies, generated from the catalog.
 
@@ -72,6 +84,7 @@ export class Platform extends pulumi.ComponentResource {
       kubeconfig: this.cluster.kubeconfig,
       nodeGroupName: this.cluster.nodeGroupName,
       vpcId: this.network.vpcId,
+      grafanaPortForward: this.monitoring.grafanaPortForward,
     };
   }
 }

@@ -87,6 +87,12 @@ function goldenSignals(services: readonly ServiceSpec[]): Dashboard {
   };
 }
 
+/** A time series of sums over the selection, one line per metric (per-second rates for counters). */
+function sums(title: string, sel: string, lines: [metric: string, legend: string][], rate = false): Panel {
+  const of = (m: string) => (rate ? `sum(rate(${m}{${sel}}[5m]))` : `sum(${m}{${sel}})`);
+  return { title, type: "timeseries", unit: "short", queries: lines.map(([m, legend]) => ({ expr: of(m), legend })) };
+}
+
 function rabbitmq(): Dashboard {
   const target = PLATFORM_TARGETS.find((t) => t.name === "rabbitmq-cluster")!;
   const sel = `namespace="${target.namespace}", job="${target.name}"`;
@@ -95,33 +101,23 @@ function rabbitmq(): Dashboard {
     title: "E-commerce / RabbitMQ",
     panels: [
       { title: "Nodes up", type: "stat", unit: "short", queries: [{ expr: `count(up{${sel}} == 1)`, legend: "nodes" }] },
-      {
-        title: "Messages in queues",
-        type: "timeseries",
-        unit: "short",
-        queries: [
-          { expr: `sum(rabbitmq_queue_messages_ready{${sel}})`, legend: "ready" },
-          { expr: `sum(rabbitmq_queue_messages_unacked{${sel}})`, legend: "unacknowledged" },
+      sums("Messages in queues", sel, [
+        ["rabbitmq_queue_messages_ready", "ready"],
+        ["rabbitmq_queue_messages_unacked", "unacknowledged"],
+      ]),
+      sums(
+        "Message rates",
+        sel,
+        [
+          ["rabbitmq_global_messages_received_total", "published"],
+          ["rabbitmq_global_messages_delivered_total", "delivered"],
         ],
-      },
-      {
-        title: "Message rates",
-        type: "timeseries",
-        unit: "short",
-        queries: [
-          { expr: `sum(rate(rabbitmq_global_messages_received_total{${sel}}[5m]))`, legend: "published" },
-          { expr: `sum(rate(rabbitmq_global_messages_delivered_total{${sel}}[5m]))`, legend: "delivered" },
-        ],
-      },
-      {
-        title: "Connections and consumers",
-        type: "timeseries",
-        unit: "short",
-        queries: [
-          { expr: `sum(rabbitmq_connections{${sel}})`, legend: "connections" },
-          { expr: `sum(rabbitmq_consumers{${sel}})`, legend: "consumers" },
-        ],
-      },
+        true,
+      ),
+      sums("Connections and consumers", sel, [
+        ["rabbitmq_connections", "connections"],
+        ["rabbitmq_consumers", "consumers"],
+      ]),
     ],
   };
 }

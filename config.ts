@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppSettings, readApps } from "./config/apps";
 import { ClusterSettings, readCluster } from "./config/cluster";
+import { MonitoringSettings, readMonitoring } from "./config/monitoring";
 import { AWS_REGION, DNS_NAME, EMAIL, parseIpv4Cidr } from "./lib/validate";
 
 export const PROJECT = "ecommerce";
@@ -16,6 +17,7 @@ export type CertIssuer = (typeof CERT_ISSUERS)[number];
 
 export type { AppSettings, ImageSettings, PodResources, ReplicaBounds } from "./config/apps";
 export type { ClusterSettings, NodeGroupSettings } from "./config/cluster";
+export type { MonitoringSettings } from "./config/monitoring";
 
 export interface StackConfig {
   readonly region: string;
@@ -32,6 +34,7 @@ export interface StackConfig {
   readonly cluster: ClusterSettings;
   /** Images, replica bounds and pod resources of the gateway and the microservices. */
   readonly apps: AppSettings;
+  readonly monitoring: MonitoringSettings;
 }
 
 function messageOf(err: unknown): string {
@@ -184,6 +187,7 @@ export function loadConfig(): StackConfig {
     protectData: r.boolean("protectData"),
     cluster: readCluster(r, region),
     apps: readApps(r),
+    monitoring: readMonitoring(r),
   };
   r.rejectUnknownKeys();
   reportProblems(problems);

@@ -4,6 +4,7 @@ import type { StackConfig } from "../config";
 import { Application } from "./application";
 import { EksCluster } from "./cluster";
 import { dataConnections } from "./contracts";
+import { Monitoring } from "./monitoring";
 import { Namespaces } from "./namespaces";
 import { Network } from "./network";
 
@@ -19,6 +20,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly cluster: EksCluster;
   readonly namespaces: Namespaces;
   readonly application: Application;
+  readonly monitoring: Monitoring;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     const services = args.services ?? SERVICES;
@@ -70,6 +72,16 @@ export class Platform extends pulumi.ComponentResource {
     );
 
     // Monitoring: Prometheus, Grafana, monitors, dashboards and alerts.
+    this.monitoring = new Monitoring(
+      "monitoring",
+      {
+        settings: cfg.monitoring,
+        namespace: this.namespaces.byName[NAMESPACES.monitoring.name].metadata.name,
+        services,
+        waitFor: this.cluster.nodesReady,
+      },
+      k8sOpts,
+    );
 
     // Zero-trust NetworkPolicies, generated from the catalog.
 
@@ -85,6 +97,7 @@ export class Platform extends pulumi.ComponentResource {
       kubeconfig: this.cluster.kubeconfig,
       nodeGroupName: this.cluster.nodeGroupName,
       vpcId: this.network.vpcId,
+      grafanaPortForward: this.monitoring.grafanaPortForward,
     };
   }
 }

@@ -3,7 +3,7 @@
  * two never disagree. The policy pack runs outside the program and cannot read stack
  * configuration, so CI writes this file and passes it with `--policy-pack-config`:
  *
- *   npx ts-node --transpile-only policy/stack-config.ts --stack prod --out policy-config.json
+ *   node -r ts-node/register/transpile-only policy/stack-config.ts --stack prod --out policy-config.json
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -4,7 +4,7 @@
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { restrictedViolations } from "../lib/pod-security";
-import { Container, containersOf, judgedWorkload, kubernetesKind, objectRef } from "./kubernetes";
+import { Container, containersOf, judgedWorkload, kubernetesKind, objectRef, Workload } from "./kubernetes";
 
 /**
  * Why an image reference is not pinned, or undefined when it is: a digest pins it; otherwise
@@ -33,48 +33,46 @@ export function missingResourceFields(c: Container): string[] {
   });
 }
 
-export const podSecurityRestricted: ResourceValidationPolicy = {
-  name: "pod-security-restricted",
-  description: "Pods in the application and data namespaces pass Pod Security 'restricted'.",
-  enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    const w = judgedWorkload(args.type, args.props, args.name);
-    if (!w) return;
-    for (const problem of restrictedViolations(w.podSpec)) {
-      reportViolation(`${w.kind} '${w.ref}' fails Pod Security 'restricted': ${problem}`);
-    }
-  },
-};
+/** A mandatory policy over the workloads of the application and data namespaces. */
+function workloadPolicy(name: string, description: string, problems: (w: Workload) => string[]): ResourceValidationPolicy {
+  return {
+    name,
+    description,
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+      const w = judgedWorkload(args.type, args.props, args.name);
+      if (w) problems(w).forEach((problem) => reportViolation(problem));
+    },
+  };
+}
 
-export const imagesPinned: ResourceValidationPolicy = {
-  name: "images-pinned",
-  description: "Containers in the application and data namespaces run pinned images (a version tag or a digest, never 'latest').",
-  enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    const w = judgedWorkload(args.type, args.props, args.name);
-    if (!w) return;
-    for (const c of containersOf(w.podSpec)) {
+export const podSecurityRestricted = workloadPolicy(
+  "pod-security-restricted",
+  "Pods in the application and data namespaces pass Pod Security 'restricted'.",
+  (w) => restrictedViolations(w.podSpec).map((problem) => `${w.kind} '${w.ref}' fails Pod Security 'restricted': ${problem}`),
+);
+
+export const imagesPinned = workloadPolicy(
+  "images-pinned",
+  "Containers in the application and data namespaces run pinned images (a version tag or a digest, never 'latest').",
+  (w) =>
+    containersOf(w.podSpec).flatMap((c) => {
       const problem = imagePinProblem(c.image);
-      if (problem) reportViolation(`${w.kind} '${w.ref}': container '${c.name}' ${problem}`);
-    }
-  },
-};
+      return problem ? [`${w.kind} '${w.ref}': container '${c.name}' ${problem}`] : [];
+    }),
+);
 
-export const resourcesSet: ResourceValidationPolicy = {
-  name: "resources-set",
-  description: "Containers in the application and data namespaces request CPU and memory and have a memory limit.",
-  enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    const w = judgedWorkload(args.type, args.props, args.name);
-    if (!w) return;
-    for (const c of containersOf(w.podSpec)) {
+export const resourcesSet = workloadPolicy(
+  "resources-set",
+  "Containers in the application and data namespaces request CPU and memory and have a memory limit.",
+  (w) =>
+    containersOf(w.podSpec).flatMap((c) => {
       const missing = missingResourceFields(c);
-      if (missing.length > 0) {
-        reportViolation(`${w.kind} '${w.ref}': container '${c.name}' sets no ${missing.map((f) => `resources.${f}`).join(", ")}`);
-      }
-    }
-  },
-};
+      return missing.length > 0
+        ? [`${w.kind} '${w.ref}': container '${c.name}' sets no ${missing.map((f) => `resources.${f}`).join(", ")}`]
+        : [];
+    }),
+);
 
 /** Configuration of `statefulset-data-protected`, written per stack by `policy/stack-config.ts`. */
 export interface DataProtectionConfig {

@@ -1,3 +1,5 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
 import type { RecordedResource } from "../tools/engine";
@@ -6,7 +8,7 @@ import { DURATIONS, durationOf } from "../tools/deploy-durations";
 import { deployPlan } from "../tools/deploy-plan";
 import { renderStack } from "../tools/render";
 import "../tools/reports";
-import { PROJECT_DIR, STACKS, stackRender } from "./harness";
+import { PROJECT_DIR, STACKS, renderComponent, stackRender } from "./harness";
 
 /** A resource of a synthetic stack `t` of project `ecommerce`. */
 function res(
@@ -40,6 +42,18 @@ describe("deploy graph", () => {
     expect(g.nodes).toEqual([a.urn, b.urn, c.urn]);
     expect(g.components).toEqual([group.urn, inner.urn]);
     expect(g.waitsFor.get(c.urn)).toEqual([a.urn, b.urn]);
+  });
+
+  test("the render records dependsOn on a component as the component's custom resources (SDK expansion)", async () => {
+    const rendered = await renderComponent(() => {
+      const group = new pulumi.ComponentResource("ecommerce:test:Group", "group");
+      const inner = new pulumi.ComponentResource("ecommerce:test:Group", "inner", {}, { parent: group });
+      new aws.ec2.Vpc("a", { cidrBlock: "10.0.0.0/16" }, { parent: group });
+      new aws.ec2.Vpc("b", { cidrBlock: "10.1.0.0/16" }, { parent: inner });
+      new aws.ec2.Vpc("user", { cidrBlock: "10.2.0.0/16" }, { dependsOn: [group] });
+    });
+    const names = rendered.one("aws:ec2/vpc:Vpc", "user").dependsOn.map((u) => u.split("::").pop());
+    expect(names).toEqual(["a", "b"]);
   });
 
   test("remote components of another package are nodes; the project's own empty components are not", () => {
@@ -264,6 +278,15 @@ describe.each(STACKS)("deploy plan of %s", (stack) => {
     const charts = rendered.ofType("kubernetes:helm.sh/v4:Chart").filter((c) => c.inputs.namespace);
     expect(checks.get("namespaces before the objects in them")!.checked).toBe(namespaced.length + charts.length);
     for (const c of plan.orderingChecks) expect(c.violations).toEqual([]);
+  });
+
+  test("the render's dependsOn already names nodes only: the SDK expanded dependencies on components", async () => {
+    const rendered = await stackRender(stack);
+    const graph = buildGraph(rendered.resources);
+    const nodes = new Set(graph.nodes);
+    const named = rendered.resources.flatMap((r) => r.dependsOn);
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((u) => !nodes.has(u))).toEqual([]);
   });
 
   test("the durations table covers every resource type of the render", () => {

@@ -4,7 +4,7 @@
  * pair that is not ordered.
  */
 import { DeployGraph, shortUrn, waitsTransitively } from "./deploy-graph";
-import { durationOf } from "./deploy-durations";
+import { durationOf } from "./deploy-kinds";
 
 /** What the checks read of a rendered resource (a subset of `RecordedResource`). */
 export interface OrderResource {

@@ -17,7 +17,8 @@ import {
   Timing,
   topologicalOrder,
 } from "./deploy-graph";
-import { Basis, DURATIONS, Duration, DurationKind, DurationRule, durationOf } from "./deploy-durations";
+import { Basis, DURATIONS, DurationKind, DurationRule } from "./deploy-durations";
+import { Duration, durationOf } from "./deploy-kinds";
 import { OrderingCheck, orderingChecks } from "./deploy-order";
 import { deployPlanMarkdown } from "./deploy-plan-md";
 

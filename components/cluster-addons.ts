@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { KUBE_SYSTEM } from "../catalog";
 import type { KubeProxyMode } from "../config/cluster";
+import { clusterKey } from "./kms-key";
 
 /** Port of CoreDNS's Prometheus endpoint (the Corefile's `prometheus` plugin). */
 export const COREDNS_METRICS_PORT = 9153;
@@ -147,20 +148,10 @@ export class ClusterAddons extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const volumeKey = new aws.kms.Key(
+    const volumeKey = clusterKey(
       `${name}-volume-key`,
-      {
-        description: `EBS volumes of the EKS cluster ${args.configuredClusterName}`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        tags: { cluster: args.configuredClusterName, purpose: "ebs-volumes" },
-      },
+      { clusterName: args.configuredClusterName, purpose: "ebs-volumes", description: `EBS volumes of the EKS cluster ${args.configuredClusterName}` },
       { parent: this, retainOnDelete: args.retainVolumeKey },
-    );
-    new aws.kms.Alias(
-      `${name}-volume-key-alias`,
-      { name: `alias/${args.configuredClusterName}-ebs-volumes`, targetKeyId: volumeKey.keyId },
-      { parent: this },
     );
 
     const csiRole = new aws.iam.Role(

@@ -6,6 +6,7 @@ import type { ClusterSettings } from "../config";
 import { accessEntries } from "./cluster-access";
 import { ClusterAddons, kubeProxyConfiguration } from "./cluster-addons";
 import { nodeLaunchTemplateArgs } from "./cluster-nodes";
+import { clusterKey } from "./kms-key";
 import { Gp3StorageClass } from "./storage-class";
 
 /** Policies every EKS worker node needs: join the cluster, pull images, run the VPC CNI. */
@@ -96,19 +97,9 @@ export class EksCluster extends pulumi.ComponentResource {
         new aws.iam.RolePolicyAttachment(`${name}-node-policy-${i}`, { role: nodeRole.name, policyArn }, { parent: this }),
     );
 
-    const secretsKey = new aws.kms.Key(
+    const secretsKey = clusterKey(
       `${name}-secrets-key`,
-      {
-        description: `Envelope encryption of Kubernetes Secrets in the EKS cluster ${s.name}`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        tags: { ...tags, purpose: "eks-secrets" },
-      },
-      { parent: this },
-    );
-    new aws.kms.Alias(
-      `${name}-secrets-key-alias`,
-      { name: `alias/${s.name}-eks-secrets`, targetKeyId: secretsKey.keyId },
+      { clusterName: s.name, purpose: "eks-secrets", description: `Envelope encryption of Kubernetes Secrets in the EKS cluster ${s.name}` },
       { parent: this },
     );
     const logGroup = new aws.cloudwatch.LogGroup(

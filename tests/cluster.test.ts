@@ -79,6 +79,8 @@ describe.each(["dev", "prod"] as const)("control plane of %s", (stack) => {
     const cluster = r.one("eks:index:Cluster");
     expect(cluster.inputs.encryptionConfigKeyArn).toBe(`arn:aws:kms:eu-west-1:123456789012:${key.name}`);
     expect(cluster.dependsOn).toContain(key.urn);
+    const alias = r.one("aws:kms/alias:Alias", "eks-secrets-key-alias").inputs;
+    expect(alias).toEqual({ name: `alias/ecommerce-${stack}-eks-secrets`, targetKeyId: key.name });
   });
 
   test("control-plane logs: the stack's types, in a log group created first with the stack's retention", async () => {

@@ -5,6 +5,7 @@
  * cross-field rules are checked by hand. All problems are reported together.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { AppSettings, readApps } from "./config/apps";
 import { ClusterSettings, readCluster } from "./config/cluster";
 import { AWS_REGION, DNS_NAME, EMAIL, parseIpv4Cidr } from "./lib/validate";
 
@@ -13,6 +14,7 @@ export const PROJECT = "ecommerce";
 export const CERT_ISSUERS = ["letsencrypt-staging", "letsencrypt-prod", "selfsigned"] as const;
 export type CertIssuer = (typeof CERT_ISSUERS)[number];
 
+export type { AppSettings, ImageSettings, PodResources, ReplicaBounds } from "./config/apps";
 export type { ClusterSettings, NodeGroupSettings } from "./config/cluster";
 
 export interface StackConfig {
@@ -28,6 +30,8 @@ export interface StackConfig {
    */
   readonly protectData: boolean;
   readonly cluster: ClusterSettings;
+  /** Images, replica bounds and pod resources of the gateway and the microservices. */
+  readonly apps: AppSettings;
 }
 
 function messageOf(err: unknown): string {
@@ -179,6 +183,7 @@ export function loadConfig(): StackConfig {
     certIssuer: r.oneOf("certIssuer", CERT_ISSUERS),
     protectData: r.boolean("protectData"),
     cluster: readCluster(r, region),
+    apps: readApps(r),
   };
   r.rejectUnknownKeys();
   reportProblems(problems);

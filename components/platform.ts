@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
 import type { StackConfig } from "../config";
+import { Application } from "./application";
 import { EksCluster } from "./cluster";
 import { ClusterAccess } from "./cluster-access";
+import { dataConnections } from "./contracts";
 import { Namespaces } from "./namespaces";
 import { Network } from "./network";
 
@@ -17,6 +19,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly network: Network;
   readonly cluster: EksCluster;
   readonly namespaces: Namespaces;
+  readonly application: Application;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     const services = args.services ?? SERVICES;
@@ -58,6 +61,16 @@ export class Platform extends pulumi.ComponentResource {
     // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
 
     // Application tier: the gateway and the microservices of the catalog.
+    this.application = new Application(
+      "application",
+      {
+        services,
+        settings: cfg.apps,
+        connections: dataConnections(services),
+        namespace: this.namespaces.byName[NAMESPACES.app.name].metadata.name,
+      },
+      k8sOpts,
+    );
 
     // Monitoring: Prometheus, Grafana, monitors, dashboards and alerts.
 

@@ -3,6 +3,7 @@ import { NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
 import type { StackConfig } from "../config";
 import { Application } from "./application";
 import { EksCluster } from "./cluster";
+import { ClusterAccess } from "./cluster-access";
 import { dataConnections } from "./contracts";
 import { Monitoring } from "./monitoring";
 import { Namespaces } from "./namespaces";
@@ -49,11 +50,13 @@ export class Platform extends pulumi.ComponentResource {
         vpcId: this.network.vpcId,
         publicSubnetIds: this.network.publicSubnetIds,
         privateSubnetIds: this.network.privateSubnetIds,
+        protectData: cfg.protectData,
       },
       { parent: this },
     );
     const k8sOpts = { parent: this, providers: { kubernetes: this.cluster.provider } };
     this.namespaces = new Namespaces("namespaces", { namespaces: Object.values(NAMESPACES) }, k8sOpts);
+    new ClusterAccess("cluster-access", { access: cfg.cluster.access, namespaces: this.namespaces.byName }, k8sOpts);
 
     // Ingress tier: Traefik behind an NLB, cert-manager, the gateway's Ingress.
 

@@ -18,6 +18,8 @@ export interface DataTierArgs {
    * its namespace. @default the catalog's names
    */
   readonly namespaces?: { readonly app?: pulumi.Input<string>; readonly messaging?: pulumi.Input<string> };
+  /** What the StatefulSets wait for: nodes, the StorageClass and its CSI driver. @default none */
+  readonly waitFor?: pulumi.Resource[];
 }
 
 /**
@@ -29,6 +31,8 @@ export class DataTier extends pulumi.ComponentResource {
   readonly connections: DataConnections;
   /** The client Secrets in `e-commerce`, for `dependsOn` by workloads that read them. */
   readonly secrets: pulumi.Resource[];
+  /** The same Secrets by name, so that a workload waits only for those it reads. */
+  readonly secretsByName: Readonly<Record<string, pulumi.Resource>>;
   readonly databases: MySqlDatabase[];
   readonly redis?: Redis;
   readonly rabbitmq?: RabbitMqCluster;
@@ -41,7 +45,7 @@ export class DataTier extends pulumi.ComponentResource {
     const appNs = args.namespaces?.app ?? NAMESPACES.app.name;
     const messagingNs = args.namespaces?.messaging ?? NAMESPACES.messaging.name;
     const namespaceOf = (kind: keyof typeof DATASTORES) => (DATASTORES[kind].namespace === NAMESPACES.app.name ? appNs : messagingNs);
-    const common = { storageClass: s.storageClass, protectData: args.protectData };
+    const common = { storageClass: s.storageClass, protectData: args.protectData, waitFor: args.waitFor };
     const child = { parent: this };
 
     this.databases = databaseOwners(args.services).map(
@@ -94,10 +98,9 @@ export class DataTier extends pulumi.ComponentResource {
     }
 
     this.connections = connections;
-    this.secrets = [
-      ...this.databases.map((d) => d.clientSecret),
-      ...[this.redis, this.rabbitmq, this.minio].filter((x) => x !== undefined).map((x) => x.clientSecret),
-    ];
+    const stores = [...this.databases, this.redis, this.rabbitmq, this.minio].filter((x) => x !== undefined);
+    this.secrets = stores.map((x) => x.clientSecret);
+    this.secretsByName = Object.fromEntries(stores.map((x) => [x.clientSecretName, x.clientSecret]));
     this.registerOutputs({ databases: this.databases.map((d) => d.serviceName) });
   }
 }

@@ -37,6 +37,8 @@ export interface MinioStoreArgs extends DataStoreArgs {
 export class MinioStore extends pulumi.ComponentResource {
   /** The Secret clients read (`accessKey`, `secretKey`), in the clients' namespace. */
   readonly clientSecret: k8s.core.v1.Secret;
+  /** Its name, from the connection contract. */
+  readonly clientSecretName: string;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
 
   constructor(name: string, args: MinioStoreArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -46,6 +48,7 @@ export class MinioStore extends pulumi.ComponentResource {
     const conn = args.connection;
     if (!conn.usernameKey) throw new pulumi.ResourceError("the MinIO connection must name an access key", this);
     const safety = dataSafety(args.protectData);
+    this.clientSecretName = conn.secretName;
     const P = MINIO_PORTS;
 
     const rootPassword = generatedPassword(`${MINIO_NAME}-root-password`, { parent: this, protect: args.protectData }, MINIO_SECRET_LENGTH);
@@ -104,7 +107,7 @@ export class MinioStore extends pulumi.ComponentResource {
           volumes: [tmp.volume],
         },
       }),
-      { parent: this, ...safety },
+      { parent: this, ...safety, dependsOn: args.waitFor },
     );
     this.registerOutputs({});
   }

@@ -50,6 +50,8 @@ export class MySqlDatabase extends pulumi.ComponentResource {
   readonly serviceName: string;
   /** The Secret clients read, in the clients' namespace. */
   readonly clientSecret: k8s.core.v1.Secret;
+  /** Its name, from the connection contract. */
+  readonly clientSecretName: string;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
 
   constructor(name: string, args: MySqlDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -64,6 +66,7 @@ export class MySqlDatabase extends pulumi.ComponentResource {
       throw new pulumi.ResourceError(`the connection of ${fullName} must name a database and a username key`, this);
     }
     const safety = dataSafety(args.protectData);
+    this.clientSecretName = conn.secretName;
     const keyOpts = { parent: this, protect: args.protectData };
 
     const rootPassword = generatedPassword(`${fullName}-root-password`, keyOpts);
@@ -138,7 +141,7 @@ export class MySqlDatabase extends pulumi.ComponentResource {
           volumes: [run.volume, tmp.volume],
         },
       }),
-      { parent: this, ...safety },
+      { parent: this, ...safety, dependsOn: args.waitFor },
     );
 
     this.serviceName = fullName;

@@ -95,6 +95,8 @@ export interface RabbitMqClusterArgs extends DataStoreArgs {
  */
 export class RabbitMqCluster extends pulumi.ComponentResource {
   readonly clientSecret: k8s.core.v1.Secret;
+  /** Its name, from the connection contract. */
+  readonly clientSecretName: string;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
 
   constructor(name: string, args: RabbitMqClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -107,6 +109,7 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
     const conn = args.connection;
     if (!conn.usernameKey) throw new pulumi.ResourceError("the RabbitMQ connection must name a username key", this);
     const safety = dataSafety(args.protectData);
+    this.clientSecretName = conn.secretName;
     const keyOpts = { parent: this, protect: args.protectData };
     const profile = args.resources ?? RABBITMQ_RESOURCES;
     const P = RABBITMQ_PORTS;
@@ -267,7 +270,7 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
           ],
         },
       }),
-      { parent: this, ...safety },
+      { parent: this, ...safety, dependsOn: args.waitFor },
     );
 
     if (clustered) {

@@ -56,6 +56,8 @@ export type RedisArgs = DataStoreArgs;
 export class Redis extends pulumi.ComponentResource {
   /** The Secret clients read (`password`). */
   readonly clientSecret: k8s.core.v1.Secret;
+  /** Its name, from the connection contract. */
+  readonly clientSecretName: string;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
 
   constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -65,6 +67,7 @@ export class Redis extends pulumi.ComponentResource {
     const ns = args.namespace;
     const conn = args.connection;
     const safety = dataSafety(args.protectData);
+    this.clientSecretName = conn.secretName;
     const profile = args.resources ?? REDIS_RESOURCES;
 
     const password = generatedPassword(`${REDIS_NAME}-password`, { parent: this, protect: args.protectData });
@@ -129,7 +132,7 @@ export class Redis extends pulumi.ComponentResource {
           ],
         },
       }),
-      { parent: this, ...safety },
+      { parent: this, ...safety, dependsOn: args.waitFor },
     );
     this.registerOutputs({});
   }

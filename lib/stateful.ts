@@ -132,6 +132,8 @@ export interface DataStoreArgs {
   readonly image?: string;
   /** @default the component's profile */
   readonly resources?: ResourceProfile;
+  /** What the pods need before they can start: nodes, the StorageClass and its CSI driver. @default none */
+  readonly waitFor?: pulumi.Resource[];
 }
 
 /** A TCP port of a Service; the target is the same number (EKS's policy agent matches on it). */

@@ -74,7 +74,11 @@ describe.each(["dev", "prod"] as const)("RabbitMQ cluster of %s", (stack) => {
     const spec = r.find("StatefulSet", "rabbitmq-cluster", MSG).spec.template.spec;
     expect(spec.serviceAccountName).toBe("rabbitmq-cluster");
     expect(spec.automountServiceAccountToken).toBe(false);
-    expect(r.kind("Role", MSG).concat(r.kind("RoleBinding", MSG))).toEqual([]);
+    // No binding anywhere names it: it holds no API permission.
+    const bindings = [...r.kind("RoleBinding"), ...r.kind("ClusterRoleBinding")];
+    expect(bindings.length).toBeGreaterThan(0);
+    const bound = bindings.filter((b) => (b.inputs.subjects ?? []).some((x: any) => x.kind === "ServiceAccount" && x.name === "rabbitmq-cluster"));
+    expect(bound).toEqual([]);
   });
 
   test("nodes spread over zones (hard) and hosts (soft)", async () => {
@@ -96,7 +100,7 @@ describe("RabbitMQ quorum protection", () => {
 
   test("dev: a single node gets neither a PodDisruptionBudget (it would block drains) nor the quorum wait", async () => {
     const r = await stackRender("dev");
-    expect(r.kind("PodDisruptionBudget")).toEqual([]);
+    expect(r.kind("PodDisruptionBudget", MSG)).toEqual([]);
     expect(r.find("StatefulSet", "rabbitmq-cluster", MSG).spec.template.spec.containers[0].lifecycle).toBeUndefined();
   });
 

@@ -1,23 +1,16 @@
 import { restrictedViolations } from "../lib/pod-security";
 import { claimRetention, dataSafety } from "../lib/stateful";
-import { RecordedResource, Rendered } from "../tools/engine";
+import { RecordedResource } from "../tools/engine";
+import { dataObjects, dataTierResources } from "./data-fixtures";
 import { stackRender } from "./harness";
 
 const DATA_NAMESPACES = ["e-commerce", "e-commerce-messaging"];
 const STATEFUL_SETS = 11 + 3; // a MySQL per owner, Redis, RabbitMQ, MinIO
 
-/** Resources below the DataTier component (URNs only name the direct parent's type). */
-function dataTierResources(r: Rendered): RecordedResource[] {
-  const below = (x: RecordedResource): boolean => {
-    const parent = x.parent ? r.byUrn(x.parent) : undefined;
-    return parent !== undefined && (parent.type === "ecommerce:data:DataTier" || below(parent));
-  };
-  return r.resources.filter(below);
-}
-
 async function statefulSets(stack: "dev" | "prod") {
-  const r = await stackRender(stack);
-  return DATA_NAMESPACES.flatMap((ns) => r.kind("StatefulSet", ns));
+  const all = dataObjects(await stackRender(stack), "StatefulSet");
+  expect(all.every((s) => DATA_NAMESPACES.includes(s.inputs.metadata.namespace))).toBe(true);
+  return all;
 }
 
 const containersOf = (sts: RecordedResource) => {
@@ -90,7 +83,7 @@ describe.each(["dev", "prod"] as const)("every data workload of %s", (stack) => 
 
   test("no PodDisruptionBudget for a single replica; one for everything with more", async () => {
     const r = await stackRender(stack);
-    const pdbs = DATA_NAMESPACES.flatMap((ns) => r.kind("PodDisruptionBudget", ns)).map((p) => p.inputs.metadata.name);
+    const pdbs = dataObjects(r, "PodDisruptionBudget").map((p) => p.inputs.metadata.name);
     const multi = (await statefulSets(stack)).filter((s) => s.inputs.spec.replicas > 1).map((s) => s.inputs.metadata.name);
     expect(pdbs.sort()).toEqual(multi.sort());
   });

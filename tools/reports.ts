@@ -1,2 +1,5 @@
 /** Report writers added to every render (imported for their registration). */
-export {};
+import { writeFlowsReport } from "./netpol/report";
+import { addReportWriter } from "./render";
+
+addReportWriter(writeFlowsReport);

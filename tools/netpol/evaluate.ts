@@ -71,6 +71,8 @@ function selectablePod(e: Endpoint): Pod | undefined {
 export interface SideDecision {
   /** Some policy selects the pod for this direction. Addresses and host-network pods never are. */
   readonly isolated: boolean;
+  /** `namespace/name` of the policies that select the pod for this direction. */
+  readonly selectedBy: readonly string[];
   /** `namespace/name` of every policy with a rule admitting the connection. */
   readonly allowedBy: readonly string[];
   readonly allowed: boolean;
@@ -84,7 +86,8 @@ export interface Decision {
   readonly ingress: SideDecision;
 }
 
-const OPEN: SideDecision = { isolated: false, allowedBy: [], allowed: true };
+const OPEN: SideDecision = { isolated: false, selectedBy: [], allowedBy: [], allowed: true };
+const qualified = (p: NetworkPolicy) => `${p.namespace}/${p.name}`;
 
 /** Evaluates connections against a fixed set of namespaces and policies. */
 export class PolicyEvaluator {
@@ -147,8 +150,8 @@ export class PolicyEvaluator {
               (r) => this.peersAdmit(r.to, p.namespace, peer) && portsAdmit(r.ports, dst, port, protocol),
             ),
       )
-      .map((p) => `${p.namespace}/${p.name}`);
-    return { isolated: true, allowedBy, allowed: allowedBy.length > 0 };
+      .map(qualified);
+    return { isolated: true, selectedBy: policies.map(qualified), allowedBy, allowed: allowedBy.length > 0 };
   }
 
   evaluate(probe: Probe): Decision {

@@ -92,6 +92,8 @@ const qualified = (p: NetworkPolicy) => `${p.namespace}/${p.name}`;
 /** Evaluates connections against a fixed set of namespaces and policies. */
 export class PolicyEvaluator {
   private readonly namespaceLabels = new Map<string, Readonly<Record<string, string>>>();
+  /** `selecting` by pod and direction: the matrix asks the same question thousands of times. */
+  private readonly selectingCache = new WeakMap<Pod, Partial<Record<PolicyType, NetworkPolicy[]>>>();
 
   constructor(
     namespaces: readonly Namespace[],
@@ -108,12 +110,18 @@ export class PolicyEvaluator {
   /** Policies whose podSelector selects the pod and that apply to the direction. */
   selecting(pod: Pod, type: PolicyType): NetworkPolicy[] {
     if (pod.hostNetwork) return [];
-    return this.policies.filter(
-      (p) =>
-        p.namespace === pod.namespace &&
-        selectorMatches(p.spec.podSelector, pod.labels) &&
-        effectivePolicyTypes(p.spec).includes(type),
-    );
+    const cached = this.selectingCache.get(pod) ?? {};
+    let hit = cached[type];
+    if (!hit) {
+      hit = this.policies.filter(
+        (p) =>
+          p.namespace === pod.namespace &&
+          selectorMatches(p.spec.podSelector, pod.labels) &&
+          effectivePolicyTypes(p.spec).includes(type),
+      );
+      this.selectingCache.set(pod, { ...cached, [type]: hit });
+    }
+    return hit;
   }
 
   /**

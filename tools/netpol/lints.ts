@@ -6,7 +6,7 @@ import { PolicyEvaluator, effectivePolicyTypes, portsAdmit, serviceBackends, ser
 import { Range, cidrRange, formatRange, intersectRanges, subtractRanges } from "./ipv4";
 import { KUBE_DNS_ID, PlatformModel, evaluatorOf, modelPods } from "./model";
 import { selectorMatches, selectsEverything } from "./selectors";
-import { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod, Protocol } from "./types";
+import { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod, Protocol, compareText } from "./types";
 
 export type LintId =
   | "dns-one-protocol"
@@ -226,7 +226,7 @@ export function lintModel(model: PlatformModel, options: LintOptions = {}): Find
     ...lintPoliciesSelectingNothing(model),
     ...lintPodsWithoutPolicy(model, options.exemptions),
     ...lintIpBlocks(model, options.podCidrs, options.allowedCidrs),
-  ].sort((a, b) => a.lint.localeCompare(b.lint) || a.subject.localeCompare(b.subject) || a.message.localeCompare(b.message));
+  ].sort((a, b) => compareText(a.lint, b.lint) || compareText(a.subject, b.subject) || compareText(a.message, b.message));
 }
 
 /** One finding a line, for failure messages and the report. */

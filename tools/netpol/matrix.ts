@@ -5,7 +5,7 @@
  */
 import { Decision, PolicyEvaluator, SideDecision } from "./evaluate";
 import { ExternalActor, PlatformModel, Workload, evaluatorOf } from "./model";
-import { Endpoint, Protocol } from "./types";
+import { Endpoint, Protocol, compareText } from "./types";
 
 /** `partial`: some pods of the pair of workloads may connect and others may not. */
 export type Verdict = "allowed" | "denied" | "partial";
@@ -39,7 +39,7 @@ export function flowKey(f: FlowKey): string {
 }
 
 export function compareFlows(a: FlowKey, b: FlowKey): number {
-  return a.source.localeCompare(b.source) || a.destination.localeCompare(b.destination) || a.port - b.port || a.protocol.localeCompare(b.protocol);
+  return compareText(a.source, b.source) || compareText(a.destination, b.destination) || a.port - b.port || compareText(a.protocol, b.protocol);
 }
 
 type Party = { readonly id: string; readonly endpoints: readonly Endpoint[] };

@@ -5,6 +5,7 @@
  * namespaces with flow counts. The output depends only on the matrix, in a stable order.
  */
 import { Flow, FlowMatrix, MatrixEndpoint } from "./matrix";
+import { compareText } from "./types";
 
 /** Beyond this many edges Mermaid's layout is unreadable (and its default limit is 500). */
 export const MAX_EDGES = 150;
@@ -119,7 +120,7 @@ export function flowDiagram(matrix: FlowMatrix): Diagram {
     for (const e of inside) lines.push(`    ${node.get(e.id)}[${quote(e.name)}]`);
     lines.push("  end");
   }
-  const sorted = [...edges].sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.label.localeCompare(b.label));
+  const sorted = [...edges].sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to) || compareText(a.label, b.label));
   for (const e of sorted) lines.push(`  ${e.from} ${e.partial ? "-.->" : "-->"}|${quote(e.label)}| ${e.to}`);
   return { text: lines.join("\n"), byNamespace, edges: edges.length };
 }

@@ -15,6 +15,7 @@ import {
   Pod,
   Protocol,
   Service,
+  compareText,
   namespaceWithAutomaticLabel,
 } from "./types";
 
@@ -96,7 +97,7 @@ export function containerPorts(spec: Record<string, any>): ContainerPort[] {
       protocol: (p.protocol ?? "TCP") as Protocol,
     })),
   );
-  return ports.sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol));
+  return ports.sort((a, b) => a.containerPort - b.containerPort || compareText(a.protocol, b.protocol));
 }
 
 interface WorkloadDraft extends Omit<Workload, "pods" | "id"> {}
@@ -178,7 +179,7 @@ export function modelFromRender(rendered: Rendered, options: ModelOptions = {}):
     hostNetwork: c.row.hostNetwork === true,
   }));
   const drafts = [...renderedWorkloads(objs), ...charted, KUBE_DNS, OUTSIDER].sort(
-    (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
+    (a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name),
   );
   const ids = drafts.map((d) => `${d.namespace}/${d.name}`);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
@@ -228,7 +229,7 @@ export function modelFromRender(rendered: Rendered, options: ModelOptions = {}):
   for (const ns of [...workloads, ...services, ...policies].map((x) => x.namespace)) {
     if (!declared.has(ns)) declared.set(ns, namespaceWithAutomaticLabel(ns));
   }
-  const namespaces = [...declared.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const namespaces = [...declared.values()].sort((a, b) => compareText(a.name, b.name));
 
   const externals: ExternalActor[] = [
     {

@@ -132,3 +132,11 @@ export function endpointIp(e: Endpoint): string {
 export function podKey(p: Pod): string {
   return `${p.namespace}/${p.name}`;
 }
+
+/**
+ * Orders strings by code point: unlike `localeCompare`, the same on every machine (the render
+ * must be byte-identical everywhere) and fast enough for thousands of flows.
+ */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,17 +1,13 @@
 import { computeMatrix, diffMatrix, explainFlow, flowKey, formatDiff, FlowKey } from "../tools/netpol/matrix";
 import { modelFromRender } from "../tools/netpol/model";
-import { ALLOW_DNS, DENY_ALL, policy, shop } from "./netpol-render";
+import { ALLOW_DNS, DENY_ALL, policy, shop, webToDb } from "./netpol-render";
 
 /** `app/web` may reach `data/db` on 3306; `data` denies everything else; `app` has no policy. */
 const zeroTrustData = () =>
   shop(
     policy("data", "deny-all-default", DENY_ALL),
     policy("data", "allow-dns", ALLOW_DNS),
-    policy("data", "allow-web", {
-      podSelector: { matchLabels: { app: "db" } },
-      policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { name: "app" } }, podSelector: { matchLabels: { app: "web" } } }], ports: [{ port: 3306 }] }],
-    }),
+    policy("data", "allow-web", webToDb("ingress")),
   );
 
 const verdicts = (r = zeroTrustData(), options = {}) => {

@@ -1,5 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
-import { ChartWorkload, chartName, chartReleases } from "../tools/netpol/chart-workloads";
+import { CHART_WORKLOADS, ChartWorkload, chartName, chartReleases } from "../tools/netpol/chart-workloads";
 import { cidrRange, inRange, ipToInt } from "../tools/netpol/ipv4";
 import { API_SERVER_ID, INTERNET_ID, KUBE_DNS_ID, modelFromRender, modelPods } from "../tools/netpol/model";
 import { renderComponent } from "./harness";
@@ -131,6 +131,20 @@ describe("pods of Helm charts", () => {
     expect(traefik).toMatchObject({ source: "chart", labels: { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" } });
     expect(traefik.ports.map((p) => p.containerPort)).toEqual([9100, 8080, 8000, 8443]);
     expect(m.workloads.filter((w) => w.namespace === "cert-manager").map((w) => w.name)).toEqual(["cm", "cm-cainjector", "cm-webhook"]);
+  });
+
+  test("every row of the table is sound", () => {
+    const placeholders = (v: string) => (v.match(/\{[^}]*\}/g) ?? []).every((p) => p === "{release}" || p === "{namespace}");
+    for (const row of CHART_WORKLOADS) {
+      const where = `${row.chart}/${row.name}`;
+      expect([where, Object.keys(row.labels).length > 0, row.purpose.length > 0]).toEqual([where, true, true]);
+      expect([where, [row.name, ...Object.values(row.labels)].every(placeholders)]).toEqual([where, true]);
+      const names = row.ports.map((p) => p.name);
+      expect([where, new Set(names).size, names.every((n) => !!n && /^[a-z0-9-]{1,15}$/.test(n))]).toEqual([where, names.length, true]);
+      for (const p of row.ports) expect([where, p.containerPort >= 1 && p.containerPort <= 65535, ["TCP", "UDP", "SCTP"].includes(p.protocol)]).toEqual([where, true, true]);
+    }
+    const keys = CHART_WORKLOADS.map((r) => `${r.chart}/${r.name}`);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 
   test("without its chart in the render, a row adds nothing", () => {

@@ -85,3 +85,14 @@ export const ALLOW_DNS = {
     },
   ],
 };
+
+/** The shop's one intended flow, `app/web` to `data/db` on 3306, as web's egress or db's ingress rule. */
+export function webToDb(side: "egress" | "ingress"): Record<string, any> {
+  const [selected, peerNs, peerApp] = side === "egress" ? ["web", "data", "db"] : ["db", "app", "web"];
+  const peer = { namespaceSelector: { matchLabels: { name: peerNs } }, podSelector: { matchLabels: { app: peerApp } } };
+  return {
+    podSelector: { matchLabels: { app: selected } },
+    policyTypes: [side === "egress" ? "Egress" : "Ingress"],
+    [side]: [{ [side === "egress" ? "to" : "from"]: [peer], ports: [{ port: 3306 }] }],
+  };
+}

@@ -8,24 +8,16 @@ import { FLOWS_FILE, countVerdicts, flowsMarkdown, flowsReport, matrixTable } fr
 import { renderStack } from "../tools/render";
 import "../tools/reports";
 import { PROJECT_DIR } from "./harness";
-import { ALLOW_DNS, DENY_ALL, policy, shop } from "./netpol-render";
+import { ALLOW_DNS, DENY_ALL, policy, shop, webToDb } from "./netpol-render";
 
 const zeroTrust = () =>
   shop(
     policy("app", "deny-all-default", DENY_ALL),
     policy("app", "allow-dns", ALLOW_DNS),
-    policy("app", "web-to-db", {
-      podSelector: { matchLabels: { app: "web" } },
-      policyTypes: ["Egress"],
-      egress: [{ to: [{ namespaceSelector: { matchLabels: { name: "data" } }, podSelector: { matchLabels: { app: "db" } } }], ports: [{ port: 3306 }] }],
-    }),
+    policy("app", "web-to-db", webToDb("egress")),
     policy("data", "deny-all-default", DENY_ALL),
     policy("data", "allow-dns", ALLOW_DNS),
-    policy("data", "db-from-web", {
-      podSelector: { matchLabels: { app: "db" } },
-      policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { name: "app" } }, podSelector: { matchLabels: { app: "web" } } }], ports: [{ port: 3306 }] }],
-    }),
+    policy("data", "db-from-web", webToDb("ingress")),
   );
 
 describe("flows.md", () => {

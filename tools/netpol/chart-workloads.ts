@@ -32,6 +32,14 @@ export interface ChartWorkload {
 
 const tcp = (name: string, containerPort: number): ContainerPort => ({ name, containerPort, protocol: "TCP" });
 
+/** cert-manager's chart labels the pods of each of its components alike. */
+const certManagerLabels = (app: string, component: string): Record<string, string> => ({
+  app,
+  "app.kubernetes.io/name": app,
+  "app.kubernetes.io/instance": "{release}",
+  "app.kubernetes.io/component": component,
+});
+
 export const CHART_WORKLOADS: readonly ChartWorkload[] = [
   {
     chart: "traefik",
@@ -45,12 +53,7 @@ export const CHART_WORKLOADS: readonly ChartWorkload[] = [
     chart: "cert-manager",
     name: "{release}",
     kind: "Deployment",
-    labels: {
-      app: "cert-manager",
-      "app.kubernetes.io/name": "cert-manager",
-      "app.kubernetes.io/instance": "{release}",
-      "app.kubernetes.io/component": "controller",
-    },
+    labels: certManagerLabels("cert-manager", "controller"),
     ports: [tcp("http-metrics", 9402), tcp("http-healthz", 9403)],
     purpose: "issues certificates (ACME, API server)",
   },
@@ -58,12 +61,7 @@ export const CHART_WORKLOADS: readonly ChartWorkload[] = [
     chart: "cert-manager",
     name: "{release}-webhook",
     kind: "Deployment",
-    labels: {
-      app: "webhook",
-      "app.kubernetes.io/name": "webhook",
-      "app.kubernetes.io/instance": "{release}",
-      "app.kubernetes.io/component": "webhook",
-    },
+    labels: certManagerLabels("webhook", "webhook"),
     ports: [tcp("https", 10250), tcp("healthcheck", 6080), tcp("http-metrics", 9402)],
     purpose: "admission webhook the API server calls",
   },
@@ -71,12 +69,7 @@ export const CHART_WORKLOADS: readonly ChartWorkload[] = [
     chart: "cert-manager",
     name: "{release}-cainjector",
     kind: "Deployment",
-    labels: {
-      app: "cainjector",
-      "app.kubernetes.io/name": "cainjector",
-      "app.kubernetes.io/instance": "{release}",
-      "app.kubernetes.io/component": "cainjector",
-    },
+    labels: certManagerLabels("cainjector", "cainjector"),
     ports: [tcp("http-metrics", 9402)],
     purpose: "injects CA bundles through the API server",
   },

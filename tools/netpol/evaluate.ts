@@ -5,7 +5,7 @@
  * one rule of those policies admits (policies are a union, never an intersection).
  */
 import { ipInBlock } from "./ipv4";
-import { selectorMatches } from "./selectors";
+import { labelsMatch, selectorMatches } from "./selectors";
 import {
   Endpoint,
   Namespace,
@@ -144,21 +144,20 @@ export class PolicyEvaluator {
     return !peers || peers.length === 0 || peers.some((p) => this.peerMatches(p, policyNamespace, e));
   }
 
+  /** Whether a rule of `policy` for the direction admits the peer on the destination's port. */
+  private admits(policy: NetworkPolicy, type: PolicyType, peer: Endpoint, dst: Pod | undefined, port: number, protocol: Protocol): boolean {
+    const rules =
+      type === "Ingress"
+        ? (policy.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }))
+        : (policy.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
+    return rules.some((r) => this.peersAdmit(r.peers, policy.namespace, peer) && portsAdmit(r.ports, dst, port, protocol));
+  }
+
+  /** One direction: open unless a policy isolates the pod, then allowed when one of them admits it. */
   private side(pod: Pod | undefined, type: PolicyType, peer: Endpoint, dst: Pod | undefined, port: number, protocol: Protocol): SideDecision {
-    if (!pod) return OPEN;
-    const policies = this.selecting(pod, type);
+    const policies = pod ? this.selecting(pod, type) : [];
     if (policies.length === 0) return OPEN;
-    const allowedBy = policies
-      .filter((p) =>
-        type === "Ingress"
-          ? (p.spec.ingress ?? []).some(
-              (r) => this.peersAdmit(r.from, p.namespace, peer) && portsAdmit(r.ports, dst, port, protocol),
-            )
-          : (p.spec.egress ?? []).some(
-              (r) => this.peersAdmit(r.to, p.namespace, peer) && portsAdmit(r.ports, dst, port, protocol),
-            ),
-      )
-      .map(qualified);
+    const allowedBy = policies.filter((p) => this.admits(p, type, peer, dst, port, protocol)).map(qualified);
     return { isolated: true, selectedBy: policies.map(qualified), allowedBy, allowed: allowedBy.length > 0 };
   }
 
@@ -180,9 +179,7 @@ export class PolicyEvaluator {
 export function serviceBackends(service: Service, pods: readonly Pod[]): Pod[] {
   const selector = service.selector;
   if (!selector || Object.keys(selector).length === 0) return [];
-  return pods.filter(
-    (p) => p.namespace === service.namespace && Object.entries(selector).every(([k, v]) => p.labels[k] === v),
-  );
+  return pods.filter((p) => p.namespace === service.namespace && labelsMatch(selector, p.labels));
 }
 
 /** The pod port a Service port forwards to (a named targetPort resolves on that pod), if any. */

@@ -76,10 +76,6 @@ export function intersectRanges(a: readonly Range[], b: readonly Range[]): Range
   return out.sort((p, q) => p.first - q.first);
 }
 
-export function rangeSize(ranges: readonly Range[]): number {
-  return ranges.reduce((n, r) => n + (r.last - r.first + 1), 0);
-}
-
 /** `10.0.0.0-10.0.255.255` or a single address, for messages. */
 export function formatRange(r: Range): string {
   return r.first === r.last ? intToIp(r.first) : `${intToIp(r.first)}-${intToIp(r.last)}`;

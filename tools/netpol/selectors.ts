@@ -35,7 +35,7 @@ export function selectsEverything(selector: LabelSelector): boolean {
   return Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
 }
 
-/** Equality-based selector of a Service (or a workload's `matchLabels`). */
+/** Equality-based selector, as a Service's. */
 export function labelsMatch(selector: Labels, labels: Labels): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }

@@ -5,7 +5,6 @@
  */
 
 export type Protocol = "TCP" | "UDP" | "SCTP";
-export const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
 
 export type PolicyType = "Ingress" | "Egress";
 
@@ -123,10 +122,6 @@ export const AUTOMATIC_NAMESPACE_LABEL = "kubernetes.io/metadata.name";
 /** A namespace as the API server stores it: its labels plus the automatic name label. */
 export function namespaceWithAutomaticLabel(name: string, labels: Readonly<Record<string, string>> = {}): Namespace {
   return { name, labels: { ...labels, [AUTOMATIC_NAMESPACE_LABEL]: name } };
-}
-
-export function endpointIp(e: Endpoint): string {
-  return "pod" in e ? e.pod.ip : e.ip;
 }
 
 export function podKey(p: Pod): string {

@@ -30,7 +30,7 @@ describe("flows.md", () => {
     expect(c.allowed).toBeGreaterThan(0);
     expect(c.denied).toBeGreaterThan(0);
     expect(md.split("\n").slice(0, 3).join("\n")).toBe(
-      `# Network flows\n\n**${c.allowed} allowed, ${c.denied} denied** of ${matrix.flows.length} flows probed, between 4 workloads and internet, under 6 NetworkPolicies.`,
+      `# Network flows\n\n**${c.allowed} allowed, ${c.denied} denied** of ${matrix.flows.length} flows probed, between 4 workloads and 1 outside endpoint (internet), under 6 NetworkPolicies.`,
     );
   });
 

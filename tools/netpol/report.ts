@@ -43,7 +43,8 @@ export function flowsMarkdown(model: PlatformModel, matrix: FlowMatrix, findings
   const c = countVerdicts(matrix);
   const diagram = flowDiagram(matrix);
   const workloads = model.workloads.length;
-  const actors = model.externals.map((x) => x.id).join(", ");
+  const outside = model.externals.map((x) => x.id);
+  const actors = `${outside.length} outside endpoint${outside.length === 1 ? "" : "s"} (${outside.join(", ")})`;
   const lines = [
     "# Network flows",
     "",

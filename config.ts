@@ -5,7 +5,9 @@
  * cross-field rules are checked by hand. All problems are reported together.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { AppSettings, readApps } from "./config/apps";
 import { ClusterSettings, readCluster } from "./config/cluster";
+import { MonitoringSettings, readMonitoring } from "./config/monitoring";
 import { AWS_REGION, DNS_NAME, EMAIL, parseIpv4Cidr } from "./lib/validate";
 
 export const PROJECT = "ecommerce";
@@ -13,7 +15,9 @@ export const PROJECT = "ecommerce";
 export const CERT_ISSUERS = ["letsencrypt-staging", "letsencrypt-prod", "selfsigned"] as const;
 export type CertIssuer = (typeof CERT_ISSUERS)[number];
 
+export type { AppSettings, ImageSettings, PodResources, ReplicaBounds } from "./config/apps";
 export type { ClusterSettings, NodeGroupSettings } from "./config/cluster";
+export type { MonitoringSettings } from "./config/monitoring";
 
 export interface StackConfig {
   readonly region: string;
@@ -28,6 +32,9 @@ export interface StackConfig {
    */
   readonly protectData: boolean;
   readonly cluster: ClusterSettings;
+  /** Images, replica bounds and pod resources of the gateway and the microservices. */
+  readonly apps: AppSettings;
+  readonly monitoring: MonitoringSettings;
 }
 
 function messageOf(err: unknown): string {
@@ -179,6 +186,8 @@ export function loadConfig(): StackConfig {
     certIssuer: r.oneOf("certIssuer", CERT_ISSUERS),
     protectData: r.boolean("protectData"),
     cluster: readCluster(r, region),
+    apps: readApps(r),
+    monitoring: readMonitoring(r),
   };
   r.rejectUnknownKeys();
   reportProblems(problems);

@@ -3,5 +3,5 @@ import { loadConfig } from "./config";
 
 const platform = new Platform("ecommerce", { config: loadConfig() });
 
-export const { clusterName, clusterEndpoint, oidcIssuer, kubeconfig, nodeGroupName, vpcId } =
+export const { clusterName, clusterEndpoint, oidcIssuer, kubeconfig, nodeGroupName, vpcId, grafanaPortForward } =
   platform.stackOutputs();

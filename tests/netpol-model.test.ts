@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import { KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS, RELEASE } from "../components/monitoring-values";
 import { CHART_WORKLOADS, ChartWorkload, chartName, chartReleases } from "../tools/netpol/chart-workloads";
 import { cidrRange, inRange, ipToInt } from "../tools/netpol/ipv4";
 import { API_SERVER_ID, INTERNET_ID, KUBE_DNS_ID, modelFromRender, modelPods } from "../tools/netpol/model";
@@ -131,6 +132,15 @@ describe("pods of Helm charts", () => {
     expect(traefik).toMatchObject({ source: "chart", labels: { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" } });
     expect(traefik.ports.map((p) => p.containerPort)).toEqual([9100, 8080, 8000, 8443]);
     expect(m.workloads.filter((w) => w.namespace === "cert-manager").map((w) => w.name)).toEqual(["cm", "cm-cainjector", "cm-webhook"]);
+  });
+
+  test("kube-prometheus-stack's pods carry the monitoring tier's labels", () => {
+    const m = modelFromRender(rendered(chart("monitoring", KUBE_PROMETHEUS_STACK.chart, "monitoring", RELEASE)));
+    const byName = new Map(m.workloads.filter((w) => w.source === "chart").map((w) => [w.name, w]));
+    expect(byName.get(`prometheus-${RELEASE}`)!.labels).toEqual(MONITORING_POD_LABELS.prometheus);
+    expect(byName.get(`${RELEASE}-grafana`)!.labels).toEqual(MONITORING_POD_LABELS.grafana);
+    expect(byName.get(`${RELEASE}-prometheus-node-exporter`)!.hostNetwork).toBe(true);
+    expect(byName.size).toBe(Object.keys(MONITORING_POD_LABELS).length);
   });
 
   test("every row of the table is sound", () => {

@@ -1,4 +1,5 @@
 import { Platform } from "../components/platform";
+import { RELEASE } from "../components/monitoring-values";
 import { loadConfig } from "../config";
 import { lintModel } from "../tools/netpol/lints";
 import { FlowMatrix, computeMatrix } from "../tools/netpol/matrix";
@@ -127,4 +128,6 @@ test("every render writes flows.md (today, without policies, every flow is allow
   const matrix = computeMatrix(modelFromRender(rendered));
   expect(md).toMatch(new RegExp(`^# Network flows\\n\\n\\*\\*${matrix.flows.length} allowed, 0 denied\\*\\*`));
   expect(md).toBe(flowsReport(rendered));
+  // Rendered workloads and the pods of the monitoring chart are both in the matrix.
+  expect(md).toContain(`| e-commerce/api-gateway | monitoring/prometheus-${RELEASE} |`);
 });

@@ -7,6 +7,7 @@
  * The tier that installs a chart owns its rows: when its values change a label or a port, it
  * updates the row in the same change. Rows hold the chart's defaults at the pinned versions.
  */
+import { KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS } from "../../components/monitoring-values";
 import type { Rendered } from "../engine";
 import type { ContainerPort } from "./types";
 
@@ -82,21 +83,56 @@ export const CHART_WORKLOADS: readonly ChartWorkload[] = [
     beside: { kind: "Ingress", annotationPrefix: "cert-manager.io/" },
     purpose: "answers ACME HTTP-01 challenges, reached through Traefik",
   },
+  // kube-prometheus-stack, with the monitoring tier's values (fullnameOverride = release name,
+  // operator TLS off): labels come from the tier's own table.
   {
-    chart: "kube-prometheus-stack",
-    name: "prometheus",
+    chart: KUBE_PROMETHEUS_STACK.chart,
+    name: "prometheus-{release}",
     kind: "StatefulSet",
-    labels: { "app.kubernetes.io/name": "prometheus" },
-    ports: [tcp("web", 9090)],
+    labels: MONITORING_POD_LABELS.prometheus,
+    ports: [tcp("http-web", 9090), tcp("reloader-web", 8080)],
     purpose: "scrapes metrics",
   },
   {
-    chart: "kube-prometheus-stack",
+    chart: KUBE_PROMETHEUS_STACK.chart,
+    name: "alertmanager-{release}",
+    kind: "StatefulSet",
+    labels: MONITORING_POD_LABELS.alertmanager,
+    ports: [tcp("http-web", 9093), tcp("mesh-tcp", 9094), { name: "mesh-udp", containerPort: 9094, protocol: "UDP" }],
+    purpose: "routes alerts; replicas gossip on 9094",
+  },
+  {
+    chart: KUBE_PROMETHEUS_STACK.chart,
     name: "{release}-grafana",
     kind: "Deployment",
-    labels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "{release}" },
+    labels: MONITORING_POD_LABELS.grafana,
     ports: [tcp("grafana", 3000)],
     purpose: "dashboards over Prometheus",
+  },
+  {
+    chart: KUBE_PROMETHEUS_STACK.chart,
+    name: "{release}-operator",
+    kind: "Deployment",
+    labels: MONITORING_POD_LABELS.operator,
+    ports: [tcp("http", 8080)],
+    purpose: "turns monitors and rules into Prometheus configuration through the API server",
+  },
+  {
+    chart: KUBE_PROMETHEUS_STACK.chart,
+    name: "{release}-kube-state-metrics",
+    kind: "Deployment",
+    labels: MONITORING_POD_LABELS.kubeStateMetrics,
+    ports: [tcp("http", 8080)],
+    purpose: "exposes the API server's objects as metrics",
+  },
+  {
+    chart: KUBE_PROMETHEUS_STACK.chart,
+    name: "{release}-prometheus-node-exporter",
+    kind: "DaemonSet",
+    labels: MONITORING_POD_LABELS.nodeExporter,
+    ports: [tcp("http-metrics", 9100)],
+    hostNetwork: true,
+    purpose: "node metrics, on the node's own network",
   },
 ];
 

@@ -5,7 +5,8 @@
  * ports. The analyzer adds a row's pods only when a release of that chart is in the render.
  *
  * The tier that installs a chart owns its rows: when its values change a label or a port, it
- * updates the row in the same change. Rows hold the chart's defaults at the pinned versions.
+ * updates the row in the same change (or derives the row from its own constants, as monitoring
+ * does). Other rows hold the chart's defaults at the pinned versions.
  */
 import { KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS } from "../../components/monitoring-values";
 import type { Rendered } from "../engine";

@@ -129,3 +129,27 @@ describe("data safety follows ecommerce:protectData", () => {
     expect(claimRetention(on).whenDeleted).toBe(on ? "Retain" : "Delete");
   });
 });
+
+describe.each(["dev", "prod"] as const)("ordering with the other tiers (%s)", (stack) => {
+  const dependencyNames = (r: Awaited<ReturnType<typeof stackRender>>, x: RecordedResource) =>
+    x.dependsOn.map((u) => r.byUrn(u)).map((d) => `${d?.type}::${d?.name}`);
+
+  test("each StatefulSet waits for the nodes, the gp3 StorageClass and the EBS CSI driver", async () => {
+    const r = await stackRender(stack);
+    for (const sts of dataObjects(r, "StatefulSet")) {
+      const deps = dependencyNames(r, sts);
+      expect(deps).toContain("kubernetes:storage.k8s.io/v1:StorageClass::gp3");
+      expect(deps).toContain("eks:index:ManagedNodeGroup::eks-nodes");
+      expect(deps.some((d) => d.startsWith("aws:eks/addon:Addon::") && d.includes("ebs-csi"))).toBe(true);
+    }
+  });
+
+  test("an application Deployment waits for exactly the data tier Secrets it reads", async () => {
+    const r = await stackRender(stack);
+    const deployment = r.kind("Deployment", "e-commerce").find((d) => d.name === "auth-service")!;
+    const secrets = dependencyNames(r, deployment).filter((d) => d.startsWith("kubernetes:core/v1:Secret::")).sort();
+    expect(secrets).toEqual(
+      ["auth-service-mysql-credentials", "rabbitmq-client-credentials", "redis-credentials"].map((n) => `kubernetes:core/v1:Secret::${n}`),
+    );
+  });
+});

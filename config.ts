@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppSettings, readApps } from "./config/apps";
 import { ClusterSettings, readCluster } from "./config/cluster";
 import { MonitoringSettings, readMonitoring } from "./config/monitoring";
+import { DataSettings, readData } from "./config/data";
 import { AWS_REGION, DNS_NAME, EMAIL, parseIpv4Cidr } from "./lib/validate";
 
 export const PROJECT = "ecommerce";
@@ -18,6 +19,7 @@ export type CertIssuer = (typeof CERT_ISSUERS)[number];
 export type { AppSettings, ImageSettings, PodResources, ReplicaBounds } from "./config/apps";
 export type { ClusterSettings, NodeGroupSettings } from "./config/cluster";
 export type { MonitoringSettings } from "./config/monitoring";
+export type { DataSettings, VolumeSizes } from "./config/data";
 
 export interface StackConfig {
   readonly region: string;
@@ -35,6 +37,7 @@ export interface StackConfig {
   /** Images, replica bounds and pod resources of the gateway and the microservices. */
   readonly apps: AppSettings;
   readonly monitoring: MonitoringSettings;
+  readonly data: DataSettings;
 }
 
 function messageOf(err: unknown): string {
@@ -188,6 +191,7 @@ export function loadConfig(): StackConfig {
     cluster: readCluster(r, region),
     apps: readApps(r),
     monitoring: readMonitoring(r),
+    data: readData(r),
   };
   r.rejectUnknownKeys();
   reportProblems(problems);

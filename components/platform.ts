@@ -4,7 +4,7 @@ import type { StackConfig } from "../config";
 import { Application } from "./application";
 import { EksCluster } from "./cluster";
 import { ClusterAccess } from "./cluster-access";
-import { dataConnections } from "./contracts";
+import { DataTier } from "./data-tier";
 import { Monitoring } from "./monitoring";
 import { Namespaces } from "./namespaces";
 import { Network } from "./network";
@@ -20,6 +20,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly network: Network;
   readonly cluster: EksCluster;
   readonly namespaces: Namespaces;
+  readonly data: DataTier;
   readonly application: Application;
   readonly monitoring: Monitoring;
 
@@ -61,6 +62,18 @@ export class Platform extends pulumi.ComponentResource {
     // Ingress tier: Traefik behind an NLB, cert-manager, the gateway's Ingress.
 
     // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
+    const ns = this.namespaces.byName;
+    this.data = new DataTier(
+      "data",
+      {
+        services,
+        settings: cfg.data,
+        protectData: cfg.protectData,
+        namespaces: { app: ns[NAMESPACES.app.name].metadata.name, messaging: ns[NAMESPACES.messaging.name].metadata.name },
+        waitFor: [...this.cluster.nodesReady, ...this.cluster.storageReady],
+      },
+      k8sOpts,
+    );
 
     // Application tier: the gateway and the microservices of the catalog.
     this.application = new Application(
@@ -68,7 +81,9 @@ export class Platform extends pulumi.ComponentResource {
       {
         services,
         settings: cfg.apps,
-        connections: dataConnections(services),
+        connections: this.data.connections,
+        // Each Deployment waits for the Secrets it reads.
+        secrets: this.data.secretsByName,
         namespace: this.namespaces.byName[NAMESPACES.app.name].metadata.name,
       },
       k8sOpts,

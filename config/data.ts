@@ -1,0 +1,59 @@
+/** Data tier settings: volume sizes, the StorageClass and the size of the RabbitMQ cluster. */
+import type { ConfigReader } from "../config";
+import { STORAGE_SIZE, storageGiB } from "../lib/validate";
+
+/** EBS gp3 volumes are 1 GiB to 16 TiB; anything outside is rejected by the CSI driver at bind time. */
+export const VOLUME_MIN_GIB = 1;
+export const VOLUME_MAX_GIB = 16 * 1024;
+
+/** A Kubernetes object name (DNS-1123 subdomain), as StorageClass names are. */
+const STORAGE_CLASS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export const RABBITMQ_MAX_REPLICAS = 7;
+
+export interface VolumeSizes {
+  /** Each MySQL database's volume. */
+  readonly mysql: string;
+  readonly redis: string;
+  /** Each RabbitMQ node's volume. */
+  readonly rabbitmq: string;
+  readonly minio: string;
+}
+
+export interface DataSettings {
+  /** StorageClass of every PersistentVolumeClaim of the tier. */
+  readonly storageClass: string;
+  readonly volumeSizes: VolumeSizes;
+  /** Nodes of the RabbitMQ cluster: odd, so that a majority (quorum) always exists. */
+  readonly rabbitmqReplicas: number;
+}
+
+function volumeSize(r: ConfigReader, key: string): string {
+  const value = r.text(key, STORAGE_SIZE, "a volume size such as 20Gi (a whole number of Mi, Gi or Ti)");
+  const gib = value === undefined ? undefined : storageGiB(value);
+  if (gib !== undefined && (gib < VOLUME_MIN_GIB || gib > VOLUME_MAX_GIB)) {
+    r.reject(key, value, `a size from ${VOLUME_MIN_GIB}Gi to ${VOLUME_MAX_GIB / 1024}Ti (the EBS volume limits)`);
+  }
+  return value;
+}
+
+export function readData(r: ConfigReader): DataSettings {
+  const rabbitmqReplicas = r.integer("rabbitmqReplicas", 1, RABBITMQ_MAX_REPLICAS);
+  if (rabbitmqReplicas !== undefined && Number.isInteger(rabbitmqReplicas) && rabbitmqReplicas % 2 === 0) {
+    r.reject(
+      "rabbitmqReplicas",
+      rabbitmqReplicas,
+      `an odd number from 1 to ${RABBITMQ_MAX_REPLICAS}: quorum queues need a majority, which an even count does not add`,
+    );
+  }
+  return {
+    storageClass: r.text("storageClass", STORAGE_CLASS_NAME, "a StorageClass name such as gp3"),
+    volumeSizes: {
+      mysql: volumeSize(r, "mysqlStorageSize"),
+      redis: volumeSize(r, "redisStorageSize"),
+      rabbitmq: volumeSize(r, "rabbitmqStorageSize"),
+      minio: volumeSize(r, "minioStorageSize"),
+    },
+    rabbitmqReplicas,
+  };
+}

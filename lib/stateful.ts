@@ -1,0 +1,205 @@
+/**
+ * Building blocks shared by the data tier's StatefulSets: what "protect the data" means for a
+ * resource, volume claims, generated credentials and the hardened pod skeleton. Pure functions,
+ * so that tests check the rules without an engine.
+ */
+import * as crypto from "crypto";
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
+
+import type { DatastoreConnection } from "../components/contracts";
+
+type Probe = k8s.types.input.core.v1.Probe;
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type Resources = k8s.types.input.core.v1.ResourceRequirements;
+
+/**
+ * Options of the resources that hold data or the keys to it (StatefulSets and their Secrets):
+ * `protect` makes `pulumi destroy` and accidental replacements fail instead of deleting;
+ * `retainOnDelete` keeps the Kubernetes object if the resource leaves the program.
+ */
+export function dataSafety(protectData: boolean): { protect: boolean; retainOnDelete: boolean } {
+  return { protect: protectData, retainOnDelete: protectData };
+}
+
+/**
+ * What happens to a StatefulSet's volumes. Protected data keeps its claims whatever happens to the
+ * StatefulSet; otherwise (dev) they go with it. Scaling down never deletes a claim: a node that
+ * comes back finds its data.
+ */
+export function claimRetention(protectData: boolean): k8s.types.input.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy {
+  return { whenDeleted: protectData ? "Retain" : "Delete", whenScaled: "Retain" };
+}
+
+/** The `data` volume claim template of a StatefulSet. */
+export function dataVolumeClaim(
+  size: string,
+  storageClass: string,
+  labels: Record<string, string>,
+): k8s.types.input.core.v1.PersistentVolumeClaim {
+  return {
+    metadata: { name: "data", labels },
+    spec: { accessModes: ["ReadWriteOnce"], storageClassName: storageClass, resources: { requests: { storage: size } } },
+  };
+}
+
+/**
+ * A generated password: letters and digits only, so that it needs no quoting in the config files
+ * (redis.conf, rabbitmq.conf) and connection strings it ends up in. 32 alphanumerics are ~190 bits.
+ */
+export function generatedPassword(
+  name: string,
+  opts: pulumi.CustomResourceOptions,
+  length = 32,
+): random.RandomPassword {
+  return new random.RandomPassword(name, { length, special: false }, opts);
+}
+
+/**
+ * The pod skeleton every data workload shares: Pod Security `restricted` under a fixed UID whose
+ * group owns the volumes, no service account token (none of them calls the API server), no
+ * Service environment variables.
+ */
+export function hardenedPodSpec(uid: number): Pick<PodSpec, "securityContext" | "automountServiceAccountToken" | "enableServiceLinks"> {
+  return {
+    securityContext: restrictedPodSecurityContext({ runAsUser: uid, fsGroup: uid }),
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+  };
+}
+
+/** The container security context matching `hardenedPodSpec(uid)`. */
+export function hardenedContainer(uid: number): k8s.types.input.core.v1.SecurityContext {
+  return restrictedContainerSecurityContext({ runAsUser: uid });
+}
+
+/** A probe running a shell snippet inside the container (credentials come from its environment). */
+export function shellProbe(script: string, timing: Omit<Probe, "exec" | "httpGet" | "tcpSocket" | "grpc">): Probe {
+  return { exec: { command: ["sh", "-c", script] }, ...timing };
+}
+
+export interface ResourceProfile {
+  readonly cpuRequest: string;
+  readonly memoryRequest: string;
+  readonly cpuLimit: string;
+  readonly memoryLimit: string;
+}
+
+export function resourceRequirements(p: ResourceProfile): Resources {
+  return {
+    requests: { cpu: p.cpuRequest, memory: p.memoryRequest },
+    limits: { cpu: p.cpuLimit, memory: p.memoryLimit },
+  };
+}
+
+/** Bytes of a memory quantity in Mi or Gi (the units the profiles use). */
+export function memoryBytes(quantity: string): number {
+  const m = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  if (!m) throw new Error(`memory quantity '${quantity}' must be a whole number of Mi or Gi`);
+  return Number(m[1]) * (m[2] === "Gi" ? 1024 ** 3 : 1024 ** 2);
+}
+
+/** An emptyDir volume and its mount, for the paths a read-only root filesystem leaves unwritable. */
+export function scratch(name: string, mountPath: string, sizeLimit = "64Mi") {
+  return {
+    volume: { name, emptyDir: { sizeLimit } },
+    mount: { name, mountPath },
+  };
+}
+
+/**
+ * Pod template annotation carrying a digest of the configuration files, so that a change rolls
+ * the pods (a mounted ConfigMap change alone does not restart anything).
+ */
+export function configChecksum(...files: string[]): Record<string, string> {
+  return { "checksum/config": crypto.createHash("sha256").update(files.join("\0")).digest("hex") };
+}
+
+/** What every data store component takes. */
+export interface DataStoreArgs {
+  /** What clients use: the Secret (name and keys) the component creates for them. */
+  readonly connection: DatastoreConnection;
+  /** Namespace of the store. */
+  readonly namespace: pulumi.Input<string>;
+  readonly storageClass: string;
+  /** Size of each replica's volume. */
+  readonly storageSize: string;
+  /** Protect the StatefulSet and its Secrets, keep the volumes when the StatefulSet goes. */
+  readonly protectData: boolean;
+  /** Container image. @default the component's pinned image */
+  readonly image?: string;
+  /** @default the component's profile */
+  readonly resources?: ResourceProfile;
+  /** What the pods need before they can start: nodes, the StorageClass and its CSI driver. @default none */
+  readonly waitFor?: pulumi.Resource[];
+}
+
+/** A TCP port of a Service; the target is the same number (EKS's policy agent matches on it). */
+export function servicePort(name: string, port: number) {
+  return { name, port, targetPort: port, protocol: "TCP" };
+}
+
+export function containerPort(name: string, port: number) {
+  return { name, containerPort: port, protocol: "TCP" };
+}
+
+/** Arguments of an Opaque Secret holding generated values. */
+export function opaqueSecret(
+  name: string,
+  namespace: pulumi.Input<string>,
+  labels: Record<string, string>,
+  stringData: Record<string, pulumi.Input<string>>,
+): k8s.core.v1.SecretArgs {
+  return { metadata: { name, namespace, labels }, type: "Opaque", stringData };
+}
+
+/** Arguments of the ClusterIP (or, with `clusterIP: "None"`, headless) Service selecting a workload. */
+export function serviceArgs(
+  name: string,
+  namespace: pulumi.Input<string>,
+  labels: Record<string, string>,
+  ports: ReturnType<typeof servicePort>[],
+  extra: Partial<k8s.types.input.core.v1.ServiceSpec> = {},
+): k8s.core.v1.ServiceArgs {
+  return { metadata: { name, namespace, labels }, spec: { type: "ClusterIP", selector: labels, ports, ...extra } };
+}
+
+export interface StatefulSetShape {
+  readonly name: string;
+  readonly namespace: pulumi.Input<string>;
+  readonly labels: Record<string, string>;
+  /** The Service that governs the set (gives pods their DNS names). */
+  readonly serviceName: pulumi.Input<string>;
+  readonly replicas: number;
+  /** Volume size and class, and whether the data is protected. */
+  readonly store: Pick<DataStoreArgs, "storageSize" | "storageClass" | "protectData">;
+  /** UID (and group) of every container; owns the volumes. */
+  readonly uid: number;
+  readonly podAnnotations?: Record<string, string>;
+  readonly pod: Omit<PodSpec, "securityContext" | "automountServiceAccountToken" | "enableServiceLinks">;
+  readonly spec?: Partial<k8s.types.input.apps.v1.StatefulSetSpec>;
+}
+
+/**
+ * A data StatefulSet: one `data` volume per replica from the configured class, claims kept or not
+ * per `protectData`, and the hardened pod skeleton. Components add their containers.
+ */
+export function statefulSetArgs(s: StatefulSetShape): k8s.apps.v1.StatefulSetArgs {
+  return {
+    metadata: { name: s.name, namespace: s.namespace, labels: s.labels },
+    spec: {
+      serviceName: s.serviceName,
+      replicas: s.replicas,
+      selector: { matchLabels: s.labels },
+      persistentVolumeClaimRetentionPolicy: claimRetention(s.store.protectData),
+      volumeClaimTemplates: [dataVolumeClaim(s.store.storageSize, s.store.storageClass, s.labels)],
+      ...s.spec,
+      template: {
+        metadata: { labels: s.labels, ...(s.podAnnotations ? { annotations: s.podAnnotations } : {}) },
+        spec: { ...hardenedPodSpec(s.uid), ...s.pod },
+      },
+    },
+  };
+}

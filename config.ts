@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSettings, readCluster } from "./config/cluster";
+import { IngressSettings, readIngress } from "./config/ingress";
 import { AWS_REGION, DNS_NAME, EMAIL, parseIpv4Cidr } from "./lib/validate";
 
 export const PROJECT = "ecommerce";
@@ -14,6 +15,7 @@ export const CERT_ISSUERS = ["letsencrypt-staging", "letsencrypt-prod", "selfsig
 export type CertIssuer = (typeof CERT_ISSUERS)[number];
 
 export type { ClusterSettings, NodeGroupSettings } from "./config/cluster";
+export type { IngressSettings } from "./config/ingress";
 
 export interface StackConfig {
   readonly region: string;
@@ -28,6 +30,7 @@ export interface StackConfig {
    */
   readonly protectData: boolean;
   readonly cluster: ClusterSettings;
+  readonly ingress: IngressSettings;
 }
 
 function messageOf(err: unknown): string {
@@ -179,6 +182,7 @@ export function loadConfig(): StackConfig {
     certIssuer: r.oneOf("certIssuer", CERT_ISSUERS),
     protectData: r.boolean("protectData"),
     cluster: readCluster(r, region),
+    ingress: readIngress(r),
   };
   r.rejectUnknownKeys();
   reportProblems(problems);

@@ -3,5 +3,14 @@ import { loadConfig } from "./config";
 
 const platform = new Platform("ecommerce", { config: loadConfig() });
 
-export const { clusterName, clusterEndpoint, oidcIssuer, kubeconfig, nodeGroupName, vpcId } =
-  platform.stackOutputs();
+export const {
+  clusterName,
+  clusterEndpoint,
+  oidcIssuer,
+  kubeconfig,
+  nodeGroupName,
+  vpcId,
+  apiUrl,
+  ingressEndpoint,
+  ingressNodePorts,
+} = platform.stackOutputs();

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
 import type { StackConfig } from "../config";
 import { EksCluster } from "./cluster";
+import { IngressTier } from "./ingress";
 import { Namespaces } from "./namespaces";
 import { Network } from "./network";
 
@@ -16,6 +17,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly network: Network;
   readonly cluster: EksCluster;
   readonly namespaces: Namespaces;
+  readonly ingress: IngressTier;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     const services = args.services ?? SERVICES;
@@ -51,6 +53,20 @@ export class Platform extends pulumi.ComponentResource {
     this.namespaces = new Namespaces("namespaces", { namespaces: Object.values(NAMESPACES) }, k8sOpts);
 
     // Ingress tier: Traefik behind an NLB, cert-manager, the gateway's Ingress.
+    this.ingress = new IngressTier(
+      "ingress",
+      {
+        settings: cfg.ingress,
+        domain: cfg.domain,
+        acmeEmail: cfg.acmeEmail,
+        certIssuer: cfg.certIssuer,
+        gateway: services.find((s) => s.role === "gateway")!,
+        namespaces: this.namespaces.byName,
+        nodeSecurityGroupId: this.cluster.managedNodeSecurityGroupId,
+        nodesReady: this.cluster.nodesReady,
+      },
+      k8sOpts,
+    );
 
     // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
 
@@ -72,6 +88,9 @@ export class Platform extends pulumi.ComponentResource {
       kubeconfig: this.cluster.kubeconfig,
       nodeGroupName: this.cluster.nodeGroupName,
       vpcId: this.network.vpcId,
+      apiUrl: this.ingress.apiUrl,
+      ingressEndpoint: this.ingress.endpoint,
+      ingressNodePorts: this.ingress.nodePorts,
     };
   }
 }

@@ -39,16 +39,21 @@ function componentValues(component: keyof typeof COMPONENTS, replicas: number): 
     "app.kubernetes.io/instance": CERT_MANAGER_NAME,
     "app.kubernetes.io/component": component,
   };
+  const spread: k8s.types.input.core.v1.TopologySpreadConstraint[] =
+    replicas > 1
+      ? [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } }]
+      : [];
+  const resources: k8s.types.input.core.v1.ResourceRequirements = {
+    requests: { cpu: "10m", memory: "64Mi" },
+    limits: { memory: "256Mi" },
+  };
   return {
     replicaCount: replicas,
     podDisruptionBudget: replicas > 1 ? { enabled: true, maxUnavailable: 1 } : { enabled: false },
-    topologySpreadConstraints:
-      replicas > 1
-        ? [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } }]
-        : [],
+    topologySpreadConstraints: spread,
     securityContext: restrictedPodSecurityContext(),
     containerSecurityContext: restrictedContainerSecurityContext(),
-    resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+    resources,
   };
 }
 

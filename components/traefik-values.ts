@@ -2,6 +2,7 @@
  * Helm values of the Traefik chart, as a pure function of the ingress settings, and the names
  * other tiers rely on (the Service, the IngressClass, the pod and metrics labels).
  */
+import type * as k8s from "@pulumi/kubernetes";
 import { PORT_NAMES } from "../catalog";
 import type { IngressSettings } from "../config";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/pod-security";
@@ -69,7 +70,7 @@ function entryPoint(name: keyof typeof ENTRYPOINTS, nodePort: number): Record<st
 }
 
 /** Zone spread is required so that a zone outage leaves a replica; hosts are spread when possible. */
-export function traefikSpread(replicas: number): Record<string, unknown>[] {
+export function traefikSpread(replicas: number): k8s.types.input.core.v1.TopologySpreadConstraint[] {
   if (replicas < 2) return [];
   const labelSelector = { matchLabels: { ...TRAEFIK_POD_LABELS } };
   return [
@@ -87,6 +88,18 @@ export interface TraefikValuesArgs {
 
 export function traefikValues({ settings: s, domain }: TraefikValuesArgs): Record<string, unknown> {
   const loadBalanced = s.serviceType === "LoadBalancer";
+  // The chart copies `service.spec` into the Service as is; typed, so that a misspelled field fails tsc.
+  const serviceSpec: k8s.types.input.core.v1.ServiceSpec = {
+    type: s.serviceType,
+    // Keeps the client's address (no SNAT to another node); the NLB only targets nodes that run
+    // a Traefik pod, as kube-proxy's health check node port reports.
+    externalTrafficPolicy: "Local",
+    ...(loadBalanced ? { loadBalancerSourceRanges: [...s.sourceRanges] } : {}),
+  };
+  const resources: k8s.types.input.core.v1.ResourceRequirements = {
+    requests: { cpu: "100m", memory: "128Mi" },
+    limits: { memory: "256Mi" },
+  };
   return {
     fullnameOverride: TRAEFIK_NAME,
     instanceLabelOverride: TRAEFIK_NAME,
@@ -94,7 +107,7 @@ export function traefikValues({ settings: s, domain }: TraefikValuesArgs): Recor
     // A budget with one replica would block every node drain; with two or more, one may go.
     podDisruptionBudget: s.traefikReplicas > 1 ? { enabled: true, maxUnavailable: 1 } : { enabled: false },
     topologySpreadConstraints: traefikSpread(s.traefikReplicas),
-    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+    resources,
     podSecurityContext: restrictedPodSecurityContext({ runAsUser: TRAEFIK_UID }),
     securityContext: restrictedContainerSecurityContext({ runAsUser: TRAEFIK_UID }),
     ingressClass: { enabled: true, isDefaultClass: false, name: TRAEFIK_NAME },
@@ -119,13 +132,7 @@ export function traefikValues({ settings: s, domain }: TraefikValuesArgs): Recor
       enabled: true,
       single: true,
       annotations: loadBalanced ? { ...NLB_ANNOTATIONS } : {},
-      spec: {
-        type: s.serviceType,
-        // Keeps the client's address (no SNAT to another node); the NLB only targets nodes
-        // that run a Traefik pod, as kube-proxy's health check node port reports.
-        externalTrafficPolicy: "Local",
-        ...(loadBalanced ? { loadBalancerSourceRanges: [...s.sourceRanges] } : {}),
-      },
+      spec: serviceSpec,
     },
     metrics: {
       prometheus: {

@@ -1,13 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CERT_ISSUERS, CertIssuer } from "../config";
+import { ChartPin, pinnedChart } from "../lib/helm";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/pod-security";
 
-export const CERT_MANAGER_CHART = {
-  chart: "cert-manager",
-  version: "v1.21.1",
-  repo: "https://charts.jetstack.io",
-} as const;
+export const CERT_MANAGER_CHART: ChartPin = { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" };
 
 /** Release name: with it the chart names its objects `cert-manager`, `cert-manager-webhook`, ... */
 export const CERT_MANAGER_NAME = "cert-manager";
@@ -129,17 +126,16 @@ export class CertManager extends pulumi.ComponentResource {
 
   constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:cert-manager:CertManager", name, {}, opts);
-    this.chart = new k8s.helm.v4.Chart(
+    this.chart = pinnedChart(
       name,
       {
-        chart: CERT_MANAGER_CHART.chart,
-        version: CERT_MANAGER_CHART.version,
-        repositoryOpts: { repo: CERT_MANAGER_CHART.repo },
-        name: CERT_MANAGER_NAME,
-        namespace: args.namespace.metadata.name,
+        pin: CERT_MANAGER_CHART,
+        release: CERT_MANAGER_NAME,
+        namespace: args.namespace,
         values: certManagerValues(args.replicas),
+        after: args.nodesReady,
       },
-      { parent: this, dependsOn: [args.namespace, ...(args.nodesReady ?? [])] },
+      this,
     );
     const specs = clusterIssuerSpecs(args);
     const issuers = {} as Record<CertIssuer, k8s.apiextensions.CustomResource>;

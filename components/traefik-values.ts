@@ -5,13 +5,10 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { PORT_NAMES } from "../catalog";
 import type { IngressSettings } from "../config";
+import type { ChartPin } from "../lib/helm";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/pod-security";
 
-export const TRAEFIK_CHART = {
-  chart: "traefik",
-  version: "41.3.0",
-  repo: "https://traefik.github.io/charts",
-} as const;
+export const TRAEFIK_CHART: ChartPin = { chart: "traefik", version: "41.3.0", repo: "https://traefik.github.io/charts" };
 
 /** Release, Service, IngressClass and instance label: one fixed name so that nothing is suffixed. */
 export const TRAEFIK_NAME = "traefik";

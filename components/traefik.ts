@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IngressSettings } from "../config";
+import { pinnedChart } from "../lib/helm";
 import { TRAEFIK_CHART, TRAEFIK_NAME, traefikValues } from "./traefik-values";
 
 /** API version of Traefik's custom resources (Middleware, TLSOption, IngressRoute). */
@@ -76,50 +77,27 @@ export class Traefik extends pulumi.ComponentResource {
     super("ecommerce:traefik:Traefik", name, {}, opts);
     this.namespaceName = args.namespace.metadata.name;
 
-    this.chart = new k8s.helm.v4.Chart(
+    this.chart = pinnedChart(
       name,
       {
-        chart: TRAEFIK_CHART.chart,
-        version: TRAEFIK_CHART.version,
-        repositoryOpts: { repo: TRAEFIK_CHART.repo },
-        name: TRAEFIK_NAME,
-        namespace: this.namespaceName,
+        pin: TRAEFIK_CHART,
+        release: TRAEFIK_NAME,
+        namespace: args.namespace,
         values: traefikValues({ settings: args.settings, domain: args.domain }),
+        after: args.nodesReady,
       },
-      { parent: this, dependsOn: [args.namespace, ...(args.nodesReady ?? [])] },
+      this,
     );
     const afterChart = { parent: this, dependsOn: [this.chart] };
-
-    new k8s.apiextensions.CustomResource(
-      `${name}-tls-default`,
-      {
-        apiVersion: TRAEFIK_API_VERSION,
-        kind: "TLSOption",
-        metadata: { name: "default", namespace: this.namespaceName },
-        spec: tlsOptionSpec(),
-      },
-      afterChart,
-    );
-    new k8s.apiextensions.CustomResource(
-      `${name}-${REDIRECT_MIDDLEWARE}`,
-      {
-        apiVersion: TRAEFIK_API_VERSION,
-        kind: "Middleware",
-        metadata: { name: REDIRECT_MIDDLEWARE, namespace: this.namespaceName },
-        spec: { redirectScheme: { scheme: "https", permanent: true } },
-      },
-      afterChart,
-    );
-    new k8s.apiextensions.CustomResource(
-      `${name}-${REDIRECT_ROUTE}`,
-      {
-        apiVersion: TRAEFIK_API_VERSION,
-        kind: "IngressRoute",
-        metadata: { name: REDIRECT_ROUTE, namespace: this.namespaceName },
-        spec: httpRedirectRouteSpec(),
-      },
-      afterChart,
-    );
+    const resource = (kind: string, objectName: string, spec: Record<string, unknown>) =>
+      new k8s.apiextensions.CustomResource(
+        `${name}-${kind.toLowerCase()}-${objectName}`,
+        { apiVersion: TRAEFIK_API_VERSION, kind, metadata: { name: objectName, namespace: this.namespaceName }, spec },
+        afterChart,
+      );
+    resource("TLSOption", "default", tlsOptionSpec());
+    resource("Middleware", REDIRECT_MIDDLEWARE, { redirectScheme: { scheme: "https", permanent: true } });
+    resource("IngressRoute", REDIRECT_ROUTE, httpRedirectRouteSpec());
 
     // The Service is rendered inside the chart, so its status is read back once the chart is up
     // (the chart waits until a LoadBalancer Service has its address).

@@ -6,17 +6,13 @@ import { ACME_SERVERS, CERT_MANAGER_CHART, accountKeySecret } from "../component
 import { CERT_ISSUERS } from "../config";
 import { restrictedViolations } from "../lib/pod-security";
 import { CHARTDATA_DIR, chartValuesCheck, crdCheck } from "../lib/schema-check";
+import { chartOf } from "./ingress-helpers";
 import { STACKS, renderProgram, stackRender } from "./harness";
 
-const CHART = "kubernetes:helm.sh/v4:Chart";
 const checkValues = chartValuesCheck("cert-manager");
 const checkIssuer = crdCheck("cert-manager/crds/cert-manager.io_clusterissuers.yaml");
 
-async function certManager(stack: (typeof STACKS)[number]) {
-  const r = await stackRender(stack);
-  const chart = r.one(CHART, "cert-manager");
-  return { r, chart, values: chart.inputs.values as Record<string, any> };
-}
+const certManager = (stack: (typeof STACKS)[number]) => chartOf(stack, "cert-manager");
 
 describe("the cert-manager chart's own schema", () => {
   test("is the vendored v1.21.1 chart", () => {

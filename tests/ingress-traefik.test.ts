@@ -5,17 +5,13 @@ import { NAMESPACES, PORT_NAMES } from "../catalog";
 import { ENTRYPOINTS, TRAEFIK_CHART, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../components/traefik-values";
 import { restrictedViolations } from "../lib/pod-security";
 import { CHARTDATA_DIR, chartValuesCheck, crdCheck, mergeValues } from "../lib/schema-check";
+import { chartOf, CHART_TYPE } from "./ingress-helpers";
 import { STACKS, stackRender } from "./harness";
 
-const CHART = "kubernetes:helm.sh/v4:Chart";
 const checkValues = chartValuesCheck("traefik");
 const defaults = YAML.parse(fs.readFileSync(path.join(CHARTDATA_DIR, "traefik/values.yaml"), "utf8"));
 
-async function traefik(stack: (typeof STACKS)[number]) {
-  const r = await stackRender(stack);
-  const chart = r.one(CHART, "traefik");
-  return { r, chart, values: chart.inputs.values as Record<string, any> };
-}
+const traefik = (stack: (typeof STACKS)[number]) => chartOf(stack, "traefik");
 
 describe("the Traefik chart's own schema", () => {
   test("is the vendored 41.3.0 chart", () => {
@@ -135,7 +131,7 @@ describe.each(STACKS)("Traefik custom resources in %s", (stack) => {
 
   test("pass their CRD schemas and are created after the chart", async () => {
     const r = await stackRender(stack);
-    const chart = r.one(CHART, "traefik");
+    const chart = r.one(CHART_TYPE, "traefik");
     const objects = (Object.keys(checks) as (keyof typeof checks)[]).flatMap((kind) => r.kind(kind));
     expect(objects.length).toBeGreaterThanOrEqual(6);
     for (const o of objects) {

@@ -51,6 +51,22 @@ export function httpRedirectRouteSpec(): Record<string, unknown> {
   };
 }
 
+/**
+ * The Service is rendered inside the chart, so its status is read back once the chart is up (the
+ * chart waits until a LoadBalancer Service has its address). A preview does not read it: before
+ * the first update the Service does not exist yet and the read would fail, so the host name is
+ * shown as known after the update.
+ */
+function readLoadBalancerHostname(
+  name: string,
+  namespace: pulumi.Output<string>,
+  opts: pulumi.CustomResourceOptions,
+): pulumi.Output<string> {
+  if (pulumi.runtime.isDryRun()) return pulumi.output(pulumi.unknown as unknown as string);
+  const service = k8s.core.v1.Service.get(name, pulumi.interpolate`${namespace}/${TRAEFIK_NAME}`, opts);
+  return service.status.apply((s) => s?.loadBalancer?.ingress?.[0]?.hostname ?? s?.loadBalancer?.ingress?.[0]?.ip ?? "");
+}
+
 export interface TraefikArgs {
   readonly settings: IngressSettings;
   readonly domain: string;
@@ -99,11 +115,8 @@ export class Traefik extends pulumi.ComponentResource {
     resource("Middleware", REDIRECT_MIDDLEWARE, { redirectScheme: { scheme: "https", permanent: true } });
     resource("IngressRoute", REDIRECT_ROUTE, httpRedirectRouteSpec());
 
-    // The Service is rendered inside the chart, so its status is read back once the chart is up
-    // (the chart waits until a LoadBalancer Service has its address).
     if (args.settings.serviceType === "LoadBalancer") {
-      const service = k8s.core.v1.Service.get(`${name}-service`, pulumi.interpolate`${this.namespaceName}/${TRAEFIK_NAME}`, afterChart);
-      this.loadBalancerHostname = service.status.apply((s) => s?.loadBalancer?.ingress?.[0]?.hostname ?? s?.loadBalancer?.ingress?.[0]?.ip ?? "");
+      this.loadBalancerHostname = readLoadBalancerHostname(`${name}-service`, this.namespaceName, afterChart);
     }
     this.registerOutputs({ loadBalancerHostname: this.loadBalancerHostname });
   }

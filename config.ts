@@ -5,8 +5,10 @@
  * cross-field rules are checked by hand. All problems are reported together.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { AppSettings, readApps } from "./config/apps";
 import { ClusterSettings, readCluster } from "./config/cluster";
 import { IngressSettings, readIngress } from "./config/ingress";
+import { MonitoringSettings, readMonitoring } from "./config/monitoring";
 import { AWS_REGION, DNS_NAME, EMAIL, parseIpv4Cidr } from "./lib/validate";
 
 export const PROJECT = "ecommerce";
@@ -14,8 +16,10 @@ export const PROJECT = "ecommerce";
 export const CERT_ISSUERS = ["letsencrypt-staging", "letsencrypt-prod", "selfsigned"] as const;
 export type CertIssuer = (typeof CERT_ISSUERS)[number];
 
+export type { AppSettings, ImageSettings, PodResources, ReplicaBounds } from "./config/apps";
 export type { ClusterSettings, NodeGroupSettings } from "./config/cluster";
 export type { IngressSettings } from "./config/ingress";
+export type { MonitoringSettings } from "./config/monitoring";
 
 export interface StackConfig {
   readonly region: string;
@@ -30,6 +34,9 @@ export interface StackConfig {
    */
   readonly protectData: boolean;
   readonly cluster: ClusterSettings;
+  /** Images, replica bounds and pod resources of the gateway and the microservices. */
+  readonly apps: AppSettings;
+  readonly monitoring: MonitoringSettings;
   readonly ingress: IngressSettings;
 }
 
@@ -182,6 +189,8 @@ export function loadConfig(): StackConfig {
     certIssuer: r.oneOf("certIssuer", CERT_ISSUERS),
     protectData: r.boolean("protectData"),
     cluster: readCluster(r, region),
+    apps: readApps(r),
+    monitoring: readMonitoring(r),
     ingress: readIngress(r),
   };
   r.rejectUnknownKeys();

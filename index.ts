@@ -10,6 +10,7 @@ export const {
   kubeconfig,
   nodeGroupName,
   vpcId,
+  grafanaPortForward,
   apiUrl,
   ingressEndpoint,
   ingressNodePorts,

@@ -3,6 +3,11 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSettings } from "../config";
+import { accessEntries } from "./cluster-access";
+import { ClusterAddons, kubeProxyConfiguration } from "./cluster-addons";
+import { nodeLaunchTemplateArgs } from "./cluster-nodes";
+import { clusterKey } from "./kms-key";
+import { Gp3StorageClass } from "./storage-class";
 
 /** Policies every EKS worker node needs: join the cluster, pull images, run the VPC CNI. */
 export const NODE_POLICY_ARNS = [
@@ -20,16 +25,34 @@ export const VPC_CNI_NETWORK_POLICY = {
   configurationValues: { env: { NETWORK_POLICY_ENFORCING_MODE: "strict" } },
 } as const;
 
+/** The log group EKS writes control-plane logs to; it must exist first, or EKS creates it unmanaged. */
+export function controlPlaneLogGroupName(clusterName: string): string {
+  return `/aws/eks/${clusterName}/cluster`;
+}
+
+/**
+ * How the API server is reached: always privately from the VPC (nodes and anything inside), and
+ * publicly only from the configured CIDRs; no CIDR means no public endpoint at all.
+ */
+export function endpointAccess(publicAccessCidrs: readonly string[]) {
+  return publicAccessCidrs.length > 0
+    ? { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: [...publicAccessCidrs] }
+    : { endpointPrivateAccess: true, endpointPublicAccess: false };
+}
+
 export interface EksClusterArgs {
   readonly settings: ClusterSettings;
   readonly vpcId: pulumi.Input<string>;
   readonly publicSubnetIds: pulumi.Input<string>[];
   readonly privateSubnetIds: pulumi.Input<string>[];
+  /** Retain volumes (StorageClass `Retain`) and their key when claims or the stack go away. @default false */
+  readonly protectData?: boolean;
 }
 
 /**
- * EKS control plane (access entries only, no default node group), one managed node group in the
- * private subnets, CoreDNS once nodes exist, and the Kubernetes provider everything else uses.
+ * EKS control plane (Secrets encrypted with a customer-managed key, audited, access entries only),
+ * one managed node group in the private subnets behind an IMDSv2-only launch template, the
+ * add-ons, the default `gp3` StorageClass, and the Kubernetes provider everything else uses.
  */
 export class EksCluster extends pulumi.ComponentResource {
   readonly clusterName: pulumi.Output<string>;
@@ -51,10 +74,18 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
   /** Resources that only work once nodes can run pods. */
   readonly nodesReady: pulumi.Resource[];
+  /** Name of the default StorageClass (`gp3`). */
+  readonly storageClassName: pulumi.Output<string>;
+  /** What a PersistentVolumeClaim needs before it can bind: the StorageClass and its driver. */
+  readonly storageReady: pulumi.Resource[];
+  /** Customer-managed KMS key of Kubernetes Secrets (envelope encryption in etcd). */
+  readonly secretsKeyArn: pulumi.Output<string>;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:cluster:EksCluster", name, {}, opts);
     const s = args.settings;
+    const protectData = args.protectData ?? false;
+    const tags = { cluster: s.name };
 
     const nodeRole = new aws.iam.Role(
       `${name}-node-role`,
@@ -63,13 +94,24 @@ export class EksCluster extends pulumi.ComponentResource {
           Version: "2012-10-17",
           Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
         }),
-        tags: { cluster: s.name },
+        tags,
       },
       { parent: this },
     );
     const attachments = NODE_POLICY_ARNS.map(
       (policyArn, i) =>
         new aws.iam.RolePolicyAttachment(`${name}-node-policy-${i}`, { role: nodeRole.name, policyArn }, { parent: this }),
+    );
+
+    const secretsKey = clusterKey(
+      `${name}-secrets-key`,
+      { clusterName: s.name, purpose: "eks-secrets", description: `Envelope encryption of Kubernetes Secrets in the EKS cluster ${s.name}` },
+      { parent: this },
+    );
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-control-plane-logs`,
+      { name: controlPlaneLogGroupName(s.name), retentionInDays: s.controlPlane.logRetentionDays, tags },
+      { parent: this },
     );
 
     const cluster = new eks.Cluster(
@@ -81,28 +123,44 @@ export class EksCluster extends pulumi.ComponentResource {
         publicSubnetIds: args.publicSubnetIds,
         privateSubnetIds: args.privateSubnetIds,
         nodeAssociatePublicIpAddress: false,
+        ...endpointAccess(s.controlPlane.publicAccessCidrs),
+        encryptionConfigKeyArn: secretsKey.arn,
+        enabledClusterLogTypes: [...s.controlPlane.logTypes],
         authenticationMode: eks.AuthenticationMode.Api,
+        accessEntries: accessEntries(s.access),
         skipDefaultNodeGroup: true,
         // An access entry lets the nodes join: no aws-auth ConfigMap with API authentication.
         instanceRoles: [nodeRole],
         createOidcProvider: true,
         vpcCniOptions: VPC_CNI_NETWORK_POLICY,
-        // eks can only manage CoreDNS with a default node group; it is added below, after the nodes.
+        kubeProxyAddonOptions: {
+          configurationValues: kubeProxyConfiguration(s.kubeProxyMode),
+          resolveConflictsOnCreate: "OVERWRITE",
+          resolveConflictsOnUpdate: "OVERWRITE",
+        },
+        // eks can only manage CoreDNS with a default node group; ClusterAddons adds it after the nodes.
         corednsAddonOptions: { enabled: false },
+        tags,
       },
-      { parent: this, dependsOn: attachments },
+      { parent: this, dependsOn: [...attachments, logGroup] },
     );
 
+    const launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-nodes`,
+      nodeLaunchTemplateArgs({ clusterName: s.name, diskSizeGiB: s.nodeGroup.diskSizeGiB, kubeProxyMode: s.kubeProxyMode }),
+      { parent: this },
+    );
     const nodeGroup = new eks.ManagedNodeGroup(
       `${name}-nodes`,
       {
         cluster,
         nodeGroupName: `${s.name}-nodes`,
         nodeRole,
+        operatingSystem: eks.OperatingSystem.AL2023,
         subnetIds: args.privateSubnetIds,
         instanceTypes: [...s.nodeGroup.instanceTypes],
         capacityType: s.nodeGroup.capacityType,
-        diskSize: s.nodeGroup.diskSizeGiB,
+        launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
         scalingConfig: {
           minSize: s.nodeGroup.minSize,
           desiredSize: s.nodeGroup.desiredSize,
@@ -112,22 +170,27 @@ export class EksCluster extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const coredns = new aws.eks.Addon(
-      `${name}-coredns`,
+    const addons = new ClusterAddons(
+      `${name}-addons`,
       {
         clusterName: cluster.eksCluster.name,
-        addonName: "coredns",
-        resolveConflictsOnCreate: "OVERWRITE",
-        resolveConflictsOnUpdate: "OVERWRITE",
+        configuredClusterName: s.name,
+        nodeGroup,
+        corednsReplicas: s.corednsReplicas,
+        retainVolumeKey: protectData,
       },
-      // CoreDNS pods need nodes to schedule on; created earlier the add-on stays degraded.
-      { parent: this, dependsOn: [nodeGroup] },
+      { parent: this },
     );
 
     this.provider = new k8s.Provider(
       `${name}-k8s`,
       { kubeconfig: pulumi.secret(cluster.kubeconfigJson), enableServerSideApply: true },
       { parent: this },
+    );
+    const storage = new Gp3StorageClass(
+      `${name}-storage`,
+      { kmsKeyArn: addons.volumeKeyArn, retainVolumes: protectData },
+      { parent: this, providers: { kubernetes: this.provider }, dependsOn: [addons.ebsCsiDriver] },
     );
 
     this.clusterName = cluster.eksCluster.name;
@@ -138,13 +201,17 @@ export class EksCluster extends pulumi.ComponentResource {
     this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
     this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
     this.managedNodeSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
-    this.nodesReady = [nodeGroup, coredns];
+    this.nodesReady = [nodeGroup, addons.coredns];
+    this.storageClassName = storage.storageClassName;
+    this.storageReady = [storage.storageClass, addons.ebsCsiDriver];
+    this.secretsKeyArn = secretsKey.arn;
     this.registerOutputs({
       clusterName: this.clusterName,
       endpoint: this.endpoint,
       oidcIssuer: this.oidcIssuer,
       kubeconfig: this.kubeconfig,
       nodeGroupName: this.nodeGroupName,
+      storageClassName: this.storageClassName,
     });
   }
 }

@@ -1,8 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
 import type { StackConfig } from "../config";
+import { Application } from "./application";
 import { EksCluster } from "./cluster";
+import { ClusterAccess } from "./cluster-access";
+import { dataConnections } from "./contracts";
 import { IngressTier } from "./ingress";
+import { Monitoring } from "./monitoring";
 import { Namespaces } from "./namespaces";
 import { Network } from "./network";
 
@@ -18,6 +22,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly cluster: EksCluster;
   readonly namespaces: Namespaces;
   readonly ingress: IngressTier;
+  readonly application: Application;
+  readonly monitoring: Monitoring;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     const services = args.services ?? SERVICES;
@@ -46,11 +52,13 @@ export class Platform extends pulumi.ComponentResource {
         vpcId: this.network.vpcId,
         publicSubnetIds: this.network.publicSubnetIds,
         privateSubnetIds: this.network.privateSubnetIds,
+        protectData: cfg.protectData,
       },
       { parent: this },
     );
     const k8sOpts = { parent: this, providers: { kubernetes: this.cluster.provider } };
     this.namespaces = new Namespaces("namespaces", { namespaces: Object.values(NAMESPACES) }, k8sOpts);
+    new ClusterAccess("cluster-access", { access: cfg.cluster.access, namespaces: this.namespaces.byName }, k8sOpts);
 
     // Ingress tier: Traefik behind an NLB, cert-manager, the gateway's Ingress.
     this.ingress = new IngressTier(
@@ -71,8 +79,28 @@ export class Platform extends pulumi.ComponentResource {
     // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
 
     // Application tier: the gateway and the microservices of the catalog.
+    this.application = new Application(
+      "application",
+      {
+        services,
+        settings: cfg.apps,
+        connections: dataConnections(services),
+        namespace: this.namespaces.byName[NAMESPACES.app.name].metadata.name,
+      },
+      k8sOpts,
+    );
 
     // Monitoring: Prometheus, Grafana, monitors, dashboards and alerts.
+    this.monitoring = new Monitoring(
+      "monitoring",
+      {
+        settings: cfg.monitoring,
+        namespace: this.namespaces.byName[NAMESPACES.monitoring.name].metadata.name,
+        services,
+        waitFor: this.cluster.nodesReady,
+      },
+      k8sOpts,
+    );
 
     // Zero-trust NetworkPolicies, generated from the catalog.
 
@@ -88,6 +116,7 @@ export class Platform extends pulumi.ComponentResource {
       kubeconfig: this.cluster.kubeconfig,
       nodeGroupName: this.cluster.nodeGroupName,
       vpcId: this.network.vpcId,
+      grafanaPortForward: this.monitoring.grafanaPortForward,
       apiUrl: this.ingress.apiUrl,
       ingressEndpoint: this.ingress.endpoint,
       ingressNodePorts: this.ingress.nodePorts,

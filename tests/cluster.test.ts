@@ -1,5 +1,24 @@
-import { NODE_POLICY_ARNS } from "../components/cluster";
-import { stackRender } from "./harness";
+import { NODE_POLICY_ARNS, controlPlaneLogGroupName } from "../components/cluster";
+import { IPVS_KERNEL_MODULES } from "../components/cluster-nodes";
+import { loadStackConfig } from "../tools/stack-config";
+import { PROJECT_DIR, stackRender } from "./harness";
+
+/** The committed stack file's value of a key, as the program reads it. */
+const stackValue = (stack: string, key: string) => loadStackConfig(PROJECT_DIR, stack).config[`ecommerce:${key}`];
+
+/** Parses a user-data MIME multi-part document into its parts (content type and body). */
+function mimeParts(base64: string): { type: string; body: string }[] {
+  const text = Buffer.from(base64, "base64").toString("utf8");
+  const boundary = /boundary="([^"]+)"/.exec(text)?.[1];
+  if (!boundary) throw new Error("user data is not MIME multi-part");
+  return text
+    .split(`--${boundary}`)
+    .slice(1, -1)
+    .map((part) => {
+      const [head, ...body] = part.replace(/^\n/, "").split("\n\n");
+      return { type: /Content-Type: ([^;\n]+)/.exec(head)![1], body: body.join("\n\n") };
+    });
+}
 
 describe.each(["dev", "prod"] as const)("EKS cluster of %s", (stack) => {
   test("API authentication, no default node group, OIDC provider", async () => {
@@ -33,15 +52,12 @@ describe.each(["dev", "prod"] as const)("EKS cluster of %s", (stack) => {
   test("node role has exactly the worker policies and joins by access entry", async () => {
     const r = await stackRender(stack);
     const role = r.one("aws:iam/role:Role", "eks-node-role");
-    expect(r.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn).sort()).toEqual([...NODE_POLICY_ARNS].sort());
+    const nodePolicies = r
+      .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+      .filter((a) => a.dependsOn.includes(role.urn))
+      .map((a) => a.inputs.policyArn);
+    expect(nodePolicies.sort()).toEqual([...NODE_POLICY_ARNS].sort());
     expect(r.one("eks:index:Cluster").inputs.instanceRoles).toEqual([role.urn]);
-  });
-
-  test("CoreDNS is created after the node group", async () => {
-    const r = await stackRender(stack);
-    const coredns = r.ofType("aws:eks/addon:Addon").find((a) => a.inputs.addonName === "coredns")!;
-    expect(coredns.dependsOn).toContain(r.one("eks:index:ManagedNodeGroup").urn);
-    expect(r.one("eks:index:Cluster").inputs.corednsAddonOptions.enabled).toBe(false);
   });
 
   test("every Kubernetes object uses the cluster's provider, built from its kubeconfig", async () => {
@@ -52,5 +68,118 @@ describe.each(["dev", "prod"] as const)("EKS cluster of %s", (stack) => {
     const k8s = r.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:"));
     expect(k8s.length).toBeGreaterThan(0);
     for (const obj of k8s) expect(obj.provider?.startsWith(provider.urn)).toBe(true);
+  });
+});
+
+describe.each(["dev", "prod"] as const)("control plane of %s", (stack) => {
+  test("Secrets are encrypted with a customer-managed key that rotates", async () => {
+    const r = await stackRender(stack);
+    const key = r.one("aws:kms/key:Key", "eks-secrets-key");
+    expect(key.inputs.enableKeyRotation).toBe(true);
+    const cluster = r.one("eks:index:Cluster");
+    expect(cluster.inputs.encryptionConfigKeyArn).toBe(`arn:aws:kms:eu-west-1:123456789012:${key.name}`);
+    expect(cluster.dependsOn).toContain(key.urn);
+    const alias = r.one("aws:kms/alias:Alias", "eks-secrets-key-alias").inputs;
+    expect(alias).toEqual({ name: `alias/ecommerce-${stack}-eks-secrets`, targetKeyId: key.name });
+  });
+
+  test("control-plane logs: the stack's types, in a log group created first with the stack's retention", async () => {
+    const r = await stackRender(stack);
+    const cluster = r.one("eks:index:Cluster");
+    const logTypes = JSON.parse(stackValue(stack, "controlPlaneLogTypes"));
+    expect(cluster.inputs.enabledClusterLogTypes).toEqual(logTypes);
+    expect(logTypes).toEqual(expect.arrayContaining(["api", "audit", "authenticator"]));
+    if (stack === "prod") expect(logTypes).toHaveLength(5);
+    const group = r.one("aws:cloudwatch/logGroup:LogGroup");
+    expect(group.inputs.name).toBe(controlPlaneLogGroupName(`ecommerce-${stack}`));
+    expect(group.inputs.name).toBe(`/aws/eks/ecommerce-${stack}/cluster`);
+    expect(group.inputs.retentionInDays).toBe(stack === "prod" ? 365 : 7);
+    expect(cluster.dependsOn).toContain(group.urn);
+  });
+
+  test("private endpoint on; public endpoint restricted to the stack's CIDRs", async () => {
+    const c = (await stackRender(stack)).one("eks:index:Cluster").inputs;
+    expect(c.endpointPrivateAccess).toBe(true);
+    expect(c.endpointPublicAccess).toBe(true);
+    expect(c.publicAccessCidrs).toEqual(stack === "prod" ? ["203.0.113.0/24", "198.51.100.0/24"] : ["0.0.0.0/0"]);
+  });
+});
+
+describe.each(["dev", "prod"] as const)("worker nodes of %s", (stack) => {
+  test("boot from a launch template that requires IMDSv2 tokens with hop limit 1", async () => {
+    const r = await stackRender(stack);
+    const lt = r.one("aws:ec2/launchTemplate:LaunchTemplate");
+    expect(lt.inputs.metadataOptions).toEqual({
+      httpEndpoint: "enabled",
+      httpTokens: "required",
+      httpPutResponseHopLimit: 1,
+      instanceMetadataTags: "disabled",
+    });
+    const ng = r.one("eks:index:ManagedNodeGroup");
+    expect(ng.inputs.launchTemplate).toEqual({ id: `lt-${lt.name}`, version: "1" });
+    expect(ng.dependsOn).toContain(lt.urn);
+  });
+
+  test("the root disk moves into the launch template: encrypted gp3 of the stack's size", async () => {
+    const r = await stackRender(stack);
+    const ng = r.one("eks:index:ManagedNodeGroup").inputs;
+    expect(ng.diskSize).toBeUndefined(); // conflicts with a launch template
+    expect(ng.operatingSystem).toBe("AL2023");
+    const disks = r.one("aws:ec2/launchTemplate:LaunchTemplate").inputs.blockDeviceMappings;
+    expect(disks).toEqual([
+      {
+        deviceName: "/dev/xvda",
+        ebs: { volumeSize: stack === "prod" ? 100 : 50, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+      },
+    ]);
+  });
+
+  test("the launch template leaves the AMI and security groups to EKS", async () => {
+    const lt = (await stackRender(stack)).one("aws:ec2/launchTemplate:LaunchTemplate").inputs;
+    expect(lt.imageId).toBeUndefined();
+    expect(lt.vpcSecurityGroupIds).toBeUndefined();
+  });
+
+  test("IPVS nodes load the kernel modules at boot; iptables nodes get no extra user data", async () => {
+    const lt = (await stackRender(stack)).one("aws:ec2/launchTemplate:LaunchTemplate").inputs;
+    if (stack === "dev") {
+      expect(lt.userData).toBeUndefined();
+      return;
+    }
+    const parts = mimeParts(lt.userData);
+    expect(parts.map((p) => p.type)).toEqual(["text/x-shellscript"]);
+    const script = parts[0].body;
+    expect(script.startsWith("#!/bin/bash\n")).toBe(true);
+    const persisted = /printf '%s\\n' (.+) > \/etc\/modules-load\.d\/ipvs\.conf/.exec(script)?.[1].split(" ");
+    const loaded = /for m in (.+); do modprobe "\$m"; done/.exec(script)?.[1].split(" ");
+    expect(persisted).toEqual([...IPVS_KERNEL_MODULES]);
+    expect(loaded).toEqual([...IPVS_KERNEL_MODULES]);
+    expect(IPVS_KERNEL_MODULES).toEqual(expect.arrayContaining(["ip_vs", "ip_vs_rr", "nf_conntrack"]));
+  });
+});
+
+describe("outputs", () => {
+  test("cluster name, endpoint, OIDC issuer, node group name, and the kubeconfig as a secret", async () => {
+    const { renderStack } = await import("../tools/render");
+    const { Platform } = await import("../components/platform");
+    const { loadConfig } = await import("../config");
+    let kubeconfigIsSecret: Promise<boolean> | undefined;
+    const { run } = await renderStack({
+      projectDir: PROJECT_DIR,
+      stack: "prod",
+      program: () => {
+        const outputs = new Platform("ecommerce", { config: loadConfig() }).stackOutputs();
+        kubeconfigIsSecret = (outputs.kubeconfig as unknown as { isSecret: Promise<boolean> }).isSecret;
+        return outputs;
+      },
+    });
+    expect(await kubeconfigIsSecret).toBe(true);
+    expect(run.outputs).toMatchObject({
+      clusterName: "ecommerce-prod",
+      clusterEndpoint: expect.stringMatching(/^https:\/\/.+\.eks\.amazonaws\.com$/),
+      oidcIssuer: expect.stringMatching(/^oidc\.eks\.eu-west-1\.amazonaws\.com\/id\//),
+      nodeGroupName: "ecommerce-prod-nodes",
+    });
+    expect(JSON.parse(run.outputs.kubeconfig as string).clusters[0].name).toBe("ecommerce-prod");
   });
 });

@@ -101,6 +101,10 @@ export function mockResourceState(args: MockResourceArgs, ctx: MockContext): { i
     const id = meta.namespace ? `${meta.namespace}/${meta.name ?? args.name}` : (meta.name ?? args.name);
     return { id, state: { ...args.inputs } };
   }
+  if (type === "aws:ec2/launchTemplate:LaunchTemplate") {
+    // A new launch template starts at version 1; node groups pin the version they launch from.
+    return { id: `lt-${args.name}`, state: { ...args.inputs, arn: `arn:aws:ec2:${ctx.region}:${MOCK_ACCOUNT}:launch-template/lt-${args.name}`, latestVersion: 1, defaultVersion: 1 } };
+  }
   if (type.startsWith("aws:")) {
     const service = type.split(":")[1].split("/")[0];
     const arn = `arn:aws:${service}:${ctx.region}:${MOCK_ACCOUNT}:${args.name}`;

@@ -1,2 +1,5 @@
 /** Report writers added to every render (imported for their registration). */
-export {};
+import { writeDeployPlan } from "./deploy-plan";
+import { addReportWriter } from "./render";
+
+addReportWriter(writeDeployPlan);

@@ -1,0 +1,137 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ServiceSpec } from "../catalog";
+import type { MonitoringSettings } from "../config";
+import { Dashboard, grafanaJson, platformDashboards } from "./monitoring-dashboards";
+import { platformRuleGroups, prometheusRuleManifest } from "./monitoring-rules";
+import { PLATFORM_MONITORING_LABELS, monitorManifest, scrapeTargets } from "./monitoring-targets";
+import {
+  GRAFANA_ADMIN_SECRET,
+  GRAFANA_DASHBOARD_LABEL,
+  GRAFANA_PORT,
+  KUBE_PROMETHEUS_STACK,
+  MONITORING_POD_LABELS,
+  MONITORING_SERVICES,
+  PROMETHEUS_PORT,
+  RELEASE,
+  kubePrometheusStackValues,
+} from "./monitoring-values";
+
+export interface MonitoringArgs {
+  readonly settings: MonitoringSettings;
+  /** Namespace of the stack; pass the Namespace's `metadata.name` so that everything waits for it. */
+  readonly namespace: pulumi.Input<string>;
+  /** The service catalog; each service gets a monitor, an alert and a place on the dashboards. */
+  readonly services: readonly ServiceSpec[];
+  /** StorageClass of the Prometheus, Alertmanager and Grafana volumes. @default the cluster's default StorageClass */
+  readonly storageClassName?: string;
+  /** Nodes of the RabbitMQ cluster, for the quorum alert. @default 3 */
+  readonly rabbitmqNodes?: number;
+  /** What must exist before the chart's pods can start (nodes, CoreDNS). @default [] */
+  readonly waitFor?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * kube-prometheus-stack (Prometheus Operator, Prometheus, Alertmanager, Grafana, kube-state-metrics,
+ * node-exporter) with the platform's monitors, alert rules and dashboards. Grafana's admin password
+ * is generated and only ever stored in a Secret.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+  readonly chart: k8s.helm.v4.Chart;
+  /** Service named as in the seed, port 9090. */
+  readonly prometheusService: pulumi.Output<string>;
+  readonly grafanaService: string;
+  readonly grafanaAdminSecret: pulumi.Output<string>;
+  /** How an operator reaches Grafana from a workstation. */
+  readonly grafanaPortForward: pulumi.Output<string>;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ecommerce:monitoring:Monitoring", name, {}, opts);
+    const namespace = args.namespace;
+
+    const password = new random.RandomPassword(
+      `${name}-grafana-admin-password`,
+      { length: 32, special: false },
+      { parent: this },
+    );
+    const adminSecret = new k8s.core.v1.Secret(
+      `${name}-grafana-admin`,
+      {
+        metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace, labels: PLATFORM_MONITORING_LABELS },
+        type: "Opaque",
+        stringData: { [GRAFANA_ADMIN_SECRET.userKey]: "admin", [GRAFANA_ADMIN_SECRET.passwordKey]: password.result },
+      },
+      { parent: this },
+    );
+
+    this.chart = new k8s.helm.v4.Chart(
+      name,
+      {
+        name: RELEASE,
+        chart: KUBE_PROMETHEUS_STACK.chart,
+        version: KUBE_PROMETHEUS_STACK.version,
+        repositoryOpts: { repo: KUBE_PROMETHEUS_STACK.repo },
+        namespace,
+        values: kubePrometheusStackValues({ settings: args.settings, namespace, storageClassName: args.storageClassName }),
+      },
+      { parent: this, dependsOn: [adminSecret, ...(args.waitFor ?? [])] },
+    );
+    // Custom resources need the chart's CRDs, and the operator to act on them.
+    const afterChart = { parent: this, dependsOn: [this.chart] };
+
+    const prometheus = new k8s.core.v1.Service(
+      `${name}-prometheus`,
+      {
+        metadata: { name: MONITORING_SERVICES.prometheus, namespace, labels: PLATFORM_MONITORING_LABELS },
+        spec: {
+          type: "ClusterIP",
+          selector: { ...MONITORING_POD_LABELS.prometheus },
+          ports: [{ name: "http-web", port: PROMETHEUS_PORT, targetPort: PROMETHEUS_PORT, protocol: "TCP" }],
+          sessionAffinity: "ClientIP",
+        },
+      },
+      afterChart,
+    );
+
+    for (const target of scrapeTargets(args.services)) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-${target.kind.toLowerCase()}-${target.name}`,
+        monitorManifest(target, namespace),
+        afterChart,
+      );
+    }
+
+    const groups = platformRuleGroups(args.services, { rabbitmqNodes: args.rabbitmqNodes ?? 3 });
+    new k8s.apiextensions.CustomResource(
+      `${name}-platform-alerts`,
+      prometheusRuleManifest("ecommerce-platform-alerts", namespace, groups),
+      afterChart,
+    );
+
+    for (const dashboard of platformDashboards(args.services)) {
+      new k8s.core.v1.ConfigMap(`${name}-dashboard-${dashboard.uid}`, dashboardConfigMap(dashboard, namespace), {
+        parent: this,
+      });
+    }
+
+    this.prometheusService = prometheus.metadata.name;
+    this.grafanaService = MONITORING_SERVICES.grafana;
+    this.grafanaAdminSecret = adminSecret.metadata.name;
+    this.grafanaPortForward = pulumi.interpolate`kubectl -n ${namespace} port-forward svc/${MONITORING_SERVICES.grafana} ${GRAFANA_PORT}:${GRAFANA_PORT}`;
+    this.registerOutputs({
+      prometheusService: this.prometheusService,
+      grafanaService: this.grafanaService,
+      grafanaAdminSecret: this.grafanaAdminSecret,
+      grafanaPortForward: this.grafanaPortForward,
+    });
+  }
+}
+
+/** The ConfigMap Grafana's sidecar loads a dashboard from. */
+export function dashboardConfigMap(d: Dashboard, namespace: pulumi.Input<string>): k8s.core.v1.ConfigMapArgs {
+  return {
+    metadata: { name: `dashboard-${d.uid}`, namespace, labels: { ...PLATFORM_MONITORING_LABELS, ...GRAFANA_DASHBOARD_LABEL } },
+    data: { [`${d.uid}.json`]: JSON.stringify(grafanaJson(d), null, 2) },
+  };
+}

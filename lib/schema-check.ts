@@ -75,7 +75,8 @@ function closeObjects(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(closeObjects);
   if (typeof node !== "object" || node === null) return node;
   const obj: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) obj[k] = closeObjects(v);
+  // `enum`, `required` and `default` hold data, not schemas.
+  for (const [k, v] of Object.entries(node)) obj[k] = ["enum", "required", "default"].includes(k) ? v : closeObjects(v);
   if (obj.properties && obj.additionalProperties === undefined && !obj["x-kubernetes-preserve-unknown-fields"]) {
     obj.additionalProperties = false;
   }

@@ -125,3 +125,18 @@ describe("render input errors", () => {
     expect(usage.stderr).toMatch(/unknown argument '--stak'; usage: npm run synth/);
   });
 });
+
+describe("stack outputs of a render", () => {
+  test("keep their secretness: the kubeconfig output is masked", async () => {
+    const { renderStack } = await import("../tools/render");
+    const { Platform } = await import("../components/platform");
+    const { loadConfig } = await import("../config");
+    const { run } = await renderStack({
+      projectDir: PROJECT_DIR,
+      stack: "dev",
+      program: () => new Platform("ecommerce", { config: loadConfig() }).stackOutputs(),
+    });
+    expect(run.outputs.kubeconfig).toBe("[secret]");
+    expect(run.outputs.clusterName).toBe("ecommerce-dev");
+  });
+});

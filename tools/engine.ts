@@ -126,15 +126,18 @@ export function runProgram(opts: RunOptions): Promise<ProgramRun> {
     // A failing program (bad configuration) must surface as this promise's rejection, not as an
     // unhandled rejection inside the root stack resource, which would kill the process.
     let failure: unknown;
-    const outputs =
-      (await pulumi.runtime.runInPulumiStack(async () => {
-        try {
-          return await opts.program();
-        } catch (err) {
-          failure = err;
-          return {};
-        }
-      })) ?? {};
+    // The program's own return value keeps its outputs' secretness; the stack's resolved outputs
+    // would not, so that is what gets serialized (and masked) below.
+    let outputs: Record<string, unknown> = {};
+    await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        outputs = ((await opts.program()) ?? {}) as Record<string, unknown>;
+        return outputs;
+      } catch (err) {
+        failure = err;
+        return {};
+      }
+    });
     await pulumi.runtime.disconnect();
     if (failure !== undefined) throw failure;
     return { resources, outputs: unwire(await rpc.serializeProperties("outputs", outputs)) };

@@ -1,0 +1,188 @@
+/**
+ * Pods that Helm charts create. Under the mock engine a `helm.v4.Chart` is one opaque resource:
+ * its Deployments and DaemonSets are not in the render, yet policies must let them talk. This
+ * table states, per chart, the pods it runs: the labels policies select on and the container
+ * ports. The analyzer adds a row's pods only when a release of that chart is in the render.
+ *
+ * The tier that installs a chart owns its rows: when its values change a label or a port, it
+ * updates the row in the same change (or derives the row from its own constants, as monitoring
+ * does). Other rows hold the chart's defaults at the pinned versions.
+ */
+import { KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS } from "../../components/monitoring-values";
+import type { Rendered } from "../engine";
+import type { ContainerPort } from "./types";
+
+export interface ChartWorkload {
+  /** Chart name, as the Chart resource's `chart` input ends (`traefik`, `oci://.../traefik`). */
+  readonly chart: string;
+  /** Workload name in the matrix; `{release}` is replaced by the release's name. */
+  readonly name: string;
+  readonly kind: "Deployment" | "StatefulSet" | "DaemonSet" | "Pod";
+  /** Pod labels; `{release}` and `{namespace}` are replaced by the release's name and namespace. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly ports: readonly ContainerPort[];
+  /** The pods use the node's network (policies cannot select them). */
+  readonly hostNetwork?: boolean;
+  /**
+   * Pods that run beside other objects rather than in the release's namespace: one workload in
+   * each namespace holding an object of `kind` with an annotation starting with `annotationPrefix`.
+   */
+  readonly beside?: { readonly kind: string; readonly annotationPrefix: string };
+  /** What the pods do, for readers of the matrix. */
+  readonly purpose: string;
+}
+
+const tcp = (name: string, containerPort: number): ContainerPort => ({ name, containerPort, protocol: "TCP" });
+
+/** cert-manager's chart labels the pods of each of its components alike. */
+const certManagerLabels = (app: string, component: string): Record<string, string> => ({
+  app,
+  "app.kubernetes.io/name": app,
+  "app.kubernetes.io/instance": "{release}",
+  "app.kubernetes.io/component": component,
+});
+
+export const CHART_WORKLOADS: readonly ChartWorkload[] = [
+  {
+    chart: "traefik",
+    name: "{release}",
+    kind: "Deployment",
+    labels: { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "{release}-{namespace}" },
+    ports: [tcp("metrics", 9100), tcp("traefik", 8080), tcp("web", 8000), tcp("websecure", 8443)],
+    purpose: "ingress controller behind the load balancer",
+  },
+  {
+    chart: "cert-manager",
+    name: "{release}",
+    kind: "Deployment",
+    labels: certManagerLabels("cert-manager", "controller"),
+    ports: [tcp("http-metrics", 9402), tcp("http-healthz", 9403)],
+    purpose: "issues certificates (ACME, API server)",
+  },
+  {
+    chart: "cert-manager",
+    name: "{release}-webhook",
+    kind: "Deployment",
+    labels: certManagerLabels("webhook", "webhook"),
+    ports: [tcp("https", 10250), tcp("healthcheck", 6080), tcp("http-metrics", 9402)],
+    purpose: "admission webhook the API server calls",
+  },
+  {
+    chart: "cert-manager",
+    name: "{release}-cainjector",
+    kind: "Deployment",
+    labels: certManagerLabels("cainjector", "cainjector"),
+    ports: [tcp("http-metrics", 9402)],
+    purpose: "injects CA bundles through the API server",
+  },
+  {
+    chart: "cert-manager",
+    name: "cm-acme-http-solver",
+    kind: "Pod",
+    labels: { "acme.cert-manager.io/http01-solver": "true" },
+    ports: [tcp("http", 8089)],
+    beside: { kind: "Ingress", annotationPrefix: "cert-manager.io/" },
+    purpose: "answers ACME HTTP-01 challenges, reached through Traefik",
+  },
+  // kube-prometheus-stack, with the monitoring tier's values (fullnameOverride = release name,
+  // operator TLS off): labels come from the tier's own table.
+  {
+    chart: KUBE_PROMETHEUS_STACK.chart,
+    name: "prometheus-{release}",
+    kind: "StatefulSet",
+    labels: MONITORING_POD_LABELS.prometheus,
+    ports: [tcp("http-web", 9090), tcp("reloader-web", 8080)],
+    purpose: "scrapes metrics",
+  },
+  {
+    chart: KUBE_PROMETHEUS_STACK.chart,
+    name: "alertmanager-{release}",
+    kind: "StatefulSet",
+    labels: MONITORING_POD_LABELS.alertmanager,
+    ports: [tcp("http-web", 9093), tcp("mesh-tcp", 9094), { name: "mesh-udp", containerPort: 9094, protocol: "UDP" }],
+    purpose: "routes alerts; replicas gossip on 9094",
+  },
+  {
+    chart: KUBE_PROMETHEUS_STACK.chart,
+    name: "{release}-grafana",
+    kind: "Deployment",
+    labels: MONITORING_POD_LABELS.grafana,
+    ports: [tcp("grafana", 3000)],
+    purpose: "dashboards over Prometheus",
+  },
+  {
+    chart: KUBE_PROMETHEUS_STACK.chart,
+    name: "{release}-operator",
+    kind: "Deployment",
+    labels: MONITORING_POD_LABELS.operator,
+    ports: [tcp("http", 8080)],
+    purpose: "turns monitors and rules into Prometheus configuration through the API server",
+  },
+  {
+    chart: KUBE_PROMETHEUS_STACK.chart,
+    name: "{release}-kube-state-metrics",
+    kind: "Deployment",
+    labels: MONITORING_POD_LABELS.kubeStateMetrics,
+    ports: [tcp("http", 8080)],
+    purpose: "exposes the API server's objects as metrics",
+  },
+  {
+    chart: KUBE_PROMETHEUS_STACK.chart,
+    name: "{release}-prometheus-node-exporter",
+    kind: "DaemonSet",
+    labels: MONITORING_POD_LABELS.nodeExporter,
+    ports: [tcp("http-metrics", 9100)],
+    hostNetwork: true,
+    purpose: "node metrics, on the node's own network",
+  },
+];
+
+export interface ChartRelease {
+  readonly chart: string;
+  readonly release: string;
+  readonly namespace: string;
+}
+
+const CHART_TYPES = ["kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Release"];
+
+/** `traefik`, `traefik/traefik`, `oci://ghcr.io/traefik/helm/traefik` or a `.tgz` URL -> `traefik`. */
+export function chartName(chart: string): string {
+  return (chart.split("/").pop() ?? chart).replace(/-v?\d[\w.+-]*\.tgz$/, "");
+}
+
+/** The Helm releases of a render. */
+export function chartReleases(rendered: Rendered): ChartRelease[] {
+  return rendered.resources
+    .filter((r) => CHART_TYPES.includes(r.type) && typeof r.inputs.chart === "string")
+    .map((r) => ({
+      chart: chartName(r.inputs.chart),
+      release: typeof r.inputs.name === "string" ? r.inputs.name : r.name,
+      namespace: typeof r.inputs.namespace === "string" ? r.inputs.namespace : "default",
+    }));
+}
+
+export interface ChartPods {
+  readonly namespace: string;
+  readonly name: string;
+  readonly row: ChartWorkload;
+  readonly labels: Record<string, string>;
+}
+
+/** The workloads the rows of `table` contribute for the releases in the render. */
+export function chartWorkloadsOf(rendered: Rendered, table: readonly ChartWorkload[] = CHART_WORKLOADS): ChartPods[] {
+  const out: ChartPods[] = [];
+  for (const rel of chartReleases(rendered)) {
+    const fill = (s: string) => s.replace(/\{release\}/g, rel.release).replace(/\{namespace\}/g, rel.namespace);
+    for (const row of table.filter((t) => t.chart === rel.chart)) {
+      const labels = Object.fromEntries(Object.entries(row.labels).map(([k, v]) => [k, fill(v)]));
+      const namespaces = row.beside
+        ? rendered
+            .kind(row.beside.kind)
+            .filter((o) => Object.keys(o.inputs.metadata?.annotations ?? {}).some((a) => a.startsWith(row.beside!.annotationPrefix)))
+            .map((o) => String(o.inputs.metadata?.namespace ?? "default"))
+        : [rel.namespace];
+      for (const namespace of [...new Set(namespaces)].sort()) out.push({ namespace, name: fill(row.name), row, labels });
+    }
+  }
+  return out;
+}

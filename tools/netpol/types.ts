@@ -1,0 +1,137 @@
+/**
+ * The objects the flow analyzer reasons about, in the shape of their Kubernetes API fields so
+ * that rendered manifests can be read without translation. Only what NetworkPolicy evaluation
+ * needs is kept.
+ */
+
+export type Protocol = "TCP" | "UDP" | "SCTP";
+
+export type PolicyType = "Ingress" | "Egress";
+
+export interface LabelSelectorRequirement {
+  readonly key: string;
+  readonly operator: string;
+  readonly values?: readonly string[];
+}
+
+/** `metav1.LabelSelector`: `{}` selects everything. */
+export interface LabelSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly LabelSelectorRequirement[];
+}
+
+export interface IpBlock {
+  readonly cidr: string;
+  readonly except?: readonly string[];
+}
+
+export interface NetworkPolicyPeer {
+  readonly podSelector?: LabelSelector;
+  readonly namespaceSelector?: LabelSelector;
+  readonly ipBlock?: IpBlock;
+}
+
+export interface NetworkPolicyPort {
+  /** @default "TCP" */
+  readonly protocol?: Protocol;
+  /** A number, or the name of a container port of the destination pod. Missing: every port. */
+  readonly port?: number | string;
+  /** Last port of a range starting at `port` (numeric `port` only). */
+  readonly endPort?: number;
+}
+
+export interface NetworkPolicyIngressRule {
+  readonly from?: readonly NetworkPolicyPeer[];
+  readonly ports?: readonly NetworkPolicyPort[];
+}
+
+export interface NetworkPolicyEgressRule {
+  readonly to?: readonly NetworkPolicyPeer[];
+  readonly ports?: readonly NetworkPolicyPort[];
+}
+
+export interface NetworkPolicySpec {
+  readonly podSelector: LabelSelector;
+  readonly policyTypes?: readonly PolicyType[];
+  readonly ingress?: readonly NetworkPolicyIngressRule[];
+  readonly egress?: readonly NetworkPolicyEgressRule[];
+}
+
+export interface NetworkPolicy {
+  readonly namespace: string;
+  readonly name: string;
+  readonly spec: NetworkPolicySpec;
+}
+
+export interface Namespace {
+  readonly name: string;
+  /** All labels, including the automatic `kubernetes.io/metadata.name`. */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface ContainerPort {
+  readonly name?: string;
+  readonly containerPort: number;
+  readonly protocol: Protocol;
+}
+
+export interface Pod {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly ip: string;
+  readonly ports: readonly ContainerPort[];
+  /**
+   * A host-network pod uses its node's address: NetworkPolicies neither select it nor match it
+   * by selector (only an ipBlock covering the node can).
+   */
+  readonly hostNetwork?: boolean;
+}
+
+export interface ServicePort {
+  readonly name?: string;
+  readonly port: number;
+  /** @default the Service port */
+  readonly targetPort?: number | string;
+  /** @default "TCP" */
+  readonly protocol?: Protocol;
+}
+
+export interface Service {
+  readonly namespace: string;
+  readonly name: string;
+  /** Equality selector over pod labels; a Service without one has no backends here. */
+  readonly selector?: Readonly<Record<string, string>>;
+  readonly ports: readonly ServicePort[];
+}
+
+/** A traffic endpoint: a pod, or an address outside the pod network (internet, API server). */
+export type Endpoint = { readonly pod: Pod } | { readonly ip: string };
+
+/** One connection attempt, evaluated on the destination pod's port. */
+export interface Probe {
+  readonly from: Endpoint;
+  readonly to: Endpoint;
+  readonly port: number;
+  /** @default "TCP" */
+  readonly protocol?: Protocol;
+}
+
+export const AUTOMATIC_NAMESPACE_LABEL = "kubernetes.io/metadata.name";
+
+/** A namespace as the API server stores it: its labels plus the automatic name label. */
+export function namespaceWithAutomaticLabel(name: string, labels: Readonly<Record<string, string>> = {}): Namespace {
+  return { name, labels: { ...labels, [AUTOMATIC_NAMESPACE_LABEL]: name } };
+}
+
+export function podKey(p: Pod): string {
+  return `${p.namespace}/${p.name}`;
+}
+
+/**
+ * Orders strings by code point: unlike `localeCompare`, the same on every machine (the render
+ * must be byte-identical everywhere) and fast enough for thousands of flows.
+ */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

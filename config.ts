@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppSettings, readApps } from "./config/apps";
 import { ClusterSettings, readCluster } from "./config/cluster";
+import { IngressSettings, readIngress } from "./config/ingress";
 import { MonitoringSettings, readMonitoring } from "./config/monitoring";
 import { DataSettings, readData } from "./config/data";
 import { AWS_REGION, DNS_NAME, EMAIL, parseIpv4Cidr } from "./lib/validate";
@@ -18,6 +19,7 @@ export type CertIssuer = (typeof CERT_ISSUERS)[number];
 
 export type { AppSettings, ImageSettings, PodResources, ReplicaBounds } from "./config/apps";
 export type { ClusterSettings, NodeGroupSettings } from "./config/cluster";
+export type { IngressSettings } from "./config/ingress";
 export type { MonitoringSettings } from "./config/monitoring";
 export type { DataSettings, VolumeSizes } from "./config/data";
 
@@ -38,6 +40,7 @@ export interface StackConfig {
   readonly apps: AppSettings;
   readonly monitoring: MonitoringSettings;
   readonly data: DataSettings;
+  readonly ingress: IngressSettings;
 }
 
 function messageOf(err: unknown): string {
@@ -192,6 +195,7 @@ export function loadConfig(): StackConfig {
     apps: readApps(r),
     monitoring: readMonitoring(r),
     data: readData(r),
+    ingress: readIngress(r),
   };
   r.rejectUnknownKeys();
   reportProblems(problems);

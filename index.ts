@@ -3,5 +3,15 @@ import { loadConfig } from "./config";
 
 const platform = new Platform("ecommerce", { config: loadConfig() });
 
-export const { clusterName, clusterEndpoint, oidcIssuer, kubeconfig, nodeGroupName, vpcId, grafanaPortForward } =
-  platform.stackOutputs();
+export const {
+  clusterName,
+  clusterEndpoint,
+  oidcIssuer,
+  kubeconfig,
+  nodeGroupName,
+  vpcId,
+  grafanaPortForward,
+  apiUrl,
+  ingressEndpoint,
+  ingressNodePorts,
+} = platform.stackOutputs();

@@ -64,6 +64,12 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly nodeSecurityGroupId: pulumi.Output<string>;
   /** Security group EKS puts on the control plane's network interfaces. */
   readonly clusterSecurityGroupId: pulumi.Output<string>;
+  /**
+   * The security group the managed node group's instances actually carry: without a custom
+   * launch template, EKS attaches its own cluster security group (tagged with the cluster) to
+   * them, not `nodeSecurityGroupId`. Node port and load balancer rules belong here.
+   */
+  readonly managedNodeSecurityGroupId: pulumi.Output<string>;
   /** The Kubernetes provider for this cluster; pass it in `providers`, never in args. */
   readonly provider: k8s.Provider;
   /** Resources that only work once nodes can run pods. */
@@ -194,6 +200,7 @@ export class EksCluster extends pulumi.ComponentResource {
     this.nodeGroupName = nodeGroup.nodeGroup.nodeGroupName;
     this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
     this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
+    this.managedNodeSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
     this.nodesReady = [nodeGroup, addons.coredns];
     this.storageClassName = storage.storageClassName;
     this.storageReady = [storage.storageClass, addons.ebsCsiDriver];

@@ -5,6 +5,7 @@ import { Application } from "./application";
 import { EksCluster } from "./cluster";
 import { ClusterAccess } from "./cluster-access";
 import { DataTier } from "./data-tier";
+import { IngressTier } from "./ingress";
 import { Monitoring } from "./monitoring";
 import { Namespaces } from "./namespaces";
 import { Network } from "./network";
@@ -21,6 +22,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly cluster: EksCluster;
   readonly namespaces: Namespaces;
   readonly data: DataTier;
+  readonly ingress: IngressTier;
   readonly application: Application;
   readonly monitoring: Monitoring;
 
@@ -60,6 +62,20 @@ export class Platform extends pulumi.ComponentResource {
     new ClusterAccess("cluster-access", { access: cfg.cluster.access, namespaces: this.namespaces.byName }, k8sOpts);
 
     // Ingress tier: Traefik behind an NLB, cert-manager, the gateway's Ingress.
+    this.ingress = new IngressTier(
+      "ingress",
+      {
+        settings: cfg.ingress,
+        domain: cfg.domain,
+        acmeEmail: cfg.acmeEmail,
+        certIssuer: cfg.certIssuer,
+        gateway: services.find((s) => s.role === "gateway")!,
+        namespaces: this.namespaces.byName,
+        nodeSecurityGroupId: this.cluster.managedNodeSecurityGroupId,
+        nodesReady: this.cluster.nodesReady,
+      },
+      k8sOpts,
+    );
 
     // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
     const ns = this.namespaces.byName;
@@ -116,6 +132,9 @@ export class Platform extends pulumi.ComponentResource {
       nodeGroupName: this.cluster.nodeGroupName,
       vpcId: this.network.vpcId,
       grafanaPortForward: this.monitoring.grafanaPortForward,
+      apiUrl: this.ingress.apiUrl,
+      ingressEndpoint: this.ingress.endpoint,
+      ingressNodePorts: this.ingress.nodePorts,
     };
   }
 }

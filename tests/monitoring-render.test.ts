@@ -13,7 +13,7 @@ const expected: Record<StackName, { retention: string; storage: string; replicas
 };
 
 describe.each(STACKS)("monitoring stack of %s", (stack) => {
-  const chart = async () => (await stackRender(stack)).one("kubernetes:helm.sh/v4:Chart");
+  const chart = async () => (await stackRender(stack)).one("kubernetes:helm.sh/v4:Chart", "monitoring");
 
   test("kube-prometheus-stack is pinned, from its repository, in the monitoring namespace", async () => {
     const { inputs } = await chart();

@@ -57,7 +57,7 @@ describe.each(STACKS)("monitors of %s", (stack) => {
 
   test("every monitor waits for the chart (its CRDs and the operator)", async () => {
     const r = await stackRender(stack);
-    const chart = r.one("kubernetes:helm.sh/v4:Chart");
+    const chart = r.one("kubernetes:helm.sh/v4:Chart", "monitoring");
     for (const m of (await monitors(stack)).values()) expect(m.dependsOn).toContain(chart.urn);
   });
 });

@@ -54,7 +54,7 @@ function get(obj: any, dotted: string): unknown {
 
 describe("the chart values only use keys of the chart", () => {
   test.each(STACKS)("%s: every key of the rendered values exists in the chart's values.yaml", async (stack) => {
-    const chartResource = (await stackRender(stack)).one("kubernetes:helm.sh/v4:Chart");
+    const chartResource = (await stackRender(stack)).one("kubernetes:helm.sh/v4:Chart", "monitoring");
     expect(check(chartResource.inputs.values)).toEqual([]);
   });
 

@@ -3,6 +3,7 @@
  * return, deterministic (derived from names) so that the render is byte-for-byte repeatable.
  */
 import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime";
+import { createHash } from "crypto";
 
 export const MOCK_ACCOUNT = "123456789012";
 
@@ -49,12 +50,30 @@ function eksClusterState(args: MockResourceArgs, ctx: MockContext): Record<strin
       endpoint,
       version: args.inputs.version,
       identities: [{ oidcs: [{ issuer: `https://${oidcIssuer}` }] }],
+      // The security group EKS creates and attaches to managed nodes without a launch template.
+      vpcConfig: { clusterSecurityGroupId: `sg-${name}-eks-cluster` },
     },
     oidcIssuer,
     oidcProviderUrl: `https://${oidcIssuer}`,
     oidcProviderArn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/${oidcIssuer}`,
     clusterSecurityGroupId: `sg-${name}-cluster`,
     nodeSecurityGroupId: `sg-${name}-node`,
+  };
+}
+
+/**
+ * A Service read back by id (`namespace/name`): a chart's LoadBalancer Service once the in-tree
+ * AWS cloud provider has created its NLB, with a host name shaped like the ones AWS assigns.
+ */
+function liveLoadBalancerService(id: string, ctx: MockContext): Record<string, unknown> {
+  const [namespace, name] = id.split("/");
+  const digest = createHash("sha256").update(`${ctx.stack}/${id}`).digest("hex");
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name, namespace },
+    spec: { type: "LoadBalancer" },
+    status: { loadBalancer: { ingress: [{ hostname: `a${digest.slice(0, 32)}-${digest.slice(32, 48)}.elb.${ctx.region}.amazonaws.com` }] } },
   };
 }
 
@@ -73,6 +92,9 @@ export function mockResourceState(args: MockResourceArgs, ctx: MockContext): { i
   if (type.startsWith("random:")) {
     // Deterministic stand-ins; the render masks them as secrets anyway.
     return { id: args.name, state: { ...args.inputs, result: `mock-${args.name}`, hex: "00", b64Std: "AA==" } };
+  }
+  if (type === "kubernetes:core/v1:Service" && args.id) {
+    return { id: args.id, state: liveLoadBalancerService(args.id, ctx) };
   }
   if (type.startsWith("kubernetes:")) {
     const meta = args.inputs.metadata ?? {};

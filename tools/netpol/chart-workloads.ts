@@ -9,6 +9,7 @@
  * does). Other rows hold the chart's defaults at the pinned versions.
  */
 import { KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS } from "../../components/monitoring-values";
+import { ENTRYPOINTS, TRAEFIK_CHART, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../../components/traefik-values";
 import type { Rendered } from "../engine";
 import type { ContainerPort } from "./types";
 
@@ -43,12 +44,19 @@ const certManagerLabels = (app: string, component: string): Record<string, strin
 });
 
 export const CHART_WORKLOADS: readonly ChartWorkload[] = [
+  // Traefik, with the ingress tier's values (fullname and instance label = release name): labels
+  // and entry point ports come from the tier's own constants.
   {
-    chart: "traefik",
+    chart: TRAEFIK_CHART.chart,
     name: "{release}",
     kind: "Deployment",
-    labels: { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "{release}-{namespace}" },
-    ports: [tcp("metrics", 9100), tcp("traefik", 8080), tcp("web", 8000), tcp("websecure", 8443)],
+    labels: TRAEFIK_POD_LABELS,
+    ports: [
+      tcp(TRAEFIK_METRICS.portName, TRAEFIK_METRICS.port),
+      tcp("traefik", 8080),
+      tcp("web", ENTRYPOINTS.web.port),
+      tcp("websecure", ENTRYPOINTS.websecure.port),
+    ],
     purpose: "ingress controller behind the load balancer",
   },
   {

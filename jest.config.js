@@ -6,5 +6,8 @@ module.exports = {
   transform: {
     "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
   },
-  testTimeout: 60000,
+  testTimeout: 120000,
+  // jest's default (cores - 1) runs a single worker on a two-core machine.
+  maxWorkers: "100%",
+  reporters: ["default", "<rootDir>/tools/jest-summary-reporter.js"],
 };

@@ -86,3 +86,18 @@ describe("each rule rejects a bad value and names the key", () => {
     expect(registered).toEqual(["pulumi:pulumi:Stack"]);
   });
 });
+
+describe("documentation", () => {
+  test("every key declared in Pulumi.yaml has a description and appears in the README", () => {
+    const fs = require("fs");
+    const YAML = require("yaml");
+    const declared = YAML.parse(fs.readFileSync(`${PROJECT_DIR}/Pulumi.yaml`, "utf8")).config as Record<string, any>;
+    const readme: string = fs.readFileSync(`${PROJECT_DIR}/README.md`, "utf8");
+    for (const [key, decl] of Object.entries(declared)) {
+      expect(typeof decl.description).toBe("string");
+      // The cluster's administrators have no safe default: each stack must name its own role.
+      if (key !== "adminRoleArn") expect({ key, default: decl.default !== undefined }).toEqual({ key, default: true });
+      expect({ key, documented: readme.includes(`\`ecommerce:${key}\``) || readme.includes(`\`${key}\``) }).toEqual({ key, documented: true });
+    }
+  });
+});

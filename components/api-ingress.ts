@@ -91,8 +91,10 @@ export interface ApiIngressArgs {
   readonly ingressClassName: string;
   /** The catalog's gateway: the Ingress's backend. */
   readonly gateway: ServiceSpec;
-  /** What must exist first: the charts (CRDs, IngressClass) and the issuers. */
+  /** What the Ingresses wait for besides their middlewares: the charts (IngressClass) and the issuer. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** What the Middlewares wait for: the chart installing their CRD. @default dependsOn */
+  readonly middlewaresDependOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -111,7 +113,7 @@ export class ApiIngress extends pulumi.ComponentResource {
         new k8s.apiextensions.CustomResource(
           `${name}-${mw}`,
           { apiVersion: TRAEFIK_API_VERSION, kind: "Middleware", metadata: { name: mw, namespace }, spec },
-          { parent: this, dependsOn: args.dependsOn },
+          { parent: this, dependsOn: args.middlewaresDependOn ?? args.dependsOn },
         ),
     );
     const after = { parent: this, dependsOn: [...args.dependsOn, ...middlewares] };

@@ -179,8 +179,10 @@ export class ClusterAddons extends pulumi.ComponentResource {
         podIdentityAssociations: [{ roleArn: csiRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT }],
         ...OVERWRITE,
       },
-      // The controller is a Deployment (needs nodes) that gets its credentials from the agent.
-      { parent: this, dependsOn: [args.nodeGroup, this.podIdentityAgent, ...csiPolicies] },
+      // The controller is a Deployment (needs nodes). Not after the agent: the agent's add-on can be
+      // ACTIVE before any node exists, so that order never meant its pods serve; the controller's
+      // SDK retries credentials until they do, and claims wait for both (EksCluster.storageReady).
+      { parent: this, dependsOn: [args.nodeGroup, ...csiPolicies] },
     );
 
     this.coredns = new aws.eks.Addon(

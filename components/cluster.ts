@@ -45,6 +45,8 @@ export interface EksClusterArgs {
   readonly vpcId: pulumi.Input<string>;
   readonly publicSubnetIds: pulumi.Input<string>[];
   readonly privateSubnetIds: pulumi.Input<string>[];
+  /** The private subnets' NAT routes: the node group waits for them. @default [] */
+  readonly privateRoutingReady?: pulumi.Resource[];
   /** Retain volumes (StorageClass `Retain`) and their key when claims or the stack go away. @default false */
   readonly protectData?: boolean;
 }
@@ -74,9 +76,11 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
   /** Resources that only work once nodes can run pods. */
   readonly nodesReady: pulumi.Resource[];
+  /** Cluster DNS (CoreDNS), for pods that must resolve Service names before they are ready. */
+  readonly dnsReady: pulumi.Resource[];
   /** Name of the default StorageClass (`gp3`). */
   readonly storageClassName: pulumi.Output<string>;
-  /** What a PersistentVolumeClaim needs before it can bind: the StorageClass and its driver. */
+  /** What a PersistentVolumeClaim needs before it can bind: the StorageClass, its driver and the driver's credentials. */
   readonly storageReady: pulumi.Resource[];
   /** Customer-managed KMS key of Kubernetes Secrets (envelope encryption in etcd). */
   readonly secretsKeyArn: pulumi.Output<string>;
@@ -167,7 +171,8 @@ export class EksCluster extends pulumi.ComponentResource {
           maxSize: s.nodeGroup.maxSize,
         },
       },
-      { parent: this },
+      // Nodes pull images and call AWS APIs through NAT: without those routes they never join.
+      { parent: this, dependsOn: args.privateRoutingReady ?? [] },
     );
 
     const addons = new ClusterAddons(
@@ -190,7 +195,9 @@ export class EksCluster extends pulumi.ComponentResource {
     const storage = new Gp3StorageClass(
       `${name}-storage`,
       { kmsKeyArn: addons.volumeKeyArn, retainVolumes: protectData },
-      { parent: this, providers: { kubernetes: this.provider }, dependsOn: [addons.ebsCsiDriver] },
+      // Not after the EBS CSI driver: a StorageClass is a plain object whose provisioner the API does
+      // not check; the claims are what need the driver, and they wait for it (storageReady).
+      { parent: this, providers: { kubernetes: this.provider } },
     );
 
     this.clusterName = cluster.eksCluster.name;
@@ -201,9 +208,12 @@ export class EksCluster extends pulumi.ComponentResource {
     this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
     this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
     this.managedNodeSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
-    this.nodesReady = [nodeGroup, addons.coredns];
+    // Not CoreDNS: it starts beside the pods that wait here, on the same nodes, and no readiness
+    // check they are awaited on resolves a cluster name; a pod resolving one at start retries.
+    this.nodesReady = [nodeGroup];
+    this.dnsReady = [addons.coredns];
     this.storageClassName = storage.storageClassName;
-    this.storageReady = [storage.storageClass, addons.ebsCsiDriver];
+    this.storageReady = [storage.storageClass, addons.ebsCsiDriver, addons.podIdentityAgent];
     this.secretsKeyArn = secretsKey.arn;
     this.registerOutputs({
       clusterName: this.clusterName,

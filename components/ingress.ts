@@ -73,6 +73,8 @@ export class IngressTier extends pulumi.ComponentResource {
         ingressClassName: this.traefik.ingressClassName,
         gateway: args.gateway,
         dependsOn: [ns(NAMESPACES.app.name), this.traefik.chart, this.certManager.issuers[args.certIssuer]],
+        // Not the issuer: only the Ingress's annotation names it, a Middleware needs Traefik's CRD.
+        middlewaresDependOn: [ns(NAMESPACES.app.name), this.traefik.chart],
       },
       child,
     );

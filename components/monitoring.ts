@@ -83,7 +83,14 @@ export class Monitoring extends pulumi.ComponentResource {
     const prometheus = new k8s.core.v1.Service(
       `${name}-prometheus`,
       {
-        metadata: { name: MONITORING_SERVICES.prometheus, namespace, labels: PLATFORM_MONITORING_LABELS },
+        metadata: {
+          name: MONITORING_SERVICES.prometheus,
+          namespace,
+          labels: PLATFORM_MONITORING_LABELS,
+          // Nothing here reads its endpoints (Grafana resolves it per query): awaiting them would
+          // only wait for the operator's Prometheus pods, after the chart.
+          annotations: { "pulumi.com/skipAwait": "true" },
+        },
         spec: {
           type: "ClusterIP",
           selector: { ...MONITORING_POD_LABELS.prometheus },
@@ -91,7 +98,8 @@ export class Monitoring extends pulumi.ComponentResource {
           sessionAffinity: "ClientIP",
         },
       },
-      afterChart,
+      // Not after the chart: a Service is a core kind that needs no CRD, and selects its pods whenever they come.
+      { parent: this },
     );
 
     for (const target of scrapeTargets(args.services)) {

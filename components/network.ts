@@ -37,6 +37,11 @@ export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly publicSubnetIds: pulumi.Output<string>[];
   readonly privateSubnetIds: pulumi.Output<string>[];
+  /**
+   * The private subnets' egress: their route tables (default route to a NAT gateway, so after
+   * it) and associations. Nodes booting before it have no route out and fail to join.
+   */
+  readonly privateRoutingReady: pulumi.Resource[];
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:network:Network", name, {}, opts);
@@ -103,6 +108,7 @@ export class Network extends pulumi.ComponentResource {
       );
     });
 
+    const privateRouting: pulumi.Resource[] = [];
     const privateSubnets = plan.map((p, i) => {
       const subnet = new aws.ec2.Subnet(
         `${name}-private-${i}`,
@@ -128,17 +134,19 @@ export class Network extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      new aws.ec2.RouteTableAssociation(
+      const association = new aws.ec2.RouteTableAssociation(
         `${name}-private-${i}`,
         { subnetId: subnet.id, routeTableId: routes.id },
         { parent: this },
       );
+      privateRouting.push(routes, association);
       return subnet;
     });
 
     this.vpcId = vpc.id;
     this.publicSubnetIds = publicSubnets.map((s) => s.id);
     this.privateSubnetIds = privateSubnets.map((s) => s.id);
+    this.privateRoutingReady = privateRouting;
     this.registerOutputs({
       vpcId: this.vpcId,
       publicSubnetIds: this.publicSubnetIds,

@@ -53,6 +53,7 @@ export class Platform extends pulumi.ComponentResource {
         vpcId: this.network.vpcId,
         publicSubnetIds: this.network.publicSubnetIds,
         privateSubnetIds: this.network.privateSubnetIds,
+        privateRoutingReady: this.network.privateRoutingReady,
         protectData: cfg.protectData,
       },
       { parent: this },
@@ -86,7 +87,9 @@ export class Platform extends pulumi.ComponentResource {
         settings: cfg.data,
         protectData: cfg.protectData,
         namespaces: { app: ns[NAMESPACES.app.name].metadata.name, messaging: ns[NAMESPACES.messaging.name].metadata.name },
-        waitFor: [...this.cluster.nodesReady, ...this.cluster.storageReady],
+        // DNS as well: RabbitMQ's nodes find their peers by name. It costs nothing: CoreDNS is up
+        // before the volume driver these StatefulSets wait for anyway.
+        waitFor: [...this.cluster.nodesReady, ...this.cluster.dnsReady, ...this.cluster.storageReady],
       },
       k8sOpts,
     );

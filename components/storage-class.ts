@@ -31,8 +31,8 @@ export function gp3StorageClass(args: Gp3StorageClassArgs): k8s.types.input.stor
 }
 
 /**
- * The cluster's default StorageClass `gp3`. The Kubernetes provider comes from `opts.providers`;
- * pass the EBS CSI driver in `dependsOn` so that claims never wait for a missing provisioner.
+ * The cluster's default StorageClass `gp3`. The Kubernetes provider comes from `opts.providers`.
+ * It need not wait for the EBS CSI driver: the claims that use it do (EksCluster.storageReady).
  */
 export class Gp3StorageClass extends pulumi.ComponentResource {
   readonly storageClassName: pulumi.Output<string>;

@@ -151,16 +151,16 @@ describe.each(["dev", "prod"] as const)("add-ons of %s", (stack) => {
     expect(agent.dependsOn).toContain(r.one("eks:index:Cluster").urn);
   });
 
-  test("the EBS CSI driver gets its role by Pod Identity, after the nodes and the agent", async () => {
+  test("the EBS CSI driver gets its role by Pod Identity, after the nodes, beside the agent", async () => {
     const r = await stackRender(stack);
     const csi = addon(r.resources, "aws-ebs-csi-driver");
     const role = r.one("aws:iam/role:Role", "eks-addons-ebs-csi-role");
     expect(csi.inputs.podIdentityAssociations).toEqual([
       { roleArn: `arn:aws:iam:eu-west-1:123456789012:${role.name}`, serviceAccount: "ebs-csi-controller-sa" },
     ]);
-    expect(csi.dependsOn).toEqual(
-      expect.arrayContaining([r.one("eks:index:ManagedNodeGroup").urn, addon(r.resources, "eks-pod-identity-agent").urn]),
-    );
+    expect(csi.dependsOn).toContain(r.one("eks:index:ManagedNodeGroup").urn);
+    // The claims wait for the agent instead (see "ordering with the other tiers" in data-safety).
+    expect(csi.dependsOn).not.toContain(addon(r.resources, "eks-pod-identity-agent").urn);
     const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement;
     expect(trust).toHaveLength(1);
     expect(trust[0].Principal).toEqual({ Service: "pods.eks.amazonaws.com" });
@@ -212,9 +212,13 @@ describe.each(["dev", "prod"] as const)("default StorageClass of %s", (stack) =>
     expect(sc.reclaimPolicy).toBe(stack === "prod" ? "Retain" : "Delete");
   });
 
-  test("the StorageClass waits for the EBS CSI driver", async () => {
+  test("the StorageClass is created without waiting for the EBS CSI driver; its claims wait for both", async () => {
     const r = await stackRender(stack);
     const sc = r.kind("StorageClass")[0];
-    expect(sc.dependsOn).toContain(addon(r.resources, "aws-ebs-csi-driver").urn);
+    const driver = addon(r.resources, "aws-ebs-csi-driver").urn;
+    expect(r.dependsOnTransitively(sc.urn)).not.toContain(driver);
+    const claimed = r.kind("StatefulSet").filter((s) => (s.inputs.spec.volumeClaimTemplates ?? []).length > 0);
+    expect(claimed.length).toBeGreaterThan(0);
+    for (const sts of claimed) expect([...r.dependsOnTransitively(sts.urn)]).toEqual(expect.arrayContaining([sc.urn, driver]));
   });
 });

@@ -134,13 +134,15 @@ describe.each(["dev", "prod"] as const)("ordering with the other tiers (%s)", (s
   const dependencyNames = (r: Awaited<ReturnType<typeof stackRender>>, x: RecordedResource) =>
     x.dependsOn.map((u) => r.byUrn(u)).map((d) => `${d?.type}::${d?.name}`);
 
-  test("each StatefulSet waits for the nodes, the gp3 StorageClass and the EBS CSI driver", async () => {
+  test("each StatefulSet waits for the nodes, the gp3 StorageClass, the EBS CSI driver and its credentials", async () => {
     const r = await stackRender(stack);
     for (const sts of dataObjects(r, "StatefulSet")) {
       const deps = dependencyNames(r, sts);
       expect(deps).toContain("kubernetes:storage.k8s.io/v1:StorageClass::gp3");
       expect(deps).toContain("eks:index:ManagedNodeGroup::eks-nodes");
       expect(deps.some((d) => d.startsWith("aws:eks/addon:Addon::") && d.includes("ebs-csi"))).toBe(true);
+      // The driver's controller gets its AWS credentials from the Pod Identity agent.
+      expect(deps).toContain("aws:eks/addon:Addon::eks-addons-pod-identity-agent");
     }
   });
 

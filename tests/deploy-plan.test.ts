@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
-import type { RecordedResource } from "../tools/engine";
+import type { RecordedResource, Rendered } from "../tools/engine";
 import { buildGraph, levels, peakConcurrency, schedule, topologicalOrder, waitsTransitively } from "../tools/deploy-graph";
 import { DURATIONS } from "../tools/deploy-durations";
 import { durationOf } from "../tools/deploy-kinds";
@@ -237,6 +237,13 @@ describe("ordering checks on synthetic graphs", () => {
   });
 });
 
+/** The CoreDNS add-on among the cluster's add-ons. */
+function corednsOf(rendered: Rendered): RecordedResource {
+  const hits = rendered.ofType("aws:eks/addon:Addon").filter((r) => r.inputs.addonName === "coredns");
+  expect(hits).toHaveLength(1);
+  return hits[0];
+}
+
 describe.each(STACKS)("deploy plan of %s", (stack) => {
   let plan: ReturnType<typeof deployPlan>;
   beforeAll(async () => {
@@ -248,7 +255,7 @@ describe.each(STACKS)("deploy plan of %s", (stack) => {
     const at = new Map(plan.resources.map((r) => [r.urn, r]));
     const cluster = at.get(rendered.one("eks:index:Cluster").urn)!;
     const nodes = at.get(rendered.one("eks:index:ManagedNodeGroup").urn)!;
-    const coredns = at.get(rendered.one("aws:eks/addon:Addon").urn)!;
+    const coredns = at.get(corednsOf(rendered).urn)!;
     // Back to back: each starts when the one before it has finished.
     expect(nodes.start).toBe(cluster.finish);
     expect(coredns.start).toBe(nodes.finish);
@@ -268,7 +275,7 @@ describe.each(STACKS)("deploy plan of %s", (stack) => {
     const graph = buildGraph(rendered.resources);
     const nodeGroup = rendered.one("eks:index:ManagedNodeGroup").urn;
     const cluster = rendered.one("eks:index:Cluster").urn;
-    expect(waitsTransitively(rendered.one("aws:eks/addon:Addon").urn, nodeGroup, graph.waitsFor)).toBe(true);
+    expect(waitsTransitively(corednsOf(rendered).urn, nodeGroup, graph.waitsFor)).toBe(true);
     expect(waitsTransitively(rendered.one("pulumi:providers:kubernetes").urn, cluster, graph.waitsFor)).toBe(true);
     const checks = new Map(plan.orderingChecks.map((c) => [c.rule, c]));
     expect(checks.get("node groups before CoreDNS")!.checked).toBe(1);

@@ -133,6 +133,21 @@ export const DURATIONS = {
     basis: "estimate",
     sources: ["https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html"],
   },
+  "log-group": {
+    seconds: 2,
+    description: "CloudWatch log group: CreateLogGroup, then PutRetentionPolicy; two API calls, nothing to wait for",
+    basis: "estimate",
+    sources: [
+      "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html",
+      "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html",
+    ],
+  },
+  "launch-template": {
+    seconds: 2,
+    description: "EC2 launch template: CreateLaunchTemplate stores a version synchronously; nothing is launched",
+    basis: "estimate",
+    sources: ["https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html"],
+  },
   "helm-chart": {
     seconds: 120,
     description:

@@ -35,6 +35,8 @@ const BY_TYPE: Readonly<Record<string, DurationKind>> = {
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "iam-attachment",
   "aws:kms/key:Key": "kms-key",
   "aws:kms/alias:Alias": "iam-attachment",
+  "aws:cloudwatch/logGroup:LogGroup": "log-group",
+  "aws:ec2/launchTemplate:LaunchTemplate": "launch-template",
   "kubernetes:helm.sh/v4:Chart": "helm-chart",
   "kubernetes:helm.sh/v3:Release": "helm-chart",
 };

@@ -31,6 +31,11 @@ export const CHART_CRD_GROUPS: Readonly<Record<string, string>> = {
   "traefik.io": "traefik",
 };
 
+/** CSI provisioners an EKS add-on installs: the claims of a class wait for that add-on. */
+export const CSI_ADDONS: Readonly<Record<string, string>> = { "ebs.csi.aws.com": "aws-ebs-csi-driver" };
+
+const DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
+
 const HELM_TYPES = new Set(["kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Release"]);
 
 function isObject(r: OrderResource): boolean {
@@ -171,5 +176,58 @@ export function orderingChecks(resources: readonly OrderResource[], graph: Deplo
       graph,
     ),
   );
+  checks.push(storageCheck(all, objects, graph));
+  checks.push(routingCheck(all, nodeProviders, graph));
   return checks;
+}
+
+/** Claims of a StatefulSet wait for their StorageClass (named or default) and its CSI add-on. */
+function storageCheck(all: readonly OrderResource[], objects: readonly OrderResource[], graph: DeployGraph): OrderingCheck {
+  const classes = objects.filter((r) => r.inputs.kind === "StorageClass");
+  const byName = new Map(classes.map((c) => [c.inputs.metadata?.name as string, c]));
+  const defaultClass = classes.find((c) => c.inputs.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true");
+  const addons = all.filter((r) => r.type === "aws:eks/addon:Addon");
+  const pairs: [string, string][] = [];
+  for (const sts of objects.filter((r) => r.inputs.kind === "StatefulSet")) {
+    for (const claim of sts.inputs.spec?.volumeClaimTemplates ?? []) {
+      const cls = claim.spec?.storageClassName ? byName.get(claim.spec.storageClassName) : defaultClass;
+      if (!cls) continue;
+      pairs.push([cls.urn, sts.urn]);
+      const addon = CSI_ADDONS[cls.inputs.provisioner];
+      for (const a of addons.filter((x) => addon && x.inputs.addonName === addon)) pairs.push([a.urn, sts.urn]);
+    }
+  }
+  return check(
+    "StorageClass and its driver before StatefulSets with claims",
+    "a claim of a missing class, or one no driver provisions, stays Pending and its pod unscheduled",
+    [...new Map(pairs.map((p) => [p.join(" "), p])).values()],
+    graph,
+  );
+}
+
+/**
+ * A node group waits for the egress of its subnets: the route table associations of the subnets
+ * it uses, their route tables and the NAT gateways these route to.
+ */
+function routingCheck(all: readonly OrderResource[], nodeProviders: readonly OrderResource[], graph: DeployGraph): OrderingCheck {
+  const typeOf = new Map(all.map((r) => [r.urn, r.type]));
+  const direct = (urn: string, type: string) => (graph.waitsFor.get(urn) ?? []).filter((u) => typeOf.get(u) === type);
+  const associations = all.filter((r) => r.type === "aws:ec2/routeTableAssociation:RouteTableAssociation");
+  const pairs: [string, string][] = [];
+  for (const ng of nodeProviders) {
+    const subnets = new Set(direct(ng.urn, "aws:ec2/subnet:Subnet"));
+    for (const assoc of associations.filter((a) => direct(a.urn, "aws:ec2/subnet:Subnet").some((s) => subnets.has(s)))) {
+      pairs.push([assoc.urn, ng.urn]);
+      for (const table of direct(assoc.urn, "aws:ec2/routeTable:RouteTable")) {
+        pairs.push([table, ng.urn]);
+        for (const nat of direct(table, "aws:ec2/natGateway:NatGateway")) pairs.push([nat, ng.urn]);
+      }
+    }
+  }
+  return check(
+    "subnet routing before node groups",
+    "nodes pull images and call AWS through their subnets' NAT routes: booted before them, they fail to join",
+    pairs,
+    graph,
+  );
 }

@@ -6,113 +6,39 @@
  * deny a flow needs the two. tests/netpol-proof.test.ts proves the result equals the intended
  * matrix of DESIGN.md, flow by flow.
  */
-import {
-  DATASTORES,
-  DatastoreKind,
-  KUBE_SYSTEM,
-  METRICS_PORT,
-  NAMESPACES,
-  ServiceSpec,
-  WORKLOAD_LABELS,
-  databaseName,
-  serviceLabels,
-  usersOf,
-} from "../catalog";
-import { CHART_WORKLOADS } from "../tools/netpol/chart-workloads";
-import { AUTOMATIC_NAMESPACE_LABEL } from "../tools/netpol/types";
-import type { LabelSelector, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec } from "../tools/netpol/types";
+import { DATASTORES, DatastoreKind, KUBE_SYSTEM, METRICS_PORT, NAMESPACES, ServiceSpec, WORKLOAD_LABELS, databaseName, serviceLabels, usersOf } from "../catalog";
 import { ACME_HTTP01_SOLVER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT, certManagerPodLabels } from "./cert-manager";
-import { ALERTMANAGER_PORT, GRAFANA_PORT, MONITORING_POD_LABELS, PROMETHEUS_PORT, RELEASE } from "./monitoring-values";
+import { ALERTMANAGER_PORT, GRAFANA_PORT, PROMETHEUS_PORT, RELEASE } from "./monitoring-values";
+import {
+  ACME_PORTS,
+  ALLOW_DNS,
+  API_SERVER_PORT,
+  DEFAULT_DENY,
+  KUBELET_PORT,
+  KUBE_DNS,
+  M,
+  NS,
+  PolicyManifest,
+  PolicyPlanInputs,
+  addressPeers,
+  chartPort,
+  chartRow,
+  podsIn,
+  podsMatching,
+  policy,
+  prometheus,
+  rabbitmq,
+  selectorOf,
+  tcp,
+  traefik,
+  udp,
+} from "./network-policy-peers";
 import { RABBITMQ_PORTS } from "./rabbitmq";
-import { ENTRYPOINTS, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "./traefik-values";
+import { ENTRYPOINTS, TRAEFIK_METRICS } from "./traefik-values";
+import type { NetworkPolicyEgressRule, NetworkPolicyPeer } from "../tools/netpol/types";
 
-export interface PolicyManifest {
-  readonly namespace: string;
-  readonly name: string;
-  readonly spec: NetworkPolicySpec;
-}
-
-export interface PolicyPlanInputs {
-  readonly services: readonly ServiceSpec[];
-  /** The VPC: excluded from "the internet", so that no internet rule ever matches a pod. */
-  readonly vpcCidr: string;
-  /** Subnets holding only the API server's endpoint ENIs (components/network.ts). */
-  readonly controlPlaneCidrs: readonly string[];
-  /** Subnets of the nodes, where host-network scrape targets (node-exporter, kubelet) listen. */
-  readonly nodeCidrs: readonly string[];
-}
-
-export const DEFAULT_DENY = "deny-all-default";
-export const ALLOW_DNS = "allow-dns";
-
-/** CoreDNS of the EKS add-on: its pods' label, DNS port and metrics port. */
-export const KUBE_DNS = { labels: { "k8s-app": "kube-dns" }, port: 53, metricsPort: 9153 } as const;
-/** HTTPS port of the API server's endpoint. */
-export const API_SERVER_PORT = 443;
-/** Kubelet's port on every node (Prometheus scrapes it and cAdvisor through it). */
-export const KUBELET_PORT = 10250;
-/** ACME directories and the HTTP-01 self check (through the public load balancer) are on the internet. */
-const ACME_PORTS = [443, ENTRYPOINTS.web.exposedPort];
-
-const tcp = (port: number): NetworkPolicyPort => ({ protocol: "TCP", port });
-const udp = (port: number): NetworkPolicyPort => ({ protocol: "UDP", port });
-
-/** Pods matching `podSelector` in namespace `ns`: both selectors in ONE peer, so they are ANDed. */
-export function podsMatching(ns: string, podSelector: LabelSelector): NetworkPolicyPeer {
-  return { namespaceSelector: { matchLabels: { [AUTOMATIC_NAMESPACE_LABEL]: ns } }, podSelector };
-}
-
-export function podsIn(ns: string, labels: Readonly<Record<string, string>>): NetworkPolicyPeer {
-  return podsMatching(ns, { matchLabels: { ...labels } });
-}
-
-/**
- * The narrowest selector matching every one of `labelSets`: equal labels as `matchLabels`, keys
- * that differ as `In` over their values (one set is just its labels).
- */
-export function selectorOf(labelSets: readonly Readonly<Record<string, string>>[]): LabelSelector {
-  if (labelSets.length === 1) return { matchLabels: { ...labelSets[0] } };
-  const keys = Object.keys(labelSets[0]).filter((k) => labelSets.every((l) => k in l));
-  const same = keys.filter((k) => labelSets.every((l) => l[k] === labelSets[0][k]));
-  const differ = keys.filter((k) => !same.includes(k));
-  return {
-    ...(same.length > 0 ? { matchLabels: Object.fromEntries(same.map((k) => [k, labelSets[0][k]])) } : {}),
-    ...(differ.length > 0
-      ? { matchExpressions: differ.map((key) => ({ key, operator: "In", values: [...new Set(labelSets.map((l) => l[key]))].sort() })) }
-      : {}),
-  };
-}
-
-/** The row of the analyzer's table of chart pods whose labels are these tier constants. */
-function chartRow(labels: Readonly<Record<string, string>>) {
-  const row = CHART_WORKLOADS.find((w) => w.labels === labels);
-  if (!row) throw new Error(`no chart pod has the labels ${JSON.stringify(labels)}`);
-  return row;
-}
-
-/** Port of a chart pod that no tier constant names. */
-function chartPort(labels: Readonly<Record<string, string>>, portName: string): number {
-  const port = chartRow(labels).ports.find((p) => p.name === portName);
-  if (!port) throw new Error(`the chart pod with labels ${JSON.stringify(labels)} declares no port '${portName}'`);
-  return port.containerPort;
-}
-
-const M = MONITORING_POD_LABELS;
-const NS = {
-  app: NAMESPACES.app.name,
-  messaging: NAMESPACES.messaging.name,
-  traefik: NAMESPACES.traefik.name,
-  certManager: NAMESPACES.certManager.name,
-  monitoring: NAMESPACES.monitoring.name,
-};
-const prometheus = podsIn(NS.monitoring, M.prometheus);
-const traefik = podsIn(NS.traefik, TRAEFIK_POD_LABELS);
-const rabbitmq = podsIn(DATASTORES.rabbitmq.namespace, WORKLOAD_LABELS.rabbitmq());
-
-function policy(namespace: string, name: string, podSelector: LabelSelector, rules: { ingress?: NetworkPolicyIngressRule[]; egress?: NetworkPolicyEgressRule[] }): PolicyManifest {
-  const policyTypes = [...(rules.ingress ? ["Ingress" as const] : []), ...(rules.egress ? ["Egress" as const] : [])];
-  return { namespace, name, spec: { podSelector, policyTypes, ...rules } };
-}
+export { ALLOW_DNS, DEFAULT_DENY, selectorOf };
+export type { PolicyManifest, PolicyPlanInputs };
 
 /** Namespace-wide: deny everything, then DNS to kube-dns only, on UDP and TCP (large answers use TCP). */
 function baseline(namespace: string): PolicyManifest[] {
@@ -208,16 +134,6 @@ function applicationPolicies(inp: PolicyPlanInputs): PolicyManifest[] {
     }),
   );
   return out;
-}
-
-/** Rules by address: the API server's endpoint subnets, and the internet outside the VPC. */
-function addressPeers(inp: PolicyPlanInputs) {
-  return {
-    apiServer: inp.controlPlaneCidrs.map((cidr): NetworkPolicyPeer => ({ ipBlock: { cidr } })),
-    // `except` the VPC: pods, nodes and internal load balancers are never "the internet".
-    internet: [{ ipBlock: { cidr: "0.0.0.0/0", except: [inp.vpcCidr] } }] as NetworkPolicyPeer[],
-    nodes: inp.nodeCidrs.map((cidr): NetworkPolicyPeer => ({ ipBlock: { cidr } })),
-  };
 }
 
 /** Traefik and cert-manager: the edge, the ACME solvers, the webhook. */

@@ -30,12 +30,31 @@ export const ACME_SERVERS = {
 /** The chart's three Deployments and the `app.kubernetes.io/name` of each one's pods. */
 const COMPONENTS = { controller: CERT_MANAGER_NAME, webhook: "webhook", cainjector: "cainjector" } as const;
 
-function componentValues(component: keyof typeof COMPONENTS, replicas: number): Record<string, unknown> {
-  const labels = {
+export type CertManagerComponent = keyof typeof COMPONENTS;
+
+/** Labels the chart puts on each component's pods; spreads and NetworkPolicies select on them. */
+export function certManagerPodLabels(component: CertManagerComponent): Record<string, string> {
+  return {
     "app.kubernetes.io/name": COMPONENTS[component],
     "app.kubernetes.io/instance": CERT_MANAGER_NAME,
     "app.kubernetes.io/component": component,
   };
+}
+
+/** The webhook's HTTPS port on its pods (the chart's `webhook.securePort`): the API server calls it. */
+export const CERT_MANAGER_WEBHOOK_PORT = 10250;
+
+/**
+ * The pods cert-manager starts beside each Ingress it issues a certificate for, to answer
+ * ACME HTTP-01 challenges (label and port fixed by cert-manager); Traefik routes the challenge to them.
+ */
+export const ACME_HTTP01_SOLVER = {
+  labels: { "acme.cert-manager.io/http01-solver": "true" },
+  port: 8089,
+} as const;
+
+function componentValues(component: CertManagerComponent, replicas: number): Record<string, unknown> {
+  const labels = certManagerPodLabels(component);
   const spread: k8s.types.input.core.v1.TopologySpreadConstraint[] =
     replicas > 1
       ? [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } }]

@@ -43,7 +43,12 @@ export function endpointAccess(publicAccessCidrs: readonly string[]) {
 export interface EksClusterArgs {
   readonly settings: ClusterSettings;
   readonly vpcId: pulumi.Input<string>;
-  readonly publicSubnetIds: pulumi.Input<string>[];
+  /**
+   * Subnets of the control plane's endpoint ENIs: small ones that hold no pod, so that
+   * NetworkPolicies can allow the API server by `ipBlock` without matching pods.
+   */
+  readonly controlPlaneSubnetIds: pulumi.Input<string>[];
+  /** Subnets of the node group (and so of the pods). */
   readonly privateSubnetIds: pulumi.Input<string>[];
   /** The private subnets' NAT routes: the node group waits for them. @default [] */
   readonly privateRoutingReady?: pulumi.Resource[];
@@ -124,8 +129,9 @@ export class EksCluster extends pulumi.ComponentResource {
         name: s.name,
         version: s.kubernetesVersion,
         vpcId: args.vpcId,
-        publicSubnetIds: args.publicSubnetIds,
-        privateSubnetIds: args.privateSubnetIds,
+        // Only the control-plane subnets: EKS puts its endpoint ENIs there. Nodes get the private
+        // subnets below; load balancers find their subnets by tags, not through the cluster.
+        subnetIds: args.controlPlaneSubnetIds,
         nodeAssociatePublicIpAddress: false,
         ...endpointAccess(s.controlPlane.publicAccessCidrs),
         encryptionConfigKeyArn: secretsKey.arn,

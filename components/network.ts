@@ -8,18 +8,35 @@ export interface SubnetPlan {
   readonly privateCidr: string;
   /** Small block for the NAT gateways and the internet-facing load balancer. */
   readonly publicCidr: string;
+  /**
+   * A /28 that holds only the EKS control plane's endpoint ENIs. No pod or node ever gets an
+   * address here, so NetworkPolicies can reach the API server by `ipBlock` without also
+   * matching pods (with the VPC CNI, pods take addresses from the node subnets).
+   */
+  readonly controlPlaneCidr: string;
 }
+
+/** Tag marking the control-plane subnets, so that tools reading the render find their ranges. */
+export const CONTROL_PLANE_SUBNET_TAG = { "ecommerce/subnet-role": "eks-control-plane" } as const;
+
+/** Prefix of the control-plane subnets: the smallest subnet EKS accepts for its ENIs. */
+export const CONTROL_PLANE_SUBNET_PREFIX = 28;
 
 /**
  * Splits the VPC range: the first three quarters are one private subnet per zone, the last
- * quarter holds the small public subnets. Zones beyond three are rejected by configuration.
+ * quarter holds the small public subnets and, in the block right after them, one control-plane
+ * /28 per zone. Zones beyond three are rejected by configuration.
  */
 export function planSubnets(vpcCidr: string, zones: readonly string[]): SubnetPlan[] {
   const prefix = Number(vpcCidr.split("/")[1]);
+  // The public-sized block after the three public subnets (index 51 of the public size),
+  // counted in /28s: a /16 gives 10.x.204.0/28, .16/28 and .32/28.
+  const controlPlaneBase = 51 * 2 ** (CONTROL_PLANE_SUBNET_PREFIX - (prefix + 6));
   return zones.map((availabilityZone, i) => ({
     availabilityZone,
     privateCidr: subnetOf(vpcCidr, prefix + 2, i),
     publicCidr: subnetOf(vpcCidr, prefix + 6, 48 + i),
+    controlPlaneCidr: subnetOf(vpcCidr, CONTROL_PLANE_SUBNET_PREFIX, controlPlaneBase + i),
   }));
 }
 
@@ -32,7 +49,10 @@ export interface NetworkArgs {
   readonly natGateways: "single" | "perAz";
 }
 
-/** A dedicated VPC: public and private subnets in every zone, NAT for the private ones. */
+/**
+ * A dedicated VPC: public and private subnets in every zone, NAT for the private ones, and the
+ * small control-plane subnets of the cluster's endpoint ENIs.
+ */
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly publicSubnetIds: pulumi.Output<string>[];
@@ -42,6 +62,11 @@ export class Network extends pulumi.ComponentResource {
    * it) and associations. Nodes booting before it have no route out and fail to join.
    */
   readonly privateRoutingReady: pulumi.Resource[];
+  readonly controlPlaneSubnetIds: pulumi.Output<string>[];
+  /** Where pods and nodes take their addresses. */
+  readonly privateCidrs: string[];
+  /** Where the API server's private endpoint lives (NetworkPolicies reach it by these). */
+  readonly controlPlaneCidrs: string[];
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:network:Network", name, {}, opts);
@@ -143,14 +168,35 @@ export class Network extends pulumi.ComponentResource {
       return subnet;
     });
 
+    // No load-balancer role tags: nothing but the control plane's ENIs goes here. The VPC's main
+    // route table (local routes only) is enough: the ENIs talk to nodes and pods in the VPC.
+    const controlPlaneSubnets = plan.map(
+      (p, i) =>
+        new aws.ec2.Subnet(
+          `${name}-control-plane-${i}`,
+          {
+            vpcId: vpc.id,
+            cidrBlock: p.controlPlaneCidr,
+            availabilityZone: p.availabilityZone,
+            mapPublicIpOnLaunch: false,
+            tags: { ...CONTROL_PLANE_SUBNET_TAG, Name: `${args.clusterName}-control-plane-${p.availabilityZone}` },
+          },
+          { parent: this },
+        ),
+    );
+
     this.vpcId = vpc.id;
     this.publicSubnetIds = publicSubnets.map((s) => s.id);
     this.privateSubnetIds = privateSubnets.map((s) => s.id);
     this.privateRoutingReady = privateRouting;
+    this.controlPlaneSubnetIds = controlPlaneSubnets.map((s) => s.id);
+    this.privateCidrs = plan.map((p) => p.privateCidr);
+    this.controlPlaneCidrs = plan.map((p) => p.controlPlaneCidr);
     this.registerOutputs({
       vpcId: this.vpcId,
       publicSubnetIds: this.publicSubnetIds,
       privateSubnetIds: this.privateSubnetIds,
+      controlPlaneSubnetIds: this.controlPlaneSubnetIds,
     });
   }
 }

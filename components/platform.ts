@@ -9,6 +9,7 @@ import { IngressTier } from "./ingress";
 import { Monitoring } from "./monitoring";
 import { Namespaces } from "./namespaces";
 import { Network } from "./network";
+import { NetworkPolicies } from "./network-policies";
 
 export interface PlatformArgs {
   readonly config: StackConfig;
@@ -51,7 +52,7 @@ export class Platform extends pulumi.ComponentResource {
       {
         settings: cfg.cluster,
         vpcId: this.network.vpcId,
-        publicSubnetIds: this.network.publicSubnetIds,
+        controlPlaneSubnetIds: this.network.controlPlaneSubnetIds,
         privateSubnetIds: this.network.privateSubnetIds,
         privateRoutingReady: this.network.privateRoutingReady,
         protectData: cfg.protectData,
@@ -121,6 +122,17 @@ export class Platform extends pulumi.ComponentResource {
     );
 
     // Zero-trust NetworkPolicies, generated from the catalog.
+    new NetworkPolicies(
+      "network-policies",
+      {
+        services,
+        vpcCidr: cfg.cluster.vpcCidr,
+        controlPlaneCidrs: this.network.controlPlaneCidrs,
+        nodeCidrs: this.network.privateCidrs,
+        namespaces: this.namespaces.byName,
+      },
+      k8sOpts,
+    );
 
     this.registerOutputs(this.stackOutputs());
   }

@@ -5,6 +5,7 @@ import { lintModel } from "../tools/netpol/lints";
 import { FlowMatrix, computeMatrix } from "../tools/netpol/matrix";
 import { MAX_EDGES, flowDiagram } from "../tools/netpol/mermaid";
 import { modelFromRender } from "../tools/netpol/model";
+import { platformAnalysis } from "../tools/netpol/platform";
 import { FLOWS_FILE, countVerdicts, flowsMarkdown, flowsReport, matrixTable } from "../tools/netpol/report";
 import { renderStack } from "../tools/render";
 import "../tools/reports";
@@ -118,16 +119,21 @@ describe("the diagram's grouping", () => {
   });
 });
 
-test("every render writes flows.md (today, without policies, every flow is allowed)", async () => {
+test("every render writes flows.md from the zero-trust policies, with the API server in the control-plane subnets", async () => {
   const { files, rendered } = await renderStack({
     projectDir: PROJECT_DIR,
     stack: "dev",
     program: () => new Platform("ecommerce", { config: loadConfig() }).stackOutputs(),
   });
   const md = files.get(FLOWS_FILE)!;
-  const matrix = computeMatrix(modelFromRender(rendered));
-  expect(md).toMatch(new RegExp(`^# Network flows\\n\\n\\*\\*${matrix.flows.length} allowed, 0 denied\\*\\*`));
-  expect(md).toBe(flowsReport(rendered));
-  // Rendered workloads and the pods of the monitoring chart are both in the matrix.
-  expect(md).toContain(`| e-commerce/api-gateway | monitoring/prometheus-${RELEASE} |`);
+  const { modelOptions, lintOptions } = platformAnalysis(rendered);
+  const c = countVerdicts(computeMatrix(modelFromRender(rendered, modelOptions)));
+  expect(c.denied).toBeGreaterThan(c.allowed);
+  expect(md).toMatch(new RegExp(`^# Network flows\\n\\n\\*\\*${c.allowed} allowed, ${c.denied} denied\\*\\*`));
+  expect(md).toBe(flowsReport(rendered, modelOptions, lintOptions));
+  expect(md).toContain("## Lint findings\n\nNone.");
+  // Rendered workloads, the pods of the monitoring chart and the API server are all in the matrix.
+  expect(md).toContain(`| e-commerce/api-gateway | monitoring/prometheus-${RELEASE} | - |`);
+  expect(md).toContain(`| monitoring/prometheus-${RELEASE} | e-commerce/api-gateway | 9090/TCP metrics | 8100/TCP http |`);
+  expect(md).toContain("| kube-apiserver | cert-manager/cert-manager-webhook | 10250/TCP https |");
 });

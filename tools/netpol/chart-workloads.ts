@@ -8,6 +8,7 @@
  * updates the row in the same change (or derives the row from its own constants, as monitoring
  * does). Other rows hold the chart's defaults at the pinned versions.
  */
+import { ACME_HTTP01_SOLVER, CERT_MANAGER_WEBHOOK_PORT } from "../../components/cert-manager";
 import { KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS } from "../../components/monitoring-values";
 import { ENTRYPOINTS, TRAEFIK_CHART, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../../components/traefik-values";
 import type { Rendered } from "../engine";
@@ -72,7 +73,7 @@ export const CHART_WORKLOADS: readonly ChartWorkload[] = [
     name: "{release}-webhook",
     kind: "Deployment",
     labels: certManagerLabels("webhook", "webhook"),
-    ports: [tcp("https", 10250), tcp("healthcheck", 6080), tcp("http-metrics", 9402)],
+    ports: [tcp("https", CERT_MANAGER_WEBHOOK_PORT), tcp("healthcheck", 6080), tcp("http-metrics", 9402)],
     purpose: "admission webhook the API server calls",
   },
   {
@@ -87,8 +88,8 @@ export const CHART_WORKLOADS: readonly ChartWorkload[] = [
     chart: "cert-manager",
     name: "cm-acme-http-solver",
     kind: "Pod",
-    labels: { "acme.cert-manager.io/http01-solver": "true" },
-    ports: [tcp("http", 8089)],
+    labels: ACME_HTTP01_SOLVER.labels,
+    ports: [tcp("http", ACME_HTTP01_SOLVER.port)],
     beside: { kind: "Ingress", annotationPrefix: "cert-manager.io/" },
     purpose: "answers ACME HTTP-01 challenges, reached through Traefik",
   },

@@ -36,6 +36,17 @@ export interface LintOptions {
   readonly podCidrs?: readonly string[];
   /** Ranges inside the pod network an ipBlock may cover, e.g. the API server's endpoints. */
   readonly allowedCidrs?: readonly string[];
+  /**
+   * Policies whose ipBlocks may cover pod addresses, each with its reason (e.g. scraping
+   * host-network targets on the nodes, which share the pods' subnets).
+   */
+  readonly ipBlockExemptions?: readonly IpBlockExemption[];
+}
+
+export interface IpBlockExemption {
+  /** `namespace/name` of the policy. */
+  readonly policy: string;
+  readonly reason: string;
 }
 
 interface Rule {
@@ -196,12 +207,24 @@ export function lintPodsWithoutPolicy(model: PlatformModel, exemptions: readonly
 }
 
 /** An ipBlock over pod addresses matches pods whatever their labels, bypassing the selectors. */
-export function lintIpBlocks(model: PlatformModel, podCidrs: readonly string[] = [model.podCidr], allowedCidrs: readonly string[] = []): Finding[] {
+export function lintIpBlocks(
+  model: PlatformModel,
+  podCidrs: readonly string[] = [model.podCidr],
+  allowedCidrs: readonly string[] = [],
+  exemptions: readonly IpBlockExemption[] = [],
+): Finding[] {
+  const exempt = new Set(exemptions.filter((e) => e.reason.trim()).map((e) => e.policy));
   const ranges = (cidrs: readonly string[]) => cidrs.map(cidrRange).filter((r): r is Range => r !== undefined);
   const podRanges = ranges(podCidrs);
   const allowed = ranges(allowedCidrs);
   const findings: Finding[] = [];
+  for (const e of exemptions) {
+    if (!model.policies.some((p) => `${p.namespace}/${p.name}` === e.policy) || !e.reason.trim()) {
+      findings.push({ lint: "exemption-invalid", subject: e.policy, message: `ipBlock exemption for ${e.policy}: no such policy, or no reason` });
+    }
+  }
   for (const r of model.policies.flatMap(rulesOf)) {
+    if (exempt.has(`${r.policy.namespace}/${r.policy.name}`)) continue;
     for (const peer of r.peers ?? []) {
       if (!peer.ipBlock) continue;
       const block = subtractRanges(ranges([peer.ipBlock.cidr]), ranges(peer.ipBlock.except ?? []));
@@ -225,7 +248,7 @@ export function lintModel(model: PlatformModel, options: LintOptions = {}): Find
     ...lintServicePorts(model),
     ...lintPoliciesSelectingNothing(model),
     ...lintPodsWithoutPolicy(model, options.exemptions),
-    ...lintIpBlocks(model, options.podCidrs, options.allowedCidrs),
+    ...lintIpBlocks(model, options.podCidrs, options.allowedCidrs, options.ipBlockExemptions),
   ].sort((a, b) => compareText(a.lint, b.lint) || compareText(a.subject, b.subject) || compareText(a.message, b.message));
 }
 

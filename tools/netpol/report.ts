@@ -8,6 +8,7 @@ import { Finding, LintOptions, formatFindings, lintModel } from "./lints";
 import { Flow, FlowMatrix, computeMatrix } from "./matrix";
 import { flowDiagram, portLabel } from "./mermaid";
 import { ModelOptions, PlatformModel, modelFromRender } from "./model";
+import { platformAnalysis } from "./platform";
 
 export const FLOWS_FILE = "flows.md";
 
@@ -86,7 +87,11 @@ export function flowsReport(rendered: Rendered, modelOptions: ModelOptions = {},
   return flowsMarkdown(model, computeMatrix(model), lintModel(model, lintOptions));
 }
 
-/** Report writer of the offline render (registered in tools/reports.ts). */
+/**
+ * Report writer of the offline render (registered in tools/reports.ts): the API server actor
+ * sits in the render's control-plane subnets, and the policies' documented exemptions apply.
+ */
 export function writeFlowsReport(rendered: Rendered, files: Map<string, string>): void {
-  files.set(FLOWS_FILE, flowsReport(rendered));
+  const { modelOptions, lintOptions } = platformAnalysis(rendered);
+  files.set(FLOWS_FILE, flowsReport(rendered, modelOptions, lintOptions));
 }

@@ -67,14 +67,13 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly oidcIssuer: pulumi.Output<string>;
   readonly kubeconfig: pulumi.Output<string>;
   readonly nodeGroupName: pulumi.Output<string>;
-  /** Security group of the worker nodes (load balancer and perimeter rules attach here). */
-  readonly nodeSecurityGroupId: pulumi.Output<string>;
   /** Security group EKS puts on the control plane's network interfaces. */
   readonly clusterSecurityGroupId: pulumi.Output<string>;
   /**
-   * The security group the managed node group's instances actually carry: without a custom
-   * launch template, EKS attaches its own cluster security group (tagged with the cluster) to
-   * them, not `nodeSecurityGroupId`. Node port and load balancer rules belong here.
+   * The security group the managed node group's instances actually carry: when the launch
+   * template names no security group (ours does not), EKS attaches its own cluster security
+   * group to them, not the node security group pulumi-eks creates. Node port and load balancer
+   * rules belong here.
    */
   readonly managedNodeSecurityGroupId: pulumi.Output<string>;
   /** The Kubernetes provider for this cluster; pass it in `providers`, never in args. */
@@ -211,7 +210,6 @@ export class EksCluster extends pulumi.ComponentResource {
     this.oidcIssuer = cluster.oidcIssuer;
     this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
     this.nodeGroupName = nodeGroup.nodeGroup.nodeGroupName;
-    this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
     this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
     this.managedNodeSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
     // Not CoreDNS: it starts beside the pods that wait here, on the same nodes, and no readiness

@@ -34,7 +34,7 @@ export const PLATFORM_TARGETS: readonly ScrapeTarget[] = [
     port: "prometheus",
   },
   {
-    // The Traefik chart declares the `metrics` container port (9100) but exposes it on no Service.
+    // Scraped per pod: each replica counts its own requests, and no Service hides which one.
     name: "traefik",
     kind: "PodMonitor",
     namespace: NAMESPACES.traefik.name,

@@ -83,15 +83,24 @@ function closeObjects(node: unknown): unknown {
   return obj;
 }
 
+/** CRD patterns are Go RE2, which writes case-insensitivity inline as `(?i)`; JavaScript takes a flag. */
+function re2(source: string, flags: string): RegExp {
+  return source.includes("(?i)") ? new RegExp(source.replace(/\(\?i\)/g, ""), `${flags}i`) : new RegExp(source, flags);
+}
+re2.code = "re2";
+
 /** A checker for custom resources of one CRD file under `chartdata/` (its served storage version). */
 export function crdCheck(crdFile: string): (resource: Record<string, unknown>) => string[] {
-  const crd = YAML.parse(readChartFile(crdFile));
+  // Some upstream files hold several YAML documents (a leading `---`, a trailing empty one).
+  const crd = YAML.parseAllDocuments(readChartFile(crdFile))
+    .map((d) => d.toJS())
+    .find((d) => d?.kind === "CustomResourceDefinition");
   const version = crd.spec.versions.find((v: { storage: boolean }) => v.storage);
   const root = closeObjects(version.schema.openAPIV3Schema) as Record<string, any>;
   // Object metadata is the API server's to check, not the CRD's.
   root.properties.metadata = { type: "object" };
   // Upstream CRDs put `pattern` on int-or-string fields without a type: not a strict-types schema.
-  const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
+  const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true, code: { regExp: re2 } });
   addFormats(ajv);
   ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && Math.abs(n) <= 2 ** 31 });
   ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });

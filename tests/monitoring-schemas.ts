@@ -4,10 +4,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import Ajv, { ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
 import * as YAML from "yaml";
 import { parser } from "@prometheus-io/lezer-promql";
+import { crdCheck } from "../lib/schema-check";
 import { PROJECT_DIR } from "./harness";
 
 export const CHART_DIR = path.join(PROJECT_DIR, "chartdata", "kube-prometheus-stack");
@@ -18,53 +17,14 @@ const CRD_FILES: Record<string, string> = {
   PrometheusRule: "crd-prometheusrules.yaml",
 };
 
-/**
- * The API server drops unknown fields, and rejects them under strict field validation: a
- * misspelled field must fail here too, so objects with declared properties get
- * `additionalProperties: false` unless the CRD keeps unknown fields.
- */
-function strict(schema: any): any {
-  if (Array.isArray(schema)) return schema.map(strict);
-  if (schema === null || typeof schema !== "object") return schema;
-  const out: any = {};
-  for (const [k, v] of Object.entries(schema)) out[k] = k === "enum" || k === "required" ? v : strict(v);
-  if (out.properties && out.additionalProperties === undefined && !out["x-kubernetes-preserve-unknown-fields"]) {
-    out.additionalProperties = false;
-  }
-  return out;
-}
+const checks = new Map<string, (obj: Record<string, unknown>) => string[]>();
 
-/** CRD patterns are Go RE2, which writes case-insensitivity inline as `(?i)`; JavaScript takes a flag. */
-function re2(source: string, flags: string): RegExp {
-  return source.includes("(?i)") ? new RegExp(source.replace(/\(\?i\)/g, ""), `${flags}i`) : new RegExp(source, flags);
-}
-re2.code = "re2";
-
-const validators = new Map<string, ValidateFunction>();
-
-/** Validator of a monitoring.coreos.com/v1 kind, from the CRD in chartdata. */
-export function crdValidator(kind: string): ValidateFunction {
-  if (!validators.has(kind)) {
-    const file = CRD_FILES[kind];
-    if (!file) throw new Error(`no CRD in chartdata for ${kind}`);
-    const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(CHART_DIR, "crds", file), "utf8"))
-      .map((d) => d.toJS())
-      .filter((d) => d?.kind === "CustomResourceDefinition");
-    const version = docs[0].spec.versions.find((v: any) => v.name === "v1");
-    const ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: re2 } });
-    addFormats(ajv);
-    ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
-    ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
-    validators.set(kind, ajv.compile(strict(version.schema.openAPIV3Schema)));
-  }
-  return validators.get(kind)!;
-}
-
-/** Schema violations of a custom resource, one line each; empty when valid. */
+/** Schema violations of a monitoring.coreos.com custom resource, one line each; empty when valid. */
 export function crdProblems(obj: Record<string, any>): string[] {
-  const validate = crdValidator(obj.kind);
-  if (validate(obj)) return [];
-  return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message} ${JSON.stringify(e.params)}`);
+  const file = CRD_FILES[obj.kind];
+  if (!file) throw new Error(`no CRD in chartdata for ${obj.kind}`);
+  if (!checks.has(file)) checks.set(file, crdCheck(`kube-prometheus-stack/crds/${file}`));
+  return checks.get(file)!(obj);
 }
 
 /** Positions where Prometheus' grammar (lezer-promql) cannot parse `expr`; empty when it parses. */

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ServiceSpec } from "../catalog";
+import { pinnedChart } from "../lib/helm";
 import type { MonitoringSettings } from "../config";
 import { Dashboard, grafanaJson, platformDashboards } from "./monitoring-dashboards";
 import { platformRuleGroups, prometheusRuleManifest } from "./monitoring-rules";
@@ -20,8 +21,8 @@ import {
 
 export interface MonitoringArgs {
   readonly settings: MonitoringSettings;
-  /** Namespace of the stack; pass the Namespace's `metadata.name` so that everything waits for it. */
-  readonly namespace: pulumi.Input<string>;
+  /** Namespace of the stack; everything in it waits for it. */
+  readonly namespace: k8s.core.v1.Namespace;
   /** The service catalog; each service gets a monitor, an alert and a place on the dashboards. */
   readonly services: readonly ServiceSpec[];
   /** StorageClass of the Prometheus, Alertmanager and Grafana volumes. @default the cluster's default StorageClass */
@@ -29,7 +30,7 @@ export interface MonitoringArgs {
   /** Nodes of the RabbitMQ cluster, for the quorum alert. @default 3 */
   readonly rabbitmqNodes?: number;
   /** What must exist before the chart's pods can start (nodes, CoreDNS). @default [] */
-  readonly waitFor?: pulumi.Input<pulumi.Resource>[];
+  readonly waitFor?: pulumi.Resource[];
 }
 
 /**
@@ -48,7 +49,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:monitoring:Monitoring", name, {}, opts);
-    const namespace = args.namespace;
+    const namespace = args.namespace.metadata.name;
 
     const password = new random.RandomPassword(
       `${name}-grafana-admin-password`,
@@ -65,17 +66,16 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.chart = new k8s.helm.v4.Chart(
+    this.chart = pinnedChart(
       name,
       {
-        name: RELEASE,
-        chart: KUBE_PROMETHEUS_STACK.chart,
-        version: KUBE_PROMETHEUS_STACK.version,
-        repositoryOpts: { repo: KUBE_PROMETHEUS_STACK.repo },
-        namespace,
+        pin: KUBE_PROMETHEUS_STACK,
+        release: RELEASE,
+        namespace: args.namespace,
         values: kubePrometheusStackValues({ settings: args.settings, namespace, storageClassName: args.storageClassName }),
+        after: [adminSecret, ...(args.waitFor ?? [])],
       },
-      { parent: this, dependsOn: [adminSecret, ...(args.waitFor ?? [])] },
+      this,
     );
     // Custom resources need the chart's CRDs, and the operator to act on them.
     const afterChart = { parent: this, dependsOn: [this.chart] };

@@ -5,15 +5,12 @@
 import { DATASTORES, NAMESPACES, ServiceSpec, WORKLOAD_LABELS } from "../catalog";
 import { CHART_WORKLOADS } from "../tools/netpol/chart-workloads";
 import { AUTOMATIC_NAMESPACE_LABEL } from "../tools/netpol/types";
-import type { LabelSelector, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec } from "../tools/netpol/types";
+import type { LabelSelector, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort } from "../tools/netpol/types";
 import { MONITORING_POD_LABELS } from "./monitoring-values";
 import { ENTRYPOINTS, TRAEFIK_POD_LABELS } from "./traefik-values";
 
-export interface PolicyManifest {
-  readonly namespace: string;
-  readonly name: string;
-  readonly spec: NetworkPolicySpec;
-}
+/** A NetworkPolicy as the generator plans it: the analyzer's own shape. */
+export type PolicyManifest = NetworkPolicy;
 
 export interface PolicyPlanInputs {
   readonly services: readonly ServiceSpec[];

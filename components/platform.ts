@@ -114,7 +114,7 @@ export class Platform extends pulumi.ComponentResource {
       "monitoring",
       {
         settings: cfg.monitoring,
-        namespace: this.namespaces.byName[NAMESPACES.monitoring.name].metadata.name,
+        namespace: this.namespaces.byName[NAMESPACES.monitoring.name],
         services,
         waitFor: this.cluster.nodesReady,
       },

@@ -13,7 +13,7 @@ import { Rendered, runProgram } from "../tools/engine";
 import { renderStack } from "../tools/render";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
-export const STACKS = ["dev", "prod"] as const;
+export const STACKS = ["dev", "staging", "prod"] as const;
 export type StackName = (typeof STACKS)[number];
 
 export interface ProgramOptions {

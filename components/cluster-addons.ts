@@ -121,6 +121,8 @@ export interface ClusterAddonsArgs {
   readonly clusterName: pulumi.Input<string>;
   /** Name as configured, known before the cluster exists (used in IAM conditions). */
   readonly configuredClusterName: string;
+  /** The control plane's Kubernetes version: each add-on runs the version EKS makes default for it. */
+  readonly kubernetesVersion: string;
   /** The node group: add-ons that run Deployments wait for it, or they stay degraded. */
   readonly nodeGroup: pulumi.Resource;
   readonly corednsReplicas: number;
@@ -129,6 +131,19 @@ export interface ClusterAddonsArgs {
 }
 
 const OVERWRITE = { resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE" } as const;
+
+/**
+ * The add-on version EKS makes the default for a Kubernetes version. An `aws.eks.Addon` without
+ * `addonVersion` keeps whatever version it was created with: EKS does not move add-ons when the
+ * control plane is upgraded, so an old CoreDNS or CSI driver would outlive its supported range.
+ * Looking the version up per Kubernetes version makes an upgrade move every add-on with it.
+ * (The VPC CNI and kube-proxy add-ons belong to eks.Cluster, which already resolves their
+ * version from the cluster's: pulumi-eks v4.3.0 nodejs/eks/cluster/cluster.ts and
+ * nodejs/eks/addons/cni-addon.ts call getAddonVersion with the cluster version.)
+ */
+export function defaultAddonVersion(addonName: string, kubernetesVersion: string, opts: pulumi.InvokeOutputOptions): pulumi.Output<string> {
+  return aws.eks.getAddonVersionOutput({ addonName, kubernetesVersion, mostRecent: false }, opts).version;
+}
 
 /** Pod Identity agent, EBS CSI driver (role and KMS key for volumes) and CoreDNS. */
 export class ClusterAddons extends pulumi.ComponentResource {
@@ -140,11 +155,17 @@ export class ClusterAddons extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:cluster:ClusterAddons", name, {}, opts);
+    const addonVersion = (addonName: string) => defaultAddonVersion(addonName, args.kubernetesVersion, { parent: this });
 
     // A DaemonSet: it needs no node to be created, so it does not wait for the node group.
     this.podIdentityAgent = new aws.eks.Addon(
       `${name}-pod-identity-agent`,
-      { clusterName: args.clusterName, addonName: "eks-pod-identity-agent", ...OVERWRITE },
+      {
+        clusterName: args.clusterName,
+        addonName: "eks-pod-identity-agent",
+        addonVersion: addonVersion("eks-pod-identity-agent"),
+        ...OVERWRITE,
+      },
       { parent: this },
     );
 
@@ -176,6 +197,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       {
         clusterName: args.clusterName,
         addonName: "aws-ebs-csi-driver",
+        addonVersion: addonVersion("aws-ebs-csi-driver"),
         podIdentityAssociations: [{ roleArn: csiRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT }],
         ...OVERWRITE,
       },
@@ -190,6 +212,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       {
         clusterName: args.clusterName,
         addonName: "coredns",
+        addonVersion: addonVersion("coredns"),
         configurationValues: JSON.stringify(corednsConfiguration(args.corednsReplicas)),
         ...OVERWRITE,
       },

@@ -138,8 +138,9 @@ export class EksCluster extends pulumi.ComponentResource {
         authenticationMode: eks.AuthenticationMode.Api,
         accessEntries: accessEntries(s.access),
         skipDefaultNodeGroup: true,
-        // An access entry lets the nodes join: no aws-auth ConfigMap with API authentication.
-        instanceRoles: [nodeRole],
+        // No instanceRoles: with API authentication the component refuses them (pulumi-eks v4.3.0
+        // nodejs/eks/cluster/authenticationMode.ts), and EKS itself creates the EC2_LINUX access
+        // entry of a managed node group's role (EKS user guide, "Create access entries").
         createOidcProvider: true,
         vpcCniOptions: VPC_CNI_NETWORK_POLICY,
         kubeProxyAddonOptions: {
@@ -165,6 +166,10 @@ export class EksCluster extends pulumi.ComponentResource {
         cluster,
         nodeGroupName: `${s.name}-nodes`,
         nodeRole,
+        // pulumi-eks copies the cluster's version onto a node group only without a launch template
+        // (v4.3.0 nodejs/eks/nodes/nodegroup.ts), so the nodes follow an upgrade only if told here.
+        // The template names no AMI, which is what lets EKS pick the AMI for this version.
+        version: s.kubernetesVersion,
         operatingSystem: eks.OperatingSystem.AL2023,
         subnetIds: args.privateSubnetIds,
         instanceTypes: [...s.nodeGroup.instanceTypes],
@@ -185,6 +190,7 @@ export class EksCluster extends pulumi.ComponentResource {
       {
         clusterName: cluster.eksCluster.name,
         configuredClusterName: s.name,
+        kubernetesVersion: s.kubernetesVersion,
         nodeGroup,
         corednsReplicas: s.corednsReplicas,
         retainVolumeKey: protectData,

@@ -124,6 +124,9 @@ export function mockCall(args: MockCallArgs, ctx: { region: string }): Record<st
       return { name: ctx.region, region: ctx.region, id: ctx.region };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com" };
+    case "aws:eks/getAddonVersion:getAddonVersion":
+      // Shaped like an EKS add-on version; names what was asked so that tests can see the wiring.
+      return { ...args.inputs, version: `v0.0.0-eksbuild.${args.inputs.addonName}-k8s${args.inputs.kubernetesVersion}` };
     default:
       return args.inputs;
   }

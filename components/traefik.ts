@@ -52,19 +52,21 @@ export function httpRedirectRouteSpec(): Record<string, unknown> {
 }
 
 /**
- * The Service is rendered inside the chart, so its status is read back once the chart is up (the
- * chart waits until a LoadBalancer Service has its address). A preview does not read it: before
- * the first update the Service does not exist yet and the read would fail, so the host name is
- * shown as known after the update.
+ * The address AWS gave the NLB of the chart's LoadBalancer Service, read from the chart's own
+ * `resources` output (every object it created, as resource references). No separate read of the
+ * Service: a `Service.get` has to be skipped in the first preview, when the Service does not exist
+ * yet, and a program that registers different steps in preview and in update never previews
+ * clean. The chart waits for a LoadBalancer Service to get its address, so after an update it is
+ * known; in a first preview it is shown as known after the update.
  */
-function readLoadBalancerHostname(
-  name: string,
-  namespace: pulumi.Output<string>,
-  opts: pulumi.CustomResourceOptions,
-): pulumi.Output<string> {
-  if (pulumi.runtime.isDryRun()) return pulumi.output(pulumi.unknown as unknown as string);
-  const service = k8s.core.v1.Service.get(name, pulumi.interpolate`${namespace}/${TRAEFIK_NAME}`, opts);
-  return service.status.apply((s) => s?.loadBalancer?.ingress?.[0]?.hostname ?? s?.loadBalancer?.ingress?.[0]?.ip ?? "");
+export function loadBalancerAddress(chart: k8s.helm.v4.Chart, serviceName: string): pulumi.Output<string> {
+  return chart.resources.apply((resources) => {
+    const services = (resources ?? []).filter((r: unknown) => k8s.core.v1.Service.isInstance(r)) as k8s.core.v1.Service[];
+    return pulumi.all(services.map((s) => pulumi.all([s.metadata.name, s.status]))).apply((named) => {
+      const ingress = named.find(([n]) => n === serviceName)?.[1]?.loadBalancer?.ingress?.[0];
+      return ingress?.hostname ?? ingress?.ip ?? "";
+    });
+  });
 }
 
 export interface TraefikArgs {
@@ -116,7 +118,7 @@ export class Traefik extends pulumi.ComponentResource {
     resource("IngressRoute", REDIRECT_ROUTE, httpRedirectRouteSpec());
 
     if (args.settings.serviceType === "LoadBalancer") {
-      this.loadBalancerHostname = readLoadBalancerHostname(`${name}-service`, this.namespaceName, afterChart);
+      this.loadBalancerHostname = loadBalancerAddress(this.chart, TRAEFIK_NAME);
     }
     this.registerOutputs({ loadBalancerHostname: this.loadBalancerHostname });
   }

@@ -36,6 +36,8 @@ export interface RecordedResource {
 
 export interface ProgramRun {
   readonly resources: RecordedResource[];
+  /** Resources read by id (`X.get(...)`), as `type::name::id`: each is a read step of the engine. */
+  readonly reads: string[];
   readonly outputs: Record<string, unknown>;
 }
 
@@ -46,6 +48,8 @@ export interface RunOptions {
   readonly secretKeys?: readonly string[];
   /** Creates the resources; its return value becomes the stack outputs. */
   readonly program: () => unknown;
+  /** Run as `pulumi preview` does (`isDryRun()` true). @default false */
+  readonly preview?: boolean;
   /** Called for every registration as it happens (also when the program later fails). */
   readonly onRegister?: (resource: RecordedResource) => void;
 }
@@ -82,18 +86,30 @@ export function runProgram(opts: RunOptions): Promise<ProgramRun> {
   return withLocalStorage(async () => {
     pulumi.runtime.setAllConfig(opts.config, [...(opts.secretKeys ?? [])]);
     const region = opts.config["aws:region"] ?? "eu-west-1";
+    const addLiveResource = (type: string, name: string, id: string, state: Record<string, unknown>) => {
+      const live = pulumi.runtime.getMonitor() as any;
+      const urn: string = live.newUrn("", type, name);
+      live.resources.set(urn, { urn, id, state });
+      return urn;
+    };
     await pulumi.runtime.setMocks(
       {
-        newResource: (args) => mockResourceState(args, { stack: opts.stack, region }),
+        newResource: (args) => mockResourceState(args, { stack: opts.stack, region, addLiveResource }),
         call: (args) => mockCall(args, { region }),
       },
       opts.project,
       opts.stack,
-      false,
+      opts.preview ?? false,
     );
 
     const resources: RecordedResource[] = [];
+    const reads: string[] = [];
     const monitor = pulumi.runtime.getMonitor() as any;
+    const read = monitor.readResource.bind(monitor);
+    monitor.readResource = (req: any, callback: (err: any, resp: any) => void) => {
+      reads.push(`${req.getType()}::${req.getName()}::${req.getId()}`);
+      read(req, callback);
+    };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
       const parent: string = req.getParent();
@@ -140,7 +156,7 @@ export function runProgram(opts: RunOptions): Promise<ProgramRun> {
     });
     await pulumi.runtime.disconnect();
     if (failure !== undefined) throw failure;
-    return { resources, outputs: unwire(await rpc.serializeProperties("outputs", outputs)) };
+    return { resources, reads, outputs: unwire(await rpc.serializeProperties("outputs", outputs)) };
   });
 }
 

@@ -7,9 +7,19 @@ import { createHash } from "crypto";
 
 export const MOCK_ACCOUNT = "123456789012";
 
-interface MockContext {
+export interface MockContext {
   readonly stack: string;
   readonly region: string;
+  /**
+   * Makes an object that a component creates (and so the mock never sees registered) readable by
+   * URN, as the engine can read a chart's children; returns its URN.
+   */
+  readonly addLiveResource: (type: string, name: string, id: string, state: Record<string, unknown>) => string;
+}
+
+/** The wire form of a resource reference (the SDK's `specialResourceSig`). */
+function resourceReference(urn: string, id: string): Record<string, unknown> {
+  return { "4dabf18193072939515e22adb298388d": "5cf8f73096256a8f31e491e813e4eb8e", urn, id };
 }
 
 /** A kubeconfig shaped like the one `eks.Cluster` produces (exec plugin, no static token). */
@@ -77,8 +87,27 @@ function liveLoadBalancerService(id: string, ctx: MockContext): Record<string, u
   };
 }
 
+/**
+ * A Helm v4 chart lists the objects it created in its `resources` output. Its LoadBalancer Service
+ * is the one child a program reads back (for the NLB's address): charts that follow Helm's naming
+ * convention name it after the release, in the release's namespace.
+ */
+function helmChartState(args: MockResourceArgs, ctx: MockContext): Record<string, unknown> {
+  const resources: Record<string, unknown>[] = [];
+  const service = args.inputs.values?.service;
+  if ((service?.spec?.type ?? service?.type) === "LoadBalancer") {
+    const id = `${args.inputs.namespace}/${args.inputs.name}`;
+    const urn = ctx.addLiveResource("kubernetes:core/v1:Service", `${args.name}:${id}`, id, liveLoadBalancerService(id, ctx));
+    resources.push(resourceReference(urn, id));
+  }
+  return { ...args.inputs, resources };
+}
+
 export function mockResourceState(args: MockResourceArgs, ctx: MockContext): { id: string; state: Record<string, unknown> } {
   const type = args.type;
+  if (type === "kubernetes:helm.sh/v4:Chart") {
+    return { id: args.name, state: helmChartState(args, ctx) };
+  }
   if (type === "eks:index:Cluster") {
     return { id: args.name, state: eksClusterState(args, ctx) };
   }

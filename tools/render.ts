@@ -15,6 +15,8 @@ export interface RenderOptions {
   readonly configFile?: string;
   /** The program to run. @default requiring the project's `index.ts` */
   readonly program?: () => unknown;
+  /** Run as `pulumi preview` does. @default false */
+  readonly preview?: boolean;
 }
 
 export interface RenderResult {
@@ -75,6 +77,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     config: stackConfig.config,
     secretKeys: stackConfig.secretKeys,
     program: opts.program ?? requireIndex(opts.projectDir),
+    preview: opts.preview,
   });
   const rendered = new Rendered(run.resources);
   const files = new Map<string, string>();

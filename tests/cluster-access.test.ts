@@ -7,7 +7,7 @@ import {
 } from "../components/cluster-access";
 import { NAMESPACES } from "../catalog";
 import type { AccessSettings } from "../config/cluster";
-import { stackRender } from "./harness";
+import { STACKS, StackName, stackRender, stackSetting } from "./harness";
 
 const ARN = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
 const namespaceScope = { type: "namespace", namespaces: [...PLATFORM_NAMESPACES] };
@@ -57,23 +57,52 @@ describe("access entries from the access settings", () => {
   });
 });
 
-describe("access of each stack", () => {
-  test("dev: developers read, operators administer the platform namespaces, admins own the cluster", async () => {
-    const entries = (await stackRender("dev")).one("eks:index:Cluster").inputs.accessEntries;
-    expect(Object.keys(entries).sort()).toEqual(["admin", "developer", "operator"]);
-    expect(entries.developer.accessPolicies.view).toEqual({ policyArn: EKS_ACCESS_POLICIES.view, accessScope: namespaceScope });
-    expect(entries.operator.accessPolicies.admin).toEqual({ policyArn: EKS_ACCESS_POLICIES.admin, accessScope: namespaceScope });
-    expect(entries.admin.accessPolicies.clusterAdmin.accessScope).toEqual({ type: "cluster" });
+/** The EKS access policy each `ecommerce:operatorAccess` level grants (operate reads through EKS). */
+const OPERATOR_EKS_POLICY = { admin: "admin", edit: "edit", operate: "view" } as const;
+
+/**
+ * The seed's RBAC: developers read-only on dev and staging; operators full on dev and staging,
+ * limited in production. A new stack must say where it stands.
+ */
+const SEED_ACCESS: Record<StackName, { developersRead: boolean; operatorAccess: keyof typeof OPERATOR_EKS_POLICY }> = {
+  dev: { developersRead: true, operatorAccess: "admin" },
+  staging: { developersRead: true, operatorAccess: "admin" },
+  prod: { developersRead: false, operatorAccess: "operate" },
+};
+
+test.each(STACKS)("the %s stack file grants the seed's access", (stack) => {
+  expect({ developersRead: stackSetting(stack, "developerRoleArn") !== "", operatorAccess: stackSetting(stack, "operatorAccess") }).toEqual(
+    SEED_ACCESS[stack],
+  );
+  expect(stackSetting(stack, "operatorRoleArn")).toMatch(/^arn:aws:iam::\d{12}:role\//);
+});
+
+describe.each(STACKS)("access of %s", (stack) => {
+  const developerRoleArn = stackSetting<string>(stack, "developerRoleArn");
+  const operatorRoleArn = stackSetting<string>(stack, "operatorRoleArn");
+  const operatorAccess = stackSetting<keyof typeof OPERATOR_EKS_POLICY>(stack, "operatorAccess");
+  const operates = operatorRoleArn !== "" && operatorAccess === "operate";
+
+  test("developers read, operators get the stack's access level, admins own the cluster", async () => {
+    const entries = (await stackRender(stack)).one("eks:index:Cluster").inputs.accessEntries;
+    const roles = ["admin", ...(developerRoleArn ? ["developer"] : []), ...(operatorRoleArn ? ["operator"] : [])];
+    expect(Object.keys(entries).sort()).toEqual(roles.sort());
+    expect(entries.admin.principalArn).toBe(stackSetting(stack, "adminRoleArn"));
+    expect(entries.admin.accessPolicies).toEqual({
+      clusterAdmin: { policyArn: EKS_ACCESS_POLICIES.clusterAdmin, accessScope: { type: "cluster" } },
+    });
+    if (developerRoleArn) {
+      expect(entries.developer.principalArn).toBe(developerRoleArn);
+      expect(entries.developer.accessPolicies).toEqual({ view: { policyArn: EKS_ACCESS_POLICIES.view, accessScope: namespaceScope } });
+    }
+    if (operatorRoleArn) {
+      const policy = OPERATOR_EKS_POLICY[operatorAccess];
+      expect(entries.operator.principalArn).toBe(operatorRoleArn);
+      expect(entries.operator.accessPolicies).toEqual({ [policy]: { policyArn: EKS_ACCESS_POLICIES[policy], accessScope: namespaceScope } });
+    }
   });
 
-  test("prod: no developer access, operators read and operate, admins own the cluster", async () => {
-    const entries = (await stackRender("prod")).one("eks:index:Cluster").inputs.accessEntries;
-    expect(Object.keys(entries).sort()).toEqual(["admin", "operator"]);
-    expect(entries.operator.accessPolicies).toEqual({ view: { policyArn: EKS_ACCESS_POLICIES.view, accessScope: namespaceScope } });
-    expect(entries.admin.accessPolicies.clusterAdmin.policyArn).toBe(EKS_ACCESS_POLICIES.clusterAdmin);
-  });
-
-  test.each(["dev", "prod"] as const)("%s: API authentication only, no aws-auth ConfigMap, no role mappings", async (stack) => {
+  test("API authentication only, no aws-auth ConfigMap, no role mappings", async () => {
     const r = await stackRender(stack);
     const c = r.one("eks:index:Cluster").inputs;
     expect(c.authenticationMode).toBe("API");
@@ -82,41 +111,46 @@ describe("access of each stack", () => {
     expect(r.kind("ConfigMap").filter((m) => m.inputs.metadata?.name === "aws-auth")).toEqual([]);
   });
 
-  test.each(["dev", "prod"] as const)("%s: the groups with namespaced access can read cluster-scoped objects", async (stack) => {
+  test("the groups with namespaced access can read cluster-scoped objects", async () => {
     const r = await stackRender(stack);
     const binding = r.find("ClusterRoleBinding", "ecommerce-cluster-reader");
     const groups = binding.subjects.map((s: any) => s.name).sort();
-    expect(groups).toEqual(stack === "prod" ? [ACCESS_GROUPS.operators] : [ACCESS_GROUPS.developers, ACCESS_GROUPS.operators].sort());
+    const expected = [...(developerRoleArn ? [ACCESS_GROUPS.developers] : []), ...(operatorRoleArn ? [ACCESS_GROUPS.operators] : [])];
+    expect(groups).toEqual(expected.sort());
     const rules = r.find("ClusterRole", binding.roleRef.name).rules;
     expect(rules.flatMap((x: any) => x.verbs)).not.toEqual(expect.arrayContaining(["create"]));
     expect(rules.flatMap((x: any) => x.resources)).toEqual(expect.arrayContaining(["nodes", "namespaces"]));
   });
 
-  test("prod: operators may scale and evict in every platform namespace, once it exists", async () => {
-    const r = await stackRender("prod");
-    const bindings = r.kind("RoleBinding").filter((b) => b.inputs.metadata.name === "ecommerce-operate");
-    expect(bindings.map((b) => b.inputs.metadata.namespace).sort()).toEqual([...PLATFORM_NAMESPACES].sort());
-    for (const b of bindings) {
-      expect(b.inputs.subjects).toEqual([{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: ACCESS_GROUPS.operators }]);
-      expect(b.inputs.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "ecommerce-operate" });
-      const namespace = r.kind("Namespace").find((n) => n.inputs.metadata.name === b.inputs.metadata.namespace)!;
-      expect(b.dependsOn).toContain(namespace.urn);
-    }
-    expect(r.find("ClusterRole", "ecommerce-operate").rules).toEqual(OPERATE_RULES);
-  });
+  if (operates) {
+    test("operate access: operators may scale and evict in every platform namespace, once it exists", async () => {
+      const r = await stackRender(stack);
+      const bindings = r.kind("RoleBinding").filter((b) => b.inputs.metadata.name === "ecommerce-operate");
+      expect(bindings.map((b) => b.inputs.metadata.namespace).sort()).toEqual([...PLATFORM_NAMESPACES].sort());
+      for (const b of bindings) {
+        expect(b.inputs.subjects).toEqual([{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: ACCESS_GROUPS.operators }]);
+        expect(b.inputs.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "ecommerce-operate" });
+        const namespace = r.kind("Namespace").find((n) => n.inputs.metadata.name === b.inputs.metadata.namespace)!;
+        expect(b.dependsOn).toContain(namespace.urn);
+      }
+      expect(r.find("ClusterRole", "ecommerce-operate").rules).toEqual(OPERATE_RULES);
+    });
+  } else {
+    test("operators hold an EKS policy only, so no operate bindings", async () => {
+      const r = await stackRender(stack);
+      expect(r.kind("RoleBinding").filter((b) => b.inputs.metadata.name === "ecommerce-operate")).toEqual([]);
+      expect(r.kind("ClusterRole").filter((c) => c.inputs.metadata.name === "ecommerce-operate")).toEqual([]);
+      expect(r.find("ClusterRole", "ecommerce-cluster-reader")).toBeDefined();
+    });
+  }
+});
 
+describe("the operate role", () => {
   test("the operate role stays limited: no Secrets, no exec, no edits to workloads", () => {
     const resources = OPERATE_RULES.flatMap((rule) => rule.resources as string[]);
     for (const forbidden of ["secrets", "pods/exec", "pods/attach", "deployments", "statefulsets", "*"]) {
       expect(resources).not.toContain(forbidden);
     }
     expect(OPERATE_RULES.flatMap((rule) => rule.verbs as string[])).not.toContain("*");
-  });
-
-  test("dev: operators have the EKS admin policy, so no operate bindings", async () => {
-    const r = await stackRender("dev");
-    expect(r.kind("RoleBinding").filter((b) => b.inputs.metadata.name === "ecommerce-operate")).toEqual([]);
-    expect(r.kind("ClusterRole").filter((c) => c.inputs.metadata.name === "ecommerce-operate")).toEqual([]);
-    expect(r.find("ClusterRole", "ecommerce-cluster-reader")).toBeDefined();
   });
 });

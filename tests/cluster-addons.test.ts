@@ -2,7 +2,7 @@ import Ajv from "ajv";
 import { EBS_CSI_POLICY_ARN, corednsConfiguration, kubeProxyConfiguration } from "../components/cluster-addons";
 import { DEFAULT_STORAGE_CLASS } from "../components/storage-class";
 import type { RecordedResource } from "../tools/engine";
-import { stackRender } from "./harness";
+import { STACKS, stackRender, stackSetting } from "./harness";
 
 /**
  * The add-ons' configuration schemas as `aws eks describe-addon-configuration` reports them
@@ -102,7 +102,7 @@ describe("add-on configuration values fit the add-on schemas", () => {
   });
 });
 
-describe.each(["dev", "prod"] as const)("add-ons of %s", (stack) => {
+describe.each(STACKS)("add-ons of %s", (stack) => {
   test("CoreDNS has the seed's Corefile behaviour", async () => {
     const coredns = addon((await stackRender(stack)).resources, "coredns");
     const values = JSON.parse(coredns.inputs.configurationValues);
@@ -128,7 +128,7 @@ describe.each(["dev", "prod"] as const)("add-ons of %s", (stack) => {
     const r = await stackRender(stack);
     const coredns = addon(r.resources, "coredns");
     const values = JSON.parse(coredns.inputs.configurationValues);
-    expect(values.replicaCount).toBe(stack === "prod" ? 3 : 2);
+    expect(values.replicaCount).toBe(stackSetting(stack, "corednsReplicas"));
     expect(values.replicaCount).toBeGreaterThanOrEqual(2);
     const zone = values.topologySpreadConstraints.find((c: any) => c.topologyKey === "topology.kubernetes.io/zone");
     expect(zone).toMatchObject({ maxSkew: 1, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { "k8s-app": "kube-dns" } } });
@@ -136,12 +136,13 @@ describe.each(["dev", "prod"] as const)("add-ons of %s", (stack) => {
     expect(r.one("eks:index:Cluster").inputs.corednsAddonOptions.enabled).toBe(false);
   });
 
-  test("kube-proxy runs in the stack's mode (IPVS round robin in prod)", async () => {
+  test("kube-proxy runs in the stack's mode (IPVS with round robin)", async () => {
     const kubeProxy = (await stackRender(stack)).one("eks:index:Cluster").inputs.kubeProxyAddonOptions;
     // eks serialises these values itself; they arrive here as the object the add-on receives.
     const values = typeof kubeProxy.configurationValues === "string" ? JSON.parse(kubeProxy.configurationValues) : kubeProxy.configurationValues;
     expect(validKubeProxy(values)).toBe(true);
-    expect(values).toEqual(stack === "prod" ? { mode: "ipvs", ipvs: { scheduler: "rr" } } : { mode: "iptables" });
+    const mode = stackSetting(stack, "kubeProxyMode");
+    expect(values).toEqual(mode === "ipvs" ? { mode: "ipvs", ipvs: { scheduler: "rr" } } : { mode: "iptables" });
   });
 
   test("the Pod Identity agent is installed without waiting for nodes", async () => {
@@ -156,7 +157,7 @@ describe.each(["dev", "prod"] as const)("add-ons of %s", (stack) => {
     const csi = addon(r.resources, "aws-ebs-csi-driver");
     const role = r.one("aws:iam/role:Role", "eks-addons-ebs-csi-role");
     expect(csi.inputs.podIdentityAssociations).toEqual([
-      { roleArn: `arn:aws:iam:eu-west-1:123456789012:${role.name}`, serviceAccount: "ebs-csi-controller-sa" },
+      { roleArn: `arn:aws:iam:${stackSetting(stack, "aws:region")}:123456789012:${role.name}`, serviceAccount: "ebs-csi-controller-sa" },
     ]);
     expect(csi.dependsOn).toContain(r.one("eks:index:ManagedNodeGroup").urn);
     // The claims wait for the agent instead (see "ordering with the other tiers" in data-safety).
@@ -166,7 +167,7 @@ describe.each(["dev", "prod"] as const)("add-ons of %s", (stack) => {
     expect(trust[0].Principal).toEqual({ Service: "pods.eks.amazonaws.com" });
     expect(trust[0].Action).toEqual(["sts:AssumeRole", "sts:TagSession"]);
     expect(trust[0].Condition.StringEquals).toEqual({
-      "aws:RequestTag/eks-cluster-name": `ecommerce-${stack}`,
+      "aws:RequestTag/eks-cluster-name": stackSetting(stack, "clusterName"),
       "aws:RequestTag/kubernetes-namespace": "kube-system",
       "aws:RequestTag/kubernetes-service-account": "ebs-csi-controller-sa",
     });
@@ -179,17 +180,17 @@ describe.each(["dev", "prod"] as const)("add-ons of %s", (stack) => {
     const key = r.one("aws:kms/key:Key", "eks-addons-volume-key");
     expect(key.inputs.enableKeyRotation).toBe(true);
     const policy = JSON.parse(r.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).Statement;
-    const keyArn = `arn:aws:kms:eu-west-1:123456789012:${key.name}`;
+    const keyArn = `arn:aws:kms:${stackSetting(stack, "aws:region")}:123456789012:${key.name}`;
     for (const statement of policy) expect(statement.Resource).toBe(keyArn);
     const grants = policy.find((s: any) => s.Action.includes("kms:CreateGrant"));
     expect(grants.Condition).toEqual({ Bool: { "kms:GrantIsForAWSResource": "true" } });
     expect(policy.flatMap((s: any) => s.Action)).toEqual(expect.arrayContaining(["kms:Decrypt", "kms:GenerateDataKey*"]));
     // Retained volumes must stay readable after the stack is gone.
-    expect(key.retainOnDelete).toBe(stack === "prod" ? true : undefined);
+    expect(key.retainOnDelete).toBe(stackSetting(stack, "protectData") ? true : undefined);
   });
 });
 
-describe.each(["dev", "prod"] as const)("default StorageClass of %s", (stack) => {
+describe.each(STACKS)("default StorageClass of %s", (stack) => {
   test("encrypted gp3 with the volume key, bound where the pod lands, expandable, default", async () => {
     const r = await stackRender(stack);
     const sc = r.find("StorageClass", DEFAULT_STORAGE_CLASS);
@@ -199,7 +200,7 @@ describe.each(["dev", "prod"] as const)("default StorageClass of %s", (stack) =>
       type: "gp3",
       fsType: "ext4",
       encrypted: "true",
-      kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:eks-addons-volume-key",
+      kmsKeyId: `arn:aws:kms:${stackSetting(stack, "aws:region")}:123456789012:eks-addons-volume-key`,
     });
     expect(sc.volumeBindingMode).toBe("WaitForFirstConsumer");
     expect(sc.allowVolumeExpansion).toBe(true);
@@ -207,9 +208,9 @@ describe.each(["dev", "prod"] as const)("default StorageClass of %s", (stack) =>
     expect(r.kind("StorageClass").filter((c) => c.inputs.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true")).toHaveLength(1);
   });
 
-  test("reclaim policy follows protectData: Retain in prod, Delete in dev", async () => {
+  test("reclaim policy follows protectData: Retain when the stack protects its data, Delete otherwise", async () => {
     const sc = (await stackRender(stack)).find("StorageClass", "gp3");
-    expect(sc.reclaimPolicy).toBe(stack === "prod" ? "Retain" : "Delete");
+    expect(sc.reclaimPolicy).toBe(stackSetting(stack, "protectData") ? "Retain" : "Delete");
   });
 
   test("the StorageClass is created without waiting for the EBS CSI driver; its claims wait for both", async () => {

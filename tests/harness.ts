@@ -11,6 +11,7 @@ import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
 import { Rendered, runProgram } from "../tools/engine";
 import { renderStack } from "../tools/render";
+import { loadStackConfig } from "../tools/stack-config";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 export const STACKS = ["dev", "staging", "prod"] as const;
@@ -21,6 +22,39 @@ export interface ProgramOptions {
   readonly overrides?: Record<string, unknown>;
   /** A different service catalog. */
   readonly services?: readonly ServiceSpec[];
+}
+
+/** A configuration value as the program reads it, parsed by the type Pulumi.yaml declares. */
+export type Setting = string | number | boolean | unknown[];
+
+const declaredTypes: Record<string, string> = Object.fromEntries(
+  Object.entries(YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")).config ?? {}).map(
+    ([key, decl]) => [`ecommerce:${key}`, (decl as { type: string }).type],
+  ),
+);
+const stackConfigs = new Map<string, Record<string, string>>();
+
+/**
+ * The value the program reads for `key` (`aws:region`, or an `ecommerce:` key given with or
+ * without its namespace) in a committed stack file, project defaults included: the stack file as
+ * the CLI loads it (`loadStackConfig`), parsed by the key's declared type. A key that no stack
+ * file or default sets is an error, so a misspelt key cannot make an expectation vacuous.
+ */
+export function stackSetting<T extends Setting = Setting>(stack: StackName, key: string): T {
+  if (!stackConfigs.has(stack)) stackConfigs.set(stack, loadStackConfig(PROJECT_DIR, stack).config);
+  const qualified = key.includes(":") ? key : `ecommerce:${key}`;
+  const raw = stackConfigs.get(stack)![qualified];
+  if (raw === undefined) throw new Error(`Pulumi.${stack}.yaml sets no '${qualified}' and Pulumi.yaml has no default for it`);
+  switch (declaredTypes[qualified]) {
+    case "integer":
+      return Number(raw) as T;
+    case "boolean":
+      return (raw === "true") as T;
+    case "array":
+      return JSON.parse(raw) as T;
+    default:
+      return raw as T;
+  }
 }
 
 /** Writes a copy of a stack file with some values changed, and returns its path. */

@@ -7,7 +7,7 @@ import { CERT_ISSUERS } from "../config";
 import { restrictedViolations } from "../lib/pod-security";
 import { CHARTDATA_DIR, chartValuesCheck, crdCheck } from "../lib/schema-check";
 import { chartOf } from "./ingress-helpers";
-import { STACKS, renderProgram, stackRender } from "./harness";
+import { STACKS, renderProgram, stackRender, stackSetting } from "./harness";
 
 const checkValues = chartValuesCheck("cert-manager");
 const checkIssuer = crdCheck("cert-manager/crds/cert-manager.io_clusterissuers.yaml");
@@ -61,7 +61,7 @@ describe.each(STACKS)("cert-manager in %s", (stack) => {
 
   test("replicas from the stack, with budgets only when a pod can be spared", async () => {
     const { values } = await certManager(stack);
-    const replicas = stack === "prod" ? 2 : 1;
+    const replicas = stackSetting<number>(stack, "certManagerReplicas");
     for (const v of [values, values.webhook, values.cainjector]) {
       expect(v.replicaCount).toBe(replicas);
       expect(v.podDisruptionBudget.enabled).toBe(replicas > 1);
@@ -83,7 +83,7 @@ describe.each(STACKS)("cert-manager in %s", (stack) => {
     for (const name of ["letsencrypt-staging", "letsencrypt-prod"] as const) {
       const acme = r.find("ClusterIssuer", name).spec.acme;
       expect(acme.server).toBe(ACME_SERVERS[name]);
-      expect(acme.email).toBe("platform@shop.example.com");
+      expect(acme.email).toBe(stackSetting(stack, "acmeEmail"));
       expect(acme.privateKeySecretRef).toEqual({ name: accountKeySecret(name) });
       expect(acme.solvers).toHaveLength(1);
       expect(acme.solvers[0].http01.ingress.ingressClassName).toBe("traefik");

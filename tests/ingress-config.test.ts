@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { loadStackConfig } from "../tools/stack-config";
-import { PROJECT_DIR, configError, renderProgram } from "./harness";
+import { PROJECT_DIR, STACKS, configError, renderProgram, stackSetting } from "./harness";
 
 const KEYS = [
   "ingressServiceType",
@@ -19,23 +19,30 @@ const KEYS = [
 describe("ingress settings in the stack files", () => {
   const project = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"));
 
-  test.each(KEYS)("%s is declared with a type, a description and a default, and set in both stacks", (key) => {
+  test.each(KEYS)("%s is declared with a type, a description and a default, and set in every stack", (key) => {
     const decl = project.config[key];
     expect(decl).toEqual(expect.objectContaining({ type: expect.any(String), description: expect.any(String) }));
     expect(decl.default).toBeDefined();
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of STACKS) {
       expect(loadStackConfig(PROJECT_DIR, stack).config[`ecommerce:${key}`]).toBeDefined();
     }
   });
 
-  test("dev exposes node ports with one replica; prod an NLB with two or more", () => {
-    const dev = loadStackConfig(PROJECT_DIR, "dev").config;
-    const prod = loadStackConfig(PROJECT_DIR, "prod").config;
-    expect(dev["ecommerce:ingressServiceType"]).toBe("NodePort");
-    expect([dev["ecommerce:ingressHttpNodePort"], dev["ecommerce:ingressHttpsNodePort"]]).toEqual(["30080", "30443"]);
-    expect(prod["ecommerce:ingressServiceType"]).toBe("LoadBalancer");
-    expect(Number(prod["ecommerce:traefikReplicas"])).toBeGreaterThanOrEqual(2);
-    expect(Number(prod["ecommerce:certManagerReplicas"])).toBeGreaterThanOrEqual(2);
+  test("dev exposes node ports; staging and prod an NLB", () => {
+    expect(STACKS.map((stack) => [stack, stackSetting(stack, "ingressServiceType")])).toEqual([
+      ["dev", "NodePort"],
+      ["staging", "LoadBalancer"],
+      ["prod", "LoadBalancer"],
+    ]);
+  });
+
+  test.each(STACKS)("%s: on node ports, 30080 and 30443; behind an NLB, two replicas or more", (stack) => {
+    if (stackSetting(stack, "ingressServiceType") === "NodePort") {
+      expect([stackSetting(stack, "ingressHttpNodePort"), stackSetting(stack, "ingressHttpsNodePort")]).toEqual([30080, 30443]);
+    } else {
+      expect(stackSetting(stack, "traefikReplicas")).toBeGreaterThanOrEqual(2);
+      expect(stackSetting(stack, "certManagerReplicas")).toBeGreaterThanOrEqual(2);
+    }
   });
 
   test("the Pulumi.yaml defaults alone are a valid configuration", async () => {

@@ -5,7 +5,7 @@ import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
 import { CHARTDATA_DIR, mergeValues } from "../lib/schema-check";
 import { renderStack } from "../tools/render";
-import { PROJECT_DIR, renderProgram, stackFileWith, stackRender } from "./harness";
+import { PROJECT_DIR, STACKS, StackName, renderProgram, stackFileWith, stackRender, stackSetting } from "./harness";
 
 const RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const defaults = YAML.parse(fs.readFileSync(path.join(CHARTDATA_DIR, "traefik/values.yaml"), "utf8"));
@@ -25,39 +25,50 @@ async function stackOutputs(stack: string, overrides?: Record<string, unknown>):
   return run.outputs;
 }
 
-describe("perimeter with node ports (dev)", () => {
+const exposedBy = (type: string) => STACKS.filter((stack) => stackSetting(stack, "ingressServiceType") === type);
+const nodePortsOf = (stack: StackName) => ({
+  http: stackSetting<number>(stack, "ingressHttpNodePort"),
+  https: stackSetting<number>(stack, "ingressHttpsNodePort"),
+});
+
+describe.each(exposedBy("NodePort"))("perimeter with node ports (%s)", (stack) => {
+  const { http, https } = nodePortsOf(stack);
+
   test("the nodes accept the two ingress node ports from the configured ranges, and nothing else", async () => {
-    const rules = ingressRules(await stackRender("dev"));
-    expect(rules.map((x) => [x.inputs.ipProtocol, x.inputs.fromPort, x.inputs.toPort, x.inputs.cidrIpv4]).sort()).toEqual([
-      ["tcp", 30080, 30080, "0.0.0.0/0"],
-      ["tcp", 30443, 30443, "0.0.0.0/0"],
-    ]);
+    const rules = ingressRules(await stackRender(stack));
+    const ranges = stackSetting<string[]>(stack, "ingressSourceRanges");
+    expect(ranges.length).toBeGreaterThan(0);
+    expect(rules.map((x) => [x.inputs.ipProtocol, x.inputs.fromPort, x.inputs.toPort, x.inputs.cidrIpv4]).sort()).toEqual(
+      ranges.flatMap((cidr) => [["tcp", http, http, cidr], ["tcp", https, https, cidr]]).sort(),
+    );
   });
 
   test("the rules go on the security group the managed nodes carry (EKS's cluster group), not pulumi-eks' node group", async () => {
-    for (const rule of ingressRules(await stackRender("dev"))) {
-      expect(rule.inputs.securityGroupId).toBe("sg-ecommerce-dev-eks-cluster");
+    const rules = ingressRules(await stackRender(stack));
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) {
+      expect(rule.inputs.securityGroupId).toBe(`sg-${stackSetting(stack, "clusterName")}-eks-cluster`);
     }
   });
 
   test("one rule per port and range", async () => {
-    const r = await renderProgram("dev", { overrides: { "ecommerce:ingressSourceRanges": ["10.10.0.0/16", "198.51.100.0/24"] } });
+    const r = await renderProgram(stack, { overrides: { "ecommerce:ingressSourceRanges": ["10.10.0.0/16", "198.51.100.0/24"] } });
     const rules = ingressRules(r);
     expect(rules).toHaveLength(4);
     expect(new Set(rules.map((x) => x.inputs.cidrIpv4))).toEqual(new Set(["10.10.0.0/16", "198.51.100.0/24"]));
   });
 
   test("outputs: the node ports to target and the API URL", async () => {
-    const out = await stackOutputs("dev");
-    expect(out.apiUrl).toBe("https://api.dev.shop.example.com/");
-    expect(out.ingressNodePorts).toEqual({ http: 30080, https: 30443 });
-    expect(out.ingressEndpoint).toBe("node ports 30080 (HTTP) and 30443 (HTTPS) of every node");
+    const out = await stackOutputs(stack);
+    expect(out.apiUrl).toBe(`https://${stackSetting(stack, "domain")}/`);
+    expect(out.ingressNodePorts).toEqual({ http, https });
+    expect(out.ingressEndpoint).toBe(`node ports ${http} (HTTP) and ${https} (HTTPS) of every node`);
   });
 });
 
-describe("perimeter behind the NLB (prod)", () => {
+describe.each(exposedBy("LoadBalancer"))("perimeter behind the NLB (%s)", (stack) => {
   test("the load balancer listens on 80 and 443 only", async () => {
-    const values = (await stackRender("prod")).one("kubernetes:helm.sh/v4:Chart", "traefik").inputs.values;
+    const values = (await stackRender(stack)).one("kubernetes:helm.sh/v4:Chart", "traefik").inputs.values;
     const ports = (mergeValues(defaults, values) as any).ports;
     const listeners = Object.values(ports).filter((p: any) => p.expose?.default).map((p: any) => p.exposedPort);
     expect(listeners.sort((a, b) => a - b)).toEqual([80, 443]);
@@ -65,31 +76,32 @@ describe("perimeter behind the NLB (prod)", () => {
   });
 
   test("no rule is declared here: the cloud provider writes the node rules for the NLB, scoped by the source ranges", async () => {
-    const r = await stackRender("prod");
+    const r = await stackRender(stack);
     expect(ingressRules(r)).toEqual([]);
     const values = r.one("kubernetes:helm.sh/v4:Chart", "traefik").inputs.values;
-    expect(values.service.spec.loadBalancerSourceRanges).toEqual(["0.0.0.0/0"]);
+    expect(values.service.spec.loadBalancerSourceRanges).toEqual(stackSetting(stack, "ingressSourceRanges"));
   });
 
   test("source ranges narrow who reaches the NLB", async () => {
-    const r = await renderProgram("prod", { overrides: { "ecommerce:ingressSourceRanges": ["198.51.100.0/24"] } });
+    const r = await renderProgram(stack, { overrides: { "ecommerce:ingressSourceRanges": ["198.51.100.0/24"] } });
     expect(r.one("kubernetes:helm.sh/v4:Chart", "traefik").inputs.values.service.spec.loadBalancerSourceRanges).toEqual(["198.51.100.0/24"]);
   });
 
   test("nodes have no public address, so the NLB is the only way in from the internet", async () => {
-    expect((await stackRender("prod")).one("eks:index:Cluster").inputs.nodeAssociatePublicIpAddress).toBe(false);
+    expect((await stackRender(stack)).one("eks:index:Cluster").inputs.nodeAssociatePublicIpAddress).toBe(false);
   });
 
   test("outputs: the NLB's host name, read back from the chart's Service, and the API URL", async () => {
-    const out = await stackOutputs("prod");
-    expect(out.apiUrl).toBe("https://api.shop.example.com/");
+    const out = await stackOutputs(stack);
+    expect(out.apiUrl).toBe(`https://${stackSetting(stack, "domain")}/`);
     expect(out.ingressEndpoint).toMatch(/^a[0-9a-f]{32}-[0-9a-f]{16}\.elb\.eu-west-1\.amazonaws\.com$/);
-    expect(out.ingressNodePorts).toEqual({ http: 30080, https: 30443 });
+    expect(out.ingressNodePorts).toEqual(nodePortsOf(stack));
   });
 
-  test("switching prod to node ports swaps the NLB for node rules", async () => {
-    const r = await renderProgram("prod", { overrides: { "ecommerce:ingressServiceType": "NodePort" } });
-    expect(ingressRules(r).map((x) => x.inputs.fromPort).sort()).toEqual([30080, 30443]);
+  test("switching to node ports swaps the NLB for node rules", async () => {
+    const r = await renderProgram(stack, { overrides: { "ecommerce:ingressServiceType": "NodePort" } });
+    const { http, https } = nodePortsOf(stack);
+    expect(ingressRules(r).map((x) => x.inputs.fromPort).sort()).toEqual([http, https].sort());
     expect(r.one("kubernetes:helm.sh/v4:Chart", "traefik").inputs.values.service.annotations).toEqual({});
   });
 });

@@ -1,10 +1,8 @@
 import { SERVICES } from "../catalog";
 import { ADMIN_PATH } from "../components/api-ingress";
 import { crdCheck } from "../lib/schema-check";
-import { STACKS, renderProgram, stackRender } from "./harness";
+import { STACKS, renderProgram, stackRender, stackSetting } from "./harness";
 
-const DOMAINS = { dev: "api.dev.shop.example.com", prod: "api.shop.example.com" } as const;
-const ISSUERS = { dev: "letsencrypt-staging", prod: "letsencrypt-prod" } as const;
 const checkMiddleware = crdCheck("traefik/crds/traefik.io_middlewares.yaml");
 
 /** The `<namespace>-<name>@kubernetescrd` middleware references of an Ingress, in order. */
@@ -14,14 +12,17 @@ function middlewareRefs(ingress: Record<string, any>): string[] {
 }
 
 describe.each(STACKS)("the gateway's Ingress in %s", (stack) => {
+  const domain = stackSetting<string>(stack, "domain");
+  const issuer = stackSetting<string>(stack, "certIssuer");
+
   test("is the seed's api-gateway-ingress, for the stack's host", async () => {
     const ing = (await stackRender(stack)).find("Ingress", "api-gateway-ingress", "e-commerce");
     expect(ing.spec).toEqual({
       ingressClassName: "traefik",
-      tls: [{ hosts: [DOMAINS[stack]], secretName: "api-tls-cert" }],
+      tls: [{ hosts: [domain], secretName: "api-tls-cert" }],
       rules: [
         {
-          host: DOMAINS[stack],
+          host: domain,
           http: {
             paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "api-gateway", port: { number: 8100 } } } }],
           },
@@ -35,7 +36,7 @@ describe.each(STACKS)("the gateway's Ingress in %s", (stack) => {
     expect(ing.metadata.annotations).toEqual({
       "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
       "traefik.ingress.kubernetes.io/router.tls": "true",
-      "cert-manager.io/cluster-issuer": ISSUERS[stack],
+      "cert-manager.io/cluster-issuer": issuer,
       "traefik.ingress.kubernetes.io/router.middlewares": "e-commerce-security-headers@kubernetescrd,e-commerce-rate-limit@kubernetescrd",
     });
   });
@@ -61,12 +62,14 @@ describe.each(STACKS)("the gateway's Ingress in %s", (stack) => {
     expect(admin.spec.rules[0].http.paths).toEqual([
       { path: ADMIN_PATH, pathType: "Prefix", backend: { service: { name: "api-gateway", port: { number: 8100 } } } },
     ]);
-    expect(admin.spec.tls).toEqual([{ hosts: [DOMAINS[stack]], secretName: "api-tls-cert" }]);
+    expect(admin.spec.tls).toEqual([{ hosts: [domain], secretName: "api-tls-cert" }]);
     expect(middlewareRefs(admin)[0]).toBe("e-commerce-admin-allowlist@kubernetescrd");
     expect(admin.metadata.annotations["traefik.ingress.kubernetes.io/router.entrypoints"]).toBe("websecure");
     // One Ingress owns the Certificate; two would fight over it.
     expect(admin.metadata.annotations["cert-manager.io/cluster-issuer"]).toBeUndefined();
-    expect(r.find("Middleware", "admin-allowlist", "e-commerce").spec).toEqual({ ipAllowList: { sourceRange: ["203.0.113.0/24"] } });
+    expect(r.find("Middleware", "admin-allowlist", "e-commerce").spec).toEqual({
+      ipAllowList: { sourceRange: stackSetting(stack, "adminAllowedCidrs") },
+    });
   });
 
   test("HSTS for a year on every response, and the per-IP rate limit of the stack", async () => {
@@ -74,7 +77,7 @@ describe.each(STACKS)("the gateway's Ingress in %s", (stack) => {
     const headers = r.find("Middleware", "security-headers", "e-commerce").spec.headers;
     expect(headers).toEqual(expect.objectContaining({ stsSeconds: 31536000, stsIncludeSubdomains: true, forceSTSHeader: true }));
     const limit = r.find("Middleware", "rate-limit", "e-commerce").spec.rateLimit;
-    expect(limit).toEqual(stack === "prod" ? { average: 100, burst: 200, period: "1s" } : { average: 50, burst: 100, period: "1s" });
+    expect(limit).toEqual({ average: stackSetting(stack, "rateLimitAverage"), burst: stackSetting(stack, "rateLimitBurst"), period: "1s" });
     // No sourceCriterion: Traefik uses the connection's remote address, the client's own here.
     expect(limit.sourceCriterion).toBeUndefined();
   });
@@ -82,11 +85,11 @@ describe.each(STACKS)("the gateway's Ingress in %s", (stack) => {
   test("the Ingresses wait for Traefik, the issuer and their middlewares", async () => {
     const r = await stackRender(stack);
     const traefik = r.one("kubernetes:helm.sh/v4:Chart", "traefik").urn;
-    const issuer = r.kind("ClusterIssuer").find((i) => i.inputs.metadata.name === ISSUERS[stack])!.urn;
+    const issuerUrn = r.kind("ClusterIssuer").find((i) => i.inputs.metadata.name === issuer)!.urn;
     for (const ing of r.kind("Ingress")) {
       const deps = r.dependsOnTransitively(ing.urn);
       expect(deps).toContain(traefik);
-      expect(deps).toContain(issuer);
+      expect(deps).toContain(issuerUrn);
       for (const mw of r.kind("Middleware", "e-commerce")) expect(deps).toContain(mw.urn);
     }
   });

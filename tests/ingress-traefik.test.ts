@@ -6,7 +6,7 @@ import { ENTRYPOINTS, TRAEFIK_CHART, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from 
 import { restrictedViolations } from "../lib/pod-security";
 import { CHARTDATA_DIR, chartValuesCheck, crdCheck, mergeValues } from "../lib/schema-check";
 import { chartOf, CHART_TYPE } from "./ingress-helpers";
-import { STACKS, stackRender } from "./harness";
+import { STACKS, stackRender, stackSetting } from "./harness";
 
 const checkValues = chartValuesCheck("traefik");
 const defaults = YAML.parse(fs.readFileSync(path.join(CHARTDATA_DIR, "traefik/values.yaml"), "utf8"));
@@ -47,8 +47,9 @@ describe.each(STACKS)("Traefik in %s", (stack) => {
   test("entry points: 80 -> 8000 (web) and 443 -> 8443 (websecure) on the pinned node ports; nothing else exposed", async () => {
     const { values } = await traefik(stack);
     const ports = (mergeValues(defaults, values) as any).ports;
-    expect(ports.web).toEqual(expect.objectContaining({ port: 8000, exposedPort: 80, nodePort: 30080, protocol: "TCP" }));
-    expect(ports.websecure).toEqual(expect.objectContaining({ port: 8443, exposedPort: 443, nodePort: 30443, protocol: "TCP" }));
+    const nodePorts = { web: stackSetting(stack, "ingressHttpNodePort"), websecure: stackSetting(stack, "ingressHttpsNodePort") };
+    expect(ports.web).toEqual(expect.objectContaining({ port: 8000, exposedPort: 80, nodePort: nodePorts.web, protocol: "TCP" }));
+    expect(ports.websecure).toEqual(expect.objectContaining({ port: 8443, exposedPort: 443, nodePort: nodePorts.websecure, protocol: "TCP" }));
     const exposed = Object.entries(ports).filter(([, p]: [string, any]) => p.expose?.default).map(([name]) => name);
     expect(exposed.sort()).toEqual(Object.keys(ENTRYPOINTS).sort());
   });
@@ -86,40 +87,50 @@ describe.each(STACKS)("Traefik in %s", (stack) => {
   });
 });
 
-describe("Traefik per stack", () => {
-  test("prod: an NLB across zones, client IPs kept, source ranges applied", async () => {
-    const { values } = await traefik("prod");
-    expect(values.service.spec).toEqual({ type: "LoadBalancer", externalTrafficPolicy: "Local", loadBalancerSourceRanges: ["0.0.0.0/0"] });
-    expect(values.service.annotations).toEqual({
-      "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-      "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+describe.each(STACKS)("Traefik exposure and availability in %s", (stack) => {
+  const replicas = stackSetting<number>(stack, "traefikReplicas");
+
+  if (stackSetting(stack, "ingressServiceType") === "LoadBalancer") {
+    test("an NLB across zones, client IPs kept, the stack's source ranges applied", async () => {
+      const { values } = await traefik(stack);
+      expect(values.service.spec).toEqual({
+        type: "LoadBalancer",
+        externalTrafficPolicy: "Local",
+        loadBalancerSourceRanges: stackSetting(stack, "ingressSourceRanges"),
+      });
+      expect(values.service.annotations).toEqual({
+        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+        "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+      });
+      expect(values.providers.kubernetesIngress.publishedService.enabled).toBe(true);
     });
-    expect(values.providers.kubernetesIngress.publishedService.enabled).toBe(true);
-  });
+  } else {
+    test("node ports only, no load balancer annotations, Ingress status names the stack's host", async () => {
+      const { values } = await traefik(stack);
+      expect(values.service.spec).toEqual({ type: "NodePort", externalTrafficPolicy: "Local" });
+      expect(values.service.annotations).toEqual({});
+      expect(values.providers.kubernetesIngress.ingressEndpoint).toEqual({ hostname: stackSetting(stack, "domain") });
+      expect(values.providers.kubernetesIngress.publishedService.enabled).toBe(false);
+    });
+  }
 
-  test("dev: node ports only, no load balancer annotations, Ingress status names the host", async () => {
-    const { values } = await traefik("dev");
-    expect(values.service.spec).toEqual({ type: "NodePort", externalTrafficPolicy: "Local" });
-    expect(values.service.annotations).toEqual({});
-    expect(values.providers.kubernetesIngress.ingressEndpoint).toEqual({ hostname: "api.dev.shop.example.com" });
-    expect(values.providers.kubernetesIngress.publishedService.enabled).toBe(false);
-  });
-
-  test("prod: 2+ replicas, a PodDisruptionBudget and a required spread over zones", async () => {
-    const { values } = await traefik("prod");
-    expect(values.deployment.replicas).toBeGreaterThanOrEqual(2);
-    expect(values.podDisruptionBudget).toEqual({ enabled: true, maxUnavailable: 1 });
-    const zone = values.topologySpreadConstraints.find((c: any) => c.topologyKey === "topology.kubernetes.io/zone");
-    expect(zone).toEqual(expect.objectContaining({ maxSkew: 1, whenUnsatisfiable: "DoNotSchedule" }));
-    expect(zone.labelSelector.matchLabels).toEqual(TRAEFIK_POD_LABELS);
-  });
-
-  test("dev: one replica and no budget that would block node drains", async () => {
-    const { values } = await traefik("dev");
-    expect(values.deployment.replicas).toBe(1);
-    expect(values.podDisruptionBudget.enabled).toBe(false);
-    expect(values.topologySpreadConstraints).toEqual([]);
-  });
+  if (replicas >= 2) {
+    test("the stack's replicas, a PodDisruptionBudget and a required spread over zones", async () => {
+      const { values } = await traefik(stack);
+      expect(values.deployment.replicas).toBe(replicas);
+      expect(values.podDisruptionBudget).toEqual({ enabled: true, maxUnavailable: 1 });
+      const zone = values.topologySpreadConstraints.find((c: any) => c.topologyKey === "topology.kubernetes.io/zone");
+      expect(zone).toEqual(expect.objectContaining({ maxSkew: 1, whenUnsatisfiable: "DoNotSchedule" }));
+      expect(zone.labelSelector.matchLabels).toEqual(TRAEFIK_POD_LABELS);
+    });
+  } else {
+    test("one replica and no budget that would block node drains", async () => {
+      const { values } = await traefik(stack);
+      expect(values.deployment.replicas).toBe(replicas);
+      expect(values.podDisruptionBudget.enabled).toBe(false);
+      expect(values.topologySpreadConstraints).toEqual([]);
+    });
+  }
 });
 
 describe.each(STACKS)("Traefik custom resources in %s", (stack) => {

@@ -7,7 +7,7 @@ import { platformAnalysis } from "../tools/netpol/platform";
 import { countVerdicts } from "../tools/netpol/report";
 import type { NetworkPolicy } from "../tools/netpol/types";
 import { cidrsOverlap } from "../lib/validate";
-import { STACKS, stackRender } from "./harness";
+import { STACKS, stackRender, stackSetting } from "./harness";
 import { IDS, intendedFlows } from "./netpol-intended";
 
 async function analysed(stack: (typeof STACKS)[number]) {
@@ -23,7 +23,7 @@ const diffOf = (m: PlatformModel) => diffMatrix(computeMatrix(m), intendedFlows(
 describe.each(STACKS)("zero-trust proof for %s", (stack) => {
   test("the API server actor sits in the control-plane subnets, which hold no pod", async () => {
     const { a, model } = await analysed(stack);
-    expect(a.controlPlaneCidrs).toHaveLength(stack === "prod" ? 3 : 2);
+    expect(a.controlPlaneCidrs).toHaveLength(stackSetting<string[]>(stack, "availabilityZones").length);
     const api = model.externals.find((x) => x.id === API_SERVER_ID)!;
     expect(a.controlPlaneCidrs.some((c) => cidrsOverlap(c, `${api.ip}/32`))).toBe(true);
     for (const pod of model.workloads.flatMap((w) => w.pods)) {
@@ -131,8 +131,9 @@ describe("the lints bite on the render", () => {
   test("without its documented exemption, Prometheus' node rule is an ipBlock over pods", async () => {
     const { a, model } = await analysed("prod");
     const lints = lintModel(model, { ...a.lintOptions, ipBlockExemptions: [] });
-    // One finding per node subnet (three zones).
-    expect(lints.map((f) => `${f.lint} ${f.subject}`)).toEqual(Array(3).fill("ipblock-covers-pods policy monitoring/allow-prometheus-egress"));
+    // One finding per node subnet, one per zone.
+    const zones = stackSetting<string[]>("prod", "availabilityZones").length;
+    expect(lints.map((f) => `${f.lint} ${f.subject}`)).toEqual(Array(zones).fill("ipblock-covers-pods policy monitoring/allow-prometheus-egress"));
   });
 
   test("a Service whose port differs from its targetPort is reported for the rules reaching it", async () => {

@@ -1,6 +1,6 @@
 import { planSubnets } from "../components/network";
 import { cidrsOverlap, subnetOf } from "../lib/validate";
-import { stackRender } from "./harness";
+import { STACKS, stackRender, stackSetting } from "./harness";
 
 describe("subnet plan", () => {
   test.each([
@@ -27,8 +27,9 @@ describe("subnet plan", () => {
   });
 });
 
-describe.each(["dev", "prod"] as const)("VPC of %s", (stack) => {
-  const zones = stack === "prod" ? 3 : 2;
+describe.each(STACKS)("VPC of %s", (stack) => {
+  const zoneNames = stackSetting<string[]>(stack, "availabilityZones");
+  const zones = zoneNames.length;
 
   test("one public and one private subnet per zone, tagged for load balancers", async () => {
     const r = await stackRender(stack);
@@ -38,6 +39,8 @@ describe.each(["dev", "prod"] as const)("VPC of %s", (stack) => {
     expect(priv).toHaveLength(zones);
     expect(pub).toHaveLength(zones);
     expect(new Set(priv.map((s) => s.inputs.availabilityZone)).size).toBe(zones);
+    expect(priv.map((s) => s.inputs.availabilityZone).sort()).toEqual([...zoneNames].sort());
+    expect(pub.map((s) => s.inputs.availabilityZone).sort()).toEqual([...zoneNames].sort());
     for (const s of pub) expect(s.inputs.tags["kubernetes.io/role/elb"]).toBe("1");
     for (const s of priv) expect(s.inputs.tags["kubernetes.io/role/internal-elb"]).toBe("1");
     for (const s of subnets) expect(s.inputs.mapPublicIpOnLaunch).toBe(false);
@@ -53,8 +56,10 @@ describe.each(["dev", "prod"] as const)("VPC of %s", (stack) => {
     }
   });
 
-  test("NAT gateways: one in dev, one per zone in prod", async () => {
+  test("NAT gateways: one for a single gateway, one per zone for perAz", async () => {
     const r = await stackRender(stack);
-    expect(r.ofType("aws:ec2/natGateway:NatGateway")).toHaveLength(stack === "prod" ? 3 : 1);
+    const mode = stackSetting(stack, "natGateways");
+    expect(["single", "perAz"]).toContain(mode);
+    expect(r.ofType("aws:ec2/natGateway:NatGateway")).toHaveLength(mode === "perAz" ? zones : 1);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The guardrails over the rendered platform of both stacks: every resource the program declares
+ * The guardrails over the rendered platform of every stack: every resource the program declares
  * goes through every policy, with the policy configuration CI derives from the stack.
  */
 import { NAMESPACES } from "../catalog";
@@ -10,32 +10,14 @@ import { eksNetworkPolicyEnforcement } from "../policy/cluster";
 import { policies } from "../policy/policies";
 import { policyConfigForStack } from "../policy/stack-config";
 import { statefulSetDataProtected } from "../policy/workloads";
-import { PROJECT_DIR, STACKS, stackFileWith, stackRender } from "./harness";
+import { PROJECT_DIR, STACKS, stackFileWith, stackRender, stackSetting } from "./harness";
 
 const resourcePolicies = policies.filter((p) => !("validateStack" in p));
 
-/**
- * Tiers land separately. The zero-trust tier adds the `deny-all-default` NetworkPolicies; until
- * the render holds one, the stack policy must name every platform namespace as missing it.
- * From the first one on, every namespace must have a conforming one.
- */
-function defaultDenyPoliciesRendered(r: Rendered): boolean {
-  return r.kind("NetworkPolicy").some((np) => np.inputs.metadata?.name === DEFAULT_DENY_POLICY_NAME);
-}
-
-/**
- * The cluster's KMS key for Secrets comes with the cluster hardening; until the render's
- * `eks:index:Cluster` carries `encryptionConfigKeyArn`, the only violation allowed is that one.
- */
-function clusterKeyRendered(r: Rendered): boolean {
-  return r.ofType("eks:index:Cluster").every((c) => c.inputs.encryptionConfigKeyArn !== undefined);
-}
-
 describe("policy configuration from the stack", () => {
-  test.each([
-    ["dev", false],
-    ["prod", true],
-  ])("%s protects its data: %s", (stack, protectData) => {
+  test.each(STACKS)("%s: protectData as its stack file sets it", (stack) => {
+    const protectData = stackSetting(stack, "protectData");
+    expect(typeof protectData).toBe("boolean");
     expect(policyConfigForStack(PROJECT_DIR, stack)).toEqual({ [statefulSetDataProtected.name]: { protectData } });
   });
 
@@ -54,9 +36,10 @@ describe("policy configuration from the stack", () => {
       name: "redis",
       props: { metadata: { name: "redis", namespace: "e-commerce" }, spec: { volumeClaimTemplates: [{ metadata: { name: "data" } }] } },
     };
-    const violations = async (stack: string) => validateResource(statefulSetDataProtected, sts, policyConfigForStack(PROJECT_DIR, stack));
-    expect(await violations("dev")).toEqual([]);
-    expect(await violations("prod")).toHaveLength(1);
+    for (const stack of STACKS) {
+      const violations = await validateResource(statefulSetDataProtected, sts, policyConfigForStack(PROJECT_DIR, stack));
+      expect({ stack, violations: violations.length }).toEqual({ stack, violations: stackSetting(stack, "protectData") ? 1 : 0 });
+    }
   });
 });
 
@@ -75,22 +58,36 @@ describe.each(STACKS)("the rendered %s platform", (stack) => {
     for (const policy of resourcePolicies) {
       for (const r of resources) violations.push(...(await validateResource(policy, r, config())));
     }
-    const clusterName = render.one("eks:index:Cluster").inputs.name;
-    const pendingKey = clusterKeyRendered(render)
-      ? []
-      : [`EKS cluster '${clusterName}' does not encrypt Kubernetes Secrets: set encryptionConfigKeyArn to a KMS key`];
-    expect(violations.map((v) => v.message)).toEqual(pendingKey);
+    expect(violations.map((v) => v.message)).toEqual([]);
   });
 
-  test("passes the default-deny stack policy once the NetworkPolicies are rendered", async () => {
-    const messages = (await validateStack(namespacesDefaultDeny, resources, config())).map((v) => v.message);
-    if (defaultDenyPoliciesRendered(render)) {
-      expect(messages).toEqual([]);
-    } else {
-      expect(messages).toEqual(
-        Object.values(NAMESPACES).map((ns) => `namespace '${ns.name}' has no default-deny NetworkPolicy '${DEFAULT_DENY_POLICY_NAME}'`),
-      );
+  test("the Secrets encryption check bites on the render's own cluster", async () => {
+    const cluster = resources.find((r) => r.type === "eks:index:Cluster")!;
+    expect(cluster.props.encryptionConfigKeyArn).toBeDefined();
+    const unencrypted = { ...cluster.props };
+    delete unencrypted.encryptionConfigKeyArn;
+    const messages = [];
+    for (const policy of resourcePolicies) {
+      messages.push(...(await validateResource(policy, { ...cluster, props: unencrypted }, config())).map((v) => v.message));
     }
+    expect(messages).toEqual([
+      `EKS cluster '${stackSetting(stack, "clusterName")}' does not encrypt Kubernetes Secrets: set encryptionConfigKeyArn to a KMS key`,
+    ]);
+  });
+
+  test("passes the default-deny stack policy: every platform namespace has its deny-all-default", async () => {
+    const denyAll = render.kind("NetworkPolicy").filter((np) => np.inputs.metadata.name === DEFAULT_DENY_POLICY_NAME);
+    expect(denyAll.map((np) => np.inputs.metadata.namespace).sort()).toEqual(Object.values(NAMESPACES).map((ns) => ns.name).sort());
+    const messages = (await validateStack(namespacesDefaultDeny, resources, config())).map((v) => v.message);
+    expect(messages).toEqual([]);
+  });
+
+  test("the default-deny check bites when a namespace loses its deny-all-default", async () => {
+    const namespace = NAMESPACES.app.name;
+    const without = resources.filter((r) => !(r.props.metadata?.namespace === namespace && r.props.metadata?.name === DEFAULT_DENY_POLICY_NAME));
+    expect(without).toHaveLength(resources.length - 1);
+    const messages = (await validateStack(namespacesDefaultDeny, without, config())).map((v) => v.message);
+    expect(messages).toEqual([`namespace '${namespace}' has no default-deny NetworkPolicy '${DEFAULT_DENY_POLICY_NAME}'`]);
   });
 
   test("the check bites on the render's own objects", async () => {

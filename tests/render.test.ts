@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR, stackFileWith } from "./harness";
+import { PROJECT_DIR, STACKS, stackFileWith, stackSetting } from "./harness";
 
 /** Runs the real CLI (`npm run synth` without npm) and returns its exit code and output. */
 function synth(args: string[]) {
@@ -29,7 +29,7 @@ function readTree(dir: string): Map<string, string> {
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "render-"));
 
-describe.each(["dev", "prod"])("offline render of %s", (stack) => {
+describe.each(STACKS)("offline render of %s", (stack) => {
   const outA = tmp();
   const outB = tmp();
   let first: ReturnType<typeof synth>;
@@ -117,9 +117,10 @@ describe("render input errors", () => {
   });
 
   test("a missing stack file and a usage mistake are reported plainly", () => {
-    const missing = synth(["--stack", "staging", "--out", tmp()]);
+    expect(fs.existsSync(path.join(PROJECT_DIR, "Pulumi.qa.yaml"))).toBe(false);
+    const missing = synth(["--stack", "qa", "--out", tmp()]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/cannot read .*Pulumi.staging.yaml/);
+    expect(missing.stderr).toMatch(/cannot read .*Pulumi\.qa\.yaml/);
     const usage = synth(["--stak", "dev"]);
     expect(usage.code).toBe(1);
     expect(usage.stderr).toMatch(/unknown argument '--stak'; usage: npm run synth/);
@@ -137,6 +138,6 @@ describe("stack outputs of a render", () => {
       program: () => new Platform("ecommerce", { config: loadConfig() }).stackOutputs(),
     });
     expect(run.outputs.kubeconfig).toBe("[secret]");
-    expect(run.outputs.clusterName).toBe("ecommerce-dev");
+    expect(run.outputs.clusterName).toBe(stackSetting("dev", "clusterName"));
   });
 });

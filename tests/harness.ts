@@ -10,7 +10,7 @@ import { ServiceSpec } from "../catalog";
 import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
 import { Rendered, runProgram } from "../tools/engine";
-import { renderStack } from "../tools/render";
+import { RenderResult, renderStack } from "../tools/render";
 import { loadStackConfig } from "../tools/stack-config";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -101,9 +101,56 @@ export async function renderComponent(
   return new Rendered(run.resources);
 }
 
-/** Memoised renders of the committed stack files, shared by the tests of one file. */
-const cache = new Map<string, Promise<Rendered>>();
-export function stackRender(stack: StackName): Promise<Rendered> {
-  if (!cache.has(stack)) cache.set(stack, renderProgram(stack));
-  return cache.get(stack)!;
+/** Environment variable naming the folder where global-setup.ts saved each stack's render. */
+export const RENDERS_ENV = "ECOMMERCE_TEST_RENDERS";
+
+export function savedRunPath(dir: string, stack: string): string {
+  return path.join(dir, `${stack}.json`);
+}
+
+/** Renders a committed stack file now, under mocks, exactly as `npm run synth` does. */
+export function renderStackFresh(stack: string): Promise<RenderResult> {
+  return renderStack({
+    projectDir: PROJECT_DIR,
+    stack,
+    program: () => new Platform("ecommerce", { config: loadConfig() }).stackOutputs(),
+  });
+}
+
+/** A committed stack's render: what the program registered, read and returned, and the render's files. */
+export interface StackRun {
+  readonly rendered: Rendered;
+  readonly reads: readonly string[];
+  readonly outputs: Record<string, any>;
+  /** The render's files (resources.json, manifests/, flows.md ...) by relative path. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+function loadSavedRun(stack: StackName): StackRun | undefined {
+  const dir = process.env[RENDERS_ENV];
+  if (!dir || !fs.existsSync(savedRunPath(dir, stack))) return undefined;
+  const saved = JSON.parse(fs.readFileSync(savedRunPath(dir, stack), "utf8"));
+  return { rendered: new Rendered(saved.resources), reads: saved.reads, outputs: saved.outputs, files: new Map(saved.files) };
+}
+
+/**
+ * The render of a committed stack file, made once per test run by global-setup.ts (or here, once
+ * per test file, when a file runs without it).
+ */
+const runs = new Map<string, Promise<StackRun>>();
+export function stackRun(stack: StackName): Promise<StackRun> {
+  if (!runs.has(stack)) {
+    const saved = loadSavedRun(stack);
+    runs.set(
+      stack,
+      saved
+        ? Promise.resolve(saved)
+        : renderStackFresh(stack).then(({ run, rendered, files }) => ({ rendered, reads: run.reads, outputs: run.outputs, files })),
+    );
+  }
+  return runs.get(stack)!;
+}
+
+export async function stackRender(stack: StackName): Promise<Rendered> {
+  return (await stackRun(stack)).rendered;
 }

@@ -5,7 +5,7 @@ import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
 import { CHARTDATA_DIR, mergeValues } from "../lib/schema-check";
 import { renderStack } from "../tools/render";
-import { PROJECT_DIR, STACKS, StackName, renderProgram, stackFileWith, stackRender, stackSetting } from "./harness";
+import { PROJECT_DIR, STACKS, StackName, renderProgram, stackFileWith, stackRender, stackRun, stackSetting } from "./harness";
 
 const RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const defaults = YAML.parse(fs.readFileSync(path.join(CHARTDATA_DIR, "traefik/values.yaml"), "utf8"));
@@ -15,11 +15,12 @@ function ingressRules(r: Awaited<ReturnType<typeof stackRender>>) {
   return [...r.ofType(RULE), ...r.ofType("aws:ec2/securityGroupRule:SecurityGroupRule").filter((x) => x.inputs.type === "ingress")];
 }
 
-async function stackOutputs(stack: string, overrides?: Record<string, unknown>): Promise<Record<string, any>> {
+async function stackOutputs(stack: StackName, overrides?: Record<string, unknown>): Promise<Record<string, any>> {
+  if (!overrides) return (await stackRun(stack)).outputs;
   const { run } = await renderStack({
     projectDir: PROJECT_DIR,
     stack,
-    configFile: overrides ? stackFileWith(stack, overrides) : undefined,
+    configFile: stackFileWith(stack, overrides),
     program: () => new Platform("ecommerce", { config: loadConfig() }).stackOutputs(),
   });
   return run.outputs;

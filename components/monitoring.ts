@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import { ServiceSpec } from "../catalog";
 import { pinnedChart } from "../lib/helm";
 import type { MonitoringSettings } from "../config";
+import type { AlertReceiver } from "../config/monitoring";
 import { RECEIVER_SECRET } from "./monitoring-alertmanager";
 import { Dashboard, grafanaJson, platformDashboards } from "./monitoring-dashboards";
 import { platformRuleGroups, prometheusRuleManifest } from "./monitoring-rules";
@@ -68,20 +69,8 @@ export class Monitoring extends pulumi.ComponentResource {
     );
 
     // Alertmanager's pods mount it: it exists before them.
-    const receiverSecret =
-      args.settings.alertReceiver.kind === "none"
-        ? []
-        : [
-            new k8s.core.v1.Secret(
-              `${name}-alertmanager-receiver`,
-              {
-                metadata: { name: RECEIVER_SECRET.name, namespace, labels: PLATFORM_MONITORING_LABELS },
-                type: "Opaque",
-                stringData: { [RECEIVER_SECRET.key]: args.settings.alertReceiver.url },
-              },
-              { parent: this },
-            ),
-          ];
+    const receiverArgs = receiverSecretArgs(args.settings.alertReceiver, namespace);
+    const receiverSecret = receiverArgs ? [new k8s.core.v1.Secret(`${name}-alertmanager-receiver`, receiverArgs, { parent: this })] : [];
 
     this.chart = pinnedChart(
       name,
@@ -151,6 +140,16 @@ export class Monitoring extends pulumi.ComponentResource {
       grafanaPortForward: this.grafanaPortForward,
     });
   }
+}
+
+/** The Secret holding the alert receiver's URL, or undefined when nobody is notified. */
+export function receiverSecretArgs(receiver: AlertReceiver, namespace: pulumi.Input<string>): k8s.core.v1.SecretArgs | undefined {
+  if (receiver.kind === "none") return undefined;
+  return {
+    metadata: { name: RECEIVER_SECRET.name, namespace, labels: PLATFORM_MONITORING_LABELS },
+    type: "Opaque",
+    stringData: { [RECEIVER_SECRET.key]: receiver.url },
+  };
 }
 
 /** The ConfigMap Grafana's sidecar loads a dashboard from. */

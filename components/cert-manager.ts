@@ -9,11 +9,16 @@ export const CERT_MANAGER_CHART: ChartPin = { chart: "cert-manager", version: "v
 /** Release name: with it the chart names its objects `cert-manager`, `cert-manager-webhook`, ... */
 export const CERT_MANAGER_NAME = "cert-manager";
 
-/** The controller's metrics Service, for the monitoring tier. */
+/**
+ * The controller's metrics Service, for the monitoring tier: port 9402 named `http-metrics`
+ * (cert-manager v1.21.1 `deploy/charts/cert-manager/templates/service.yaml`; it was
+ * `tcp-prometheus-servicemonitor` before commit 4f55450bb "Cleanup Helm metrics path and port",
+ * first in v1.21.0), labelled like the controller pods (`templates/deployment.yaml`).
+ */
 export const CERT_MANAGER_METRICS = {
   service: CERT_MANAGER_NAME,
   port: 9402,
-  portName: "tcp-prometheus-servicemonitor",
+  portName: "http-metrics",
   path: "/metrics",
   serviceLabels: {
     "app.kubernetes.io/name": CERT_MANAGER_NAME,

@@ -49,6 +49,9 @@ function serviceRules(services: readonly ServiceSpec[]): AlertRule[] {
 }
 
 function rabbitmqRules(opts: AlertOptions): AlertRule[] {
+  if (!Number.isInteger(opts.rabbitmqNodes) || opts.rabbitmqNodes < 1) {
+    throw new Error(`rabbitmqNodes must be a whole number of at least 1 (the stack's RabbitMQ replicas), got ${opts.rabbitmqNodes}`);
+  }
   const target = PLATFORM_TARGETS.find((t) => t.name === "rabbitmq-cluster")!;
   const up = `up{namespace="${target.namespace}", job="${target.name}"} == 1`;
   const needed = quorum(opts.rabbitmqNodes);
@@ -101,7 +104,9 @@ function certificateRules(opts: AlertOptions): AlertRule[] {
       // cert-manager renews a third of the way before expiry (30 days for Let's Encrypt), so a
       // certificate this close to expiry means renewal has been failing for weeks.
       alert: "CertificateExpiringSoon",
-      expr: `certmanager_certificate_expiration_timestamp_seconds - time() < ${days} * 24 * 3600`,
+      // A certificate never issued has no notAfter and exports 0 (cert-manager v1.21.1
+      // `internal/collectors/certificate_collector.go`): it is not ready, not expiring.
+      expr: `(certmanager_certificate_expiration_timestamp_seconds > 0) - time() < ${days} * 24 * 3600`,
       for: "1h",
       labels: { severity: "warning" },
       annotations: {

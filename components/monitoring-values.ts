@@ -6,6 +6,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { MonitoringSettings } from "../config";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/pod-security";
+import { RECEIVER_SECRET, alertmanagerConfig } from "./monitoring-alertmanager";
 
 export const KUBE_PROMETHEUS_STACK = {
   chart: "kube-prometheus-stack",
@@ -38,6 +39,9 @@ export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-use
 
 /** Label that makes Grafana's sidecar load a ConfigMap as a dashboard. */
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
+
+/** Whether Grafana gets the chart's Alertmanager data source (the policies follow this). */
+export const GRAFANA_ALERTMANAGER_DATASOURCE = true;
 
 /** UID of the Prometheus data source the chart provisions in Grafana; dashboards refer to it. */
 export const PROMETHEUS_DATASOURCE_UID = "prometheus";
@@ -178,8 +182,11 @@ export function kubePrometheusStackValues(inputs: StackValuesInputs): Record<str
     alertmanager: {
       enabled: true,
       podDisruptionBudget: { enabled: s.alertmanagerReplicas > 1 },
+      config: alertmanagerConfig(s.alertReceiver.kind),
       alertmanagerSpec: {
         replicas: s.alertmanagerReplicas,
+        // The receiver's URL, mounted as a file the configuration names.
+        ...(s.alertReceiver.kind === "none" ? {} : { secrets: [RECEIVER_SECRET.name] }),
         securityContext: restrictedPodSecurityContext({ runAsUser: 1000, fsGroup: 2000 }),
         resources: alertmanagerResources,
         storage: claim(ALERTMANAGER_STORAGE, inputs.storageClassName),
@@ -208,6 +215,11 @@ export function kubePrometheusStackValues(inputs: StackValuesInputs): Record<str
           defaultDatasourceEnabled: true,
           isDefaultDatasource: true,
           uid: PROMETHEUS_DATASOURCE_UID,
+          // Alerts and silences in Grafana: the chart provisions an Alertmanager data source that
+          // Grafana's server queries at `monitoring-alertmanager:<alertmanager.service.port>`
+          // (kube-prometheus-stack 88.5.3 `templates/grafana/configmaps-datasources.yaml`), port
+          // and target port 9093 by default: the NetworkPolicies open Grafana -> Alertmanager 9093.
+          alertmanager: { enabled: GRAFANA_ALERTMANAGER_DATASOURCE },
         },
       },
       service: { port: GRAFANA_PORT },

@@ -4,6 +4,8 @@ import * as random from "@pulumi/random";
 import { ServiceSpec } from "../catalog";
 import { pinnedChart } from "../lib/helm";
 import type { MonitoringSettings } from "../config";
+import type { AlertReceiver } from "../config/monitoring";
+import { RECEIVER_SECRET } from "./monitoring-alertmanager";
 import { Dashboard, grafanaJson, platformDashboards } from "./monitoring-dashboards";
 import { platformRuleGroups, prometheusRuleManifest } from "./monitoring-rules";
 import { PLATFORM_MONITORING_LABELS, monitorManifest, scrapeTargets } from "./monitoring-targets";
@@ -27,8 +29,8 @@ export interface MonitoringArgs {
   readonly services: readonly ServiceSpec[];
   /** StorageClass of the Prometheus, Alertmanager and Grafana volumes. @default the cluster's default StorageClass */
   readonly storageClassName?: string;
-  /** Nodes of the RabbitMQ cluster, for the quorum alert. @default 3 */
-  readonly rabbitmqNodes?: number;
+  /** Nodes of the stack's RabbitMQ cluster: the quorum alert fires below a majority of them. */
+  readonly rabbitmqNodes: number;
   /** What must exist before the chart's pods can start (nodes, CoreDNS). @default [] */
   readonly waitFor?: pulumi.Resource[];
 }
@@ -66,6 +68,10 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Alertmanager's pods mount it: it exists before them.
+    const receiverArgs = receiverSecretArgs(args.settings.alertReceiver, namespace);
+    const receiverSecret = receiverArgs ? [new k8s.core.v1.Secret(`${name}-alertmanager-receiver`, receiverArgs, { parent: this })] : [];
+
     this.chart = pinnedChart(
       name,
       {
@@ -73,7 +79,7 @@ export class Monitoring extends pulumi.ComponentResource {
         release: RELEASE,
         namespace: args.namespace,
         values: kubePrometheusStackValues({ settings: args.settings, namespace, storageClassName: args.storageClassName }),
-        after: [adminSecret, ...(args.waitFor ?? [])],
+        after: [adminSecret, ...receiverSecret, ...(args.waitFor ?? [])],
       },
       this,
     );
@@ -110,7 +116,7 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
 
-    const groups = platformRuleGroups(args.services, { rabbitmqNodes: args.rabbitmqNodes ?? 3 });
+    const groups = platformRuleGroups(args.services, { rabbitmqNodes: args.rabbitmqNodes });
     new k8s.apiextensions.CustomResource(
       `${name}-platform-alerts`,
       prometheusRuleManifest("ecommerce-platform-alerts", namespace, groups),
@@ -134,6 +140,16 @@ export class Monitoring extends pulumi.ComponentResource {
       grafanaPortForward: this.grafanaPortForward,
     });
   }
+}
+
+/** The Secret holding the alert receiver's URL, or undefined when nobody is notified. */
+export function receiverSecretArgs(receiver: AlertReceiver, namespace: pulumi.Input<string>): k8s.core.v1.SecretArgs | undefined {
+  if (receiver.kind === "none") return undefined;
+  return {
+    metadata: { name: RECEIVER_SECRET.name, namespace, labels: PLATFORM_MONITORING_LABELS },
+    type: "Opaque",
+    stringData: { [RECEIVER_SECRET.key]: receiver.url },
+  };
 }
 
 /** The ConfigMap Grafana's sidecar loads a dashboard from. */

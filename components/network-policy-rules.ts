@@ -8,7 +8,7 @@
  */
 import { DATASTORES, DatastoreKind, KUBE_SYSTEM, METRICS_PORT, NAMESPACES, ServiceSpec, WORKLOAD_LABELS, databaseName, serviceLabels, usersOf } from "../catalog";
 import { ACME_HTTP01_SOLVER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT, certManagerPodLabels } from "./cert-manager";
-import { ALERTMANAGER_PORT, GRAFANA_PORT, PROMETHEUS_PORT, RELEASE } from "./monitoring-values";
+import { ALERTMANAGER_PORT, GRAFANA_ALERTMANAGER_DATASOURCE, GRAFANA_PORT, PROMETHEUS_PORT, RELEASE } from "./monitoring-values";
 import {
   ACME_PORTS,
   ALLOW_DNS,
@@ -177,17 +177,28 @@ function edgePolicies(inp: PolicyPlanInputs): PolicyManifest[] {
   ];
 }
 
-/** kube-prometheus-stack: Prometheus scrapes, Grafana queries, the rest talks to the API server. */
-function monitoringPolicies(inp: PolicyPlanInputs): PolicyManifest[] {
+/** Port of the alert receivers Alertmanager may reach: HTTPS (Slack, webhooks). */
+export const ALERT_RECEIVER_PORT = 443;
+
+/** What the monitoring policies share: the API server rule, peers in `monitoring`, the chart's ports. */
+function monitoringContext(inp: PolicyPlanInputs) {
   const a = addressPeers(inp);
-  const toApi: NetworkPolicyEgressRule = { to: a.apiServer, ports: [tcp(API_SERVER_PORT)] };
-  const mon = (labels: Readonly<Record<string, string>>) => podsIn(NS.monitoring, labels);
-  const reloader = chartPort(M.prometheus, "reloader-web");
-  const operatorPort = chartPort(M.operator, "http");
-  const ksmPort = chartPort(M.kubeStateMetrics, "http");
-  const nodeExporterPort = chartPort(M.nodeExporter, "http-metrics");
   const mesh = chartPort(M.alertmanager, "mesh-tcp");
-  const meshPorts = [tcp(mesh), udp(mesh)];
+  return {
+    a,
+    toApi: { to: a.apiServer, ports: [tcp(API_SERVER_PORT)] } as NetworkPolicyEgressRule,
+    mon: (labels: Readonly<Record<string, string>>) => podsIn(NS.monitoring, labels),
+    reloader: chartPort(M.prometheus, "reloader-web"),
+    operatorPort: chartPort(M.operator, "http"),
+    ksmPort: chartPort(M.kubeStateMetrics, "http"),
+    nodeExporterPort: chartPort(M.nodeExporter, "http-metrics"),
+    meshPorts: [tcp(mesh), udp(mesh)],
+  };
+}
+
+/** Prometheus scrapes every target and is queried by Grafana. */
+function prometheusPolicies(inp: PolicyPlanInputs): PolicyManifest[] {
+  const { a, toApi, mon, reloader, operatorPort, ksmPort, nodeExporterPort } = monitoringContext(inp);
   return [
     policy(NS.monitoring, "allow-prometheus-egress", { matchLabels: { ...M.prometheus } }, {
       egress: [
@@ -214,17 +225,36 @@ function monitoringPolicies(inp: PolicyPlanInputs): PolicyManifest[] {
         { from: [mon(M.prometheus)], ports: [tcp(PROMETHEUS_PORT), tcp(reloader)] },
       ],
     }),
+  ];
+}
+
+/** Alertmanager, Grafana, the operator and kube-state-metrics. */
+function monitoringPolicies(inp: PolicyPlanInputs): PolicyManifest[] {
+  const { a, toApi, mon, reloader, operatorPort, ksmPort, meshPorts } = monitoringContext(inp);
+  // Grafana's server queries its Alertmanager data source (GRAFANA_ALERTMANAGER_DATASOURCE).
+  const grafanaToAlertmanager = GRAFANA_ALERTMANAGER_DATASOURCE ? [tcp(ALERTMANAGER_PORT)] : [];
+  return [
+    ...prometheusPolicies(inp),
     policy(NS.monitoring, "allow-alertmanager", { matchLabels: { ...M.alertmanager } }, {
       ingress: [
         { from: [mon(M.prometheus)], ports: [tcp(ALERTMANAGER_PORT), tcp(reloader)] },
+        ...(grafanaToAlertmanager.length > 0 ? [{ from: [mon(M.grafana)], ports: grafanaToAlertmanager }] : []),
         { from: [mon(M.alertmanager)], ports: meshPorts },
       ],
-      egress: [{ to: [mon(M.alertmanager)], ports: meshPorts }],
+      egress: [
+        { to: [mon(M.alertmanager)], ports: meshPorts },
+        // The receiver (Slack or an HTTPS webhook) is on the internet.
+        { to: a.internet, ports: [tcp(ALERT_RECEIVER_PORT)] },
+      ],
     }),
     policy(NS.monitoring, "allow-grafana", { matchLabels: { ...M.grafana } }, {
       ingress: [{ from: [mon(M.prometheus)], ports: [tcp(GRAFANA_PORT)] }],
       // Its sidecars load dashboards and data sources from ConfigMaps and Secrets.
-      egress: [{ to: [mon(M.prometheus)], ports: [tcp(PROMETHEUS_PORT)] }, toApi],
+      egress: [
+        { to: [mon(M.prometheus)], ports: [tcp(PROMETHEUS_PORT)] },
+        ...(grafanaToAlertmanager.length > 0 ? [{ to: [mon(M.alertmanager)], ports: grafanaToAlertmanager }] : []),
+        toApi,
+      ],
     }),
     policy(NS.monitoring, "allow-prometheus-operator", { matchLabels: { ...M.operator } }, {
       ingress: [{ from: [mon(M.prometheus)], ports: [tcp(operatorPort)] }],

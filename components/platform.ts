@@ -116,6 +116,7 @@ export class Platform extends pulumi.ComponentResource {
         settings: cfg.monitoring,
         namespace: this.namespaces.byName[NAMESPACES.monitoring.name],
         services,
+        rabbitmqNodes: cfg.data.rabbitmqReplicas,
         waitFor: this.cluster.nodesReady,
       },
       k8sOpts,

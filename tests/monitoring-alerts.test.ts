@@ -41,10 +41,13 @@ describe.each(STACKS)("alert rules of %s", (stack) => {
     }
   });
 
-  test("RabbitMQ below quorum: fewer than 2 of the 3 nodes up", async () => {
+  test("RabbitMQ below quorum: fewer than a majority of the stack's own RabbitMQ nodes up", async () => {
+    const nodes = (await stackRender(stack)).find("StatefulSet", "rabbitmq-cluster", NAMESPACES.messaging.name).spec.replicas;
+    const majority = Math.floor(nodes / 2) + 1;
     const a = (await alerts()).find((x: any) => x.alert === "RabbitMQBelowQuorum");
     expect(a.expr).toMatch(/up\{namespace="e-commerce-messaging", job="rabbitmq-cluster"\} == 1/);
-    expect(a.expr).toMatch(/< 2$/);
+    expect(a.expr).toMatch(new RegExp(`< ${majority}$`));
+    expect(a.annotations.description).toContain(`Fewer than ${majority} of ${nodes} RabbitMQ nodes`);
   });
 
   test("a PVC nearly full warns at 85% of its capacity", async () => {
@@ -54,7 +57,8 @@ describe.each(STACKS)("alert rules of %s", (stack) => {
 
   test("a certificate expiring within 14 days warns, from cert-manager's metric", async () => {
     const a = (await alerts()).find((x: any) => x.alert === "CertificateExpiringSoon");
-    expect(a.expr).toBe("certmanager_certificate_expiration_timestamp_seconds - time() < 14 * 24 * 3600");
+    // A certificate never issued exports 0 (cert-manager v1.21.1 internal/collectors/certificate_collector.go).
+    expect(a.expr).toBe("(certmanager_certificate_expiration_timestamp_seconds > 0) - time() < 14 * 24 * 3600");
   });
 
   test("every alert has a severity, a summary and a description", async () => {
@@ -79,6 +83,10 @@ describe("rule arithmetic", () => {
     [4, 3],
     [5, 3],
   ])("quorum of %i nodes is %i", (nodes, q) => expect(quorum(nodes)).toBe(q));
+
+  test.each([0, -1, 2.5, NaN])("a RabbitMQ cluster of %p nodes is refused", (nodes) => {
+    expect(() => platformRuleGroups(SERVICES, { rabbitmqNodes: nodes })).toThrow(/rabbitmqNodes must be a whole number of at least 1/);
+  });
 
   test("a five-node RabbitMQ cluster needs three nodes up", () => {
     const groups = platformRuleGroups(SERVICES, { rabbitmqNodes: 5 });

@@ -1,5 +1,8 @@
 import { RETENTION } from "../config/monitoring";
-import { configError } from "./harness";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { PROJECT_DIR, STACKS, configError } from "./harness";
 
 describe("monitoring settings reject bad values and name the key", () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
@@ -24,3 +27,37 @@ describe("monitoring settings reject bad values and name the key", () => {
     expect(RETENTION.test(value)).toBe(true);
   });
 });
+
+describe("the alert receiver", () => {
+  const url = "ecommerce:alertReceiverUrl";
+  const encrypted = { secure: "v1:ciphertext-as-pulumi-config-set-secret-writes-it" };
+
+  test.each([
+    ["an unknown receiver", { "ecommerce:alertReceiver": "email" }, /'ecommerce:alertReceiver' value 'email' is not a legal enum value.*"none","webhook","slack"/],
+    ["a receiver without its URL", { "ecommerce:alertReceiver": "slack" }, /'ecommerce:alertReceiver' is 'slack' but 'ecommerce:alertReceiverUrl' is not set.*pulumi config set --secret ecommerce:alertReceiverUrl/],
+    ["a URL in plain text", { "ecommerce:alertReceiver": "webhook", [url]: "https://hooks.example.com/t0k3n" }, /'ecommerce:alertReceiverUrl' is stored in plain text.*pulumi config set --secret/],
+    ["a URL without a receiver", { [url]: encrypted }, /'ecommerce:alertReceiverUrl' is set but 'ecommerce:alertReceiver' is 'none'/],
+  ])("%s is refused", async (_label, overrides, expected) => {
+    const message = await configError("prod", overrides);
+    expect(message).toMatch(expected);
+    expect(message).not.toMatch(/\n\s+at /);
+  });
+
+  test("a plain-text URL is never echoed in the message", async () => {
+    const message = await configError("prod", { "ecommerce:alertReceiver": "webhook", [url]: "https://hooks.example.com/t0k3n" });
+    expect(message).not.toContain("t0k3n");
+  });
+
+  test.each(["webhook", "slack"])("%s with an encrypted URL is accepted", async (kind) => {
+    expect(await configError("prod", { "ecommerce:alertReceiver": kind, [url]: encrypted })).toBe("");
+  });
+
+  test("every committed stack file leaves the URL out (it can only be a secret)", () => {
+    for (const stack of STACKS) {
+      const doc = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8"));
+      expect(doc.config["ecommerce:alertReceiver"]).toBe("none");
+      expect(doc.config[url] === undefined || typeof doc.config[url] === "object").toBe(true);
+    }
+  });
+});
+

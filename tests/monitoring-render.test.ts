@@ -9,6 +9,7 @@ const MON = NAMESPACES.monitoring.name;
 
 const expected: Record<StackName, { retention: string; storage: string; replicas: number; alertmanagers: number; grafana: string }> = {
   dev: { retention: "7d", storage: "20Gi", replicas: 1, alertmanagers: 1, grafana: "5Gi" },
+  staging: { retention: "15d", storage: "50Gi", replicas: 1, alertmanagers: 1, grafana: "5Gi" },
   prod: { retention: "30d", storage: "200Gi", replicas: 2, alertmanagers: 3, grafana: "10Gi" },
 };
 

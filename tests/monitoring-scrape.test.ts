@@ -1,5 +1,8 @@
 import { KUBE_SYSTEM, NAMESPACES, SERVICES, ServiceSpec, serviceLabels } from "../catalog";
+import { CERT_MANAGER_METRICS } from "../components/cert-manager";
+import { COREDNS_METRICS_PORT, SEED_COREFILE } from "../components/cluster-addons";
 import { monitorManifest, scrapeTargets } from "../components/monitoring-targets";
+import { CHART_WORKLOADS } from "../tools/netpol/chart-workloads";
 import { STACKS, renderProgram, stackRender } from "./harness";
 import { crdProblems } from "./monitoring-schemas";
 
@@ -32,23 +35,34 @@ describe.each(STACKS)("monitors of %s", (stack) => {
     },
   );
 
+  // Ports and labels as the charts and add-ons name them: rabbitmq-server v4.1.4 (15692),
+  // traefik-helm-chart v41.3.0 `traefik/templates/_podtemplate.tpl` (container port named after
+  // its `ports` key), cert-manager v1.21.1 `deploy/charts/cert-manager/templates/service.yaml`
+  // (port 9402 `http-metrics`), CoreDNS by its container port 9153 (the EKS add-on's Service is AWS's).
   test.each([
-    ["rabbitmq-cluster", "ServiceMonitor", NAMESPACES.messaging.name, { "app.kubernetes.io/name": "rabbitmq-cluster" }, "prometheus"],
-    ["traefik", "PodMonitor", NAMESPACES.traefik.name, { "app.kubernetes.io/name": "traefik" }, "metrics"],
-    ["coredns", "ServiceMonitor", KUBE_SYSTEM, { "k8s-app": "kube-dns" }, "metrics"],
+    ["rabbitmq-cluster", "ServiceMonitor", NAMESPACES.messaging.name, { "app.kubernetes.io/name": "rabbitmq-cluster" }, { port: "prometheus" }],
+    ["traefik", "PodMonitor", NAMESPACES.traefik.name, { "app.kubernetes.io/name": "traefik" }, { port: "metrics" }],
+    ["coredns", "ServiceMonitor", KUBE_SYSTEM, { "k8s-app": "kube-dns" }, { targetPort: 9153 }],
     [
       "cert-manager",
       "ServiceMonitor",
       NAMESPACES.certManager.name,
-      { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "controller" },
-      "tcp-prometheus-servicemonitor",
+      { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": "controller" },
+      { port: "http-metrics" },
     ],
-  ])("%s: a %s in %s selecting %j on port %s", async (name, kind, namespace, labels, port) => {
+  ])("%s: a %s in %s selecting %j on %j", async (name, kind, namespace, labels, port) => {
     const m = (await monitors(stack)).get(name)!;
     expect(m.inputs.kind).toBe(kind);
     expect(m.inputs.spec.namespaceSelector.matchNames).toEqual([namespace]);
     expect(m.inputs.spec.selector.matchLabels).toEqual(labels);
-    expect(endpointsOf(m.inputs).map((e) => e.port)).toEqual([port]);
+    expect(endpointsOf(m.inputs)).toEqual([expect.objectContaining(port)]);
+    for (const e of endpointsOf(m.inputs)) expect(Object.keys(e).filter((k) => ["port", "targetPort", "portNumber"].includes(k))).toEqual(Object.keys(port));
+  });
+
+  test("cert-manager's monitor keeps the certificate's namespace label (honorLabels), no other monitor does", async () => {
+    for (const [name, m] of await monitors(stack)) {
+      expect([name, endpointsOf(m.inputs)[0].honorLabels ?? false]).toEqual([name, name === "cert-manager"]);
+    }
   });
 
   test("every monitor passes the CRD schema of the pinned chart", async () => {
@@ -59,6 +73,42 @@ describe.each(STACKS)("monitors of %s", (stack) => {
     const r = await stackRender(stack);
     const chart = r.one("kubernetes:helm.sh/v4:Chart", "monitoring");
     for (const m of (await monitors(stack)).values()) expect(m.dependsOn).toContain(chart.urn);
+  });
+});
+
+describe("scrape targets match the charts' pods", () => {
+  // The analyzer's table of chart pods and the monitor must agree with the chart at v1.21.1:
+  // the controller container declares 9402 `http-metrics` (templates/deployment.yaml) and its
+  // Service exposes it under the same name (templates/service.yaml).
+  test("cert-manager: the monitor's port is the controller's metrics port, by name and number", () => {
+    const row = CHART_WORKLOADS.find((w) => w.chart === "cert-manager" && w.labels["app.kubernetes.io/component"] === "controller")!;
+    expect(row.ports).toContainEqual({ name: CERT_MANAGER_METRICS.portName, containerPort: CERT_MANAGER_METRICS.port, protocol: "TCP" });
+    expect(CERT_MANAGER_METRICS).toMatchObject({ portName: "http-metrics", port: 9402 });
+    const target = scrapeTargets(SERVICES).find((t) => t.name === "cert-manager")!;
+    expect(target.port).toBe("http-metrics");
+    // The controller pods carry every label the Service is selected by.
+    expect(row.labels).toMatchObject(Object.fromEntries(Object.keys(target.selector).map((k) => [k, k === "app.kubernetes.io/instance" ? "{release}" : target.selector[k]])));
+  });
+
+  test("Traefik: the PodMonitor's port is the metrics container port the chart declares", () => {
+    const row = CHART_WORKLOADS.find((w) => w.chart === "traefik")!;
+    const target = scrapeTargets(SERVICES).find((t) => t.name === "traefik")!;
+    expect(row.ports.find((p) => p.name === target.port)?.containerPort).toBe(9100);
+    expect(row.labels).toMatchObject(target.selector);
+  });
+
+  test("CoreDNS: the monitor scrapes the Corefile's metrics port, whatever the Service names it", () => {
+    const target = scrapeTargets(SERVICES).find((t) => t.name === "coredns")!;
+    expect(target.port).toBe(COREDNS_METRICS_PORT);
+    expect(SEED_COREFILE).toContain(`prometheus :${target.port}`);
+    expect(monitorManifest(target, MON).spec.endpoints).toEqual([expect.objectContaining({ targetPort: 9153 })]);
+  });
+
+  test("a PodMonitor scraping a port number uses portNumber", () => {
+    const byNumber = { name: "x", kind: "PodMonitor" as const, namespace: "ns", selector: { a: "b" }, port: 9100 };
+    const m = monitorManifest(byNumber, MON);
+    expect(m.spec.podMetricsEndpoints).toEqual([expect.objectContaining({ portNumber: 9100 })]);
+    expect(crdProblems(m)).toEqual([]);
   });
 });
 

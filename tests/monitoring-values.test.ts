@@ -45,6 +45,7 @@ const settings = {
   prometheusReplicas: 2,
   alertmanagerReplicas: 3,
   grafanaStorageGiB: 10,
+  alertReceiver: { kind: "none" } as const,
 };
 const values = kubePrometheusStackValues({ settings, namespace: "monitoring" }) as Record<string, any>;
 

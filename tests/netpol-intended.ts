@@ -76,7 +76,11 @@ export function intendedPlatformFlows(services: readonly ServiceSpec[] = SERVICE
     flow(p, IDS.nodeExporter, 9100),
     flow(p, API_SERVER_ID, 443),
   );
-  f.push(flow(IDS.grafana, p, 9090), flow(IDS.grafana, API_SERVER_ID, 443));
+  // Grafana queries Prometheus, and Alertmanager for its alerts and silences (the chart's
+  // Alertmanager data source, kube-prometheus-stack 88.5.3 `templates/grafana/configmaps-datasources.yaml`).
+  f.push(flow(IDS.grafana, p, 9090), flow(IDS.grafana, IDS.alertmanager, 9093), flow(IDS.grafana, API_SERVER_ID, 443));
+  // Alertmanager notifies a receiver on the internet (Slack, an HTTPS webhook).
+  f.push(flow(IDS.alertmanager, INTERNET_ID, 443));
   f.push(flow(IDS.operator, API_SERVER_ID, 443), flow(IDS.kubeStateMetrics, API_SERVER_ID, 443));
   f.push(flow(IDS.alertmanager, IDS.alertmanager, 9094, "TCP"), flow(IDS.alertmanager, IDS.alertmanager, 9094, "UDP"));
   // cert-manager: ACME on the internet (443, and 80 for the HTTP-01 self check), the API server, its webhook.

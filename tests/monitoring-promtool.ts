@@ -1,0 +1,123 @@
+/**
+ * Prometheus' own rule unit tests (`promtool test rules`) for the platform's alerts: the rules
+ * files come from a stack's render, the input series are written as the exporters emit them and
+ * Prometheus stores them after a scrape. promtool comes with Debian's `prometheus` package.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+
+export type Labels = Record<string, string>;
+
+/** `promtool --version`'s first line, or undefined when promtool is not on the PATH. */
+export function promtoolVersion(): string | undefined {
+  const run = spawnSync("promtool", ["--version"], { encoding: "utf8" });
+  return run.status === 0 ? `${run.stdout}${run.stderr}`.split("\n")[0] : undefined;
+}
+
+/** One series of a test: its labels (with `__name__`) and one value per minute. */
+export interface Series {
+  readonly labels: Labels;
+  readonly value: number;
+}
+
+export interface ExpectedAlert {
+  /** Every label of the alert but `alertname` (promtool adds it). */
+  readonly labels: Labels;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+export interface AlertCheck {
+  readonly minute: number;
+  readonly alerts: readonly ExpectedAlert[];
+}
+
+/**
+ * The labels Prometheus stores for a sample the exporter exposes with `exposed`, scraped from a
+ * target labelled `target`: with `honor_labels` the exporter's labels win; otherwise the
+ * target's do and a clashing exporter label is kept as `exported_<name>` (prometheus v3.14.0
+ * `scrape/scrape.go`, `mutateSampleLabels`).
+ */
+export function scraped(exposed: Labels, target: Labels, honorLabels: boolean): Labels {
+  if (honorLabels) return { ...target, ...exposed };
+  const out: Labels = { ...exposed };
+  for (const [k, v] of Object.entries(target)) {
+    if (k in exposed) out[`exported_${k}`] = exposed[k];
+    out[k] = v;
+  }
+  return out;
+}
+
+/** A series as promtool's `input_series` writes it: `name{label="value", ...}`. */
+export function seriesSelector(labels: Labels): string {
+  const { __name__: name, ...rest } = labels;
+  const inner = Object.keys(rest)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(rest[k])}`)
+    .join(", ");
+  return `${name}{${inner}}`;
+}
+
+/** Duration of a rule's `for` (`90s`, `5m`, `1h`) in whole minutes, promtool's evaluation step. */
+export function minutesOf(duration: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(duration);
+  if (!m) throw new Error(`unsupported duration ${duration}`);
+  const seconds = Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"];
+  if (seconds % 60 !== 0) throw new Error(`duration ${duration} is not whole minutes`);
+  return seconds / 60;
+}
+
+/** One promtool test group: the series, held for `minutes`, and what `alertname` does meanwhile. */
+export function testGroup(alertname: string, series: readonly Series[], minutes: number, checks: readonly AlertCheck[]) {
+  return {
+    interval: "1m",
+    input_series: series.map((s) => ({ series: seriesSelector(s.labels), values: `${s.value}x${minutes}` })),
+    alert_rule_test: checks.map((c) => ({
+      eval_time: `${c.minute}m`,
+      alertname,
+      exp_alerts: c.alerts.map((a) => ({ exp_labels: a.labels, exp_annotations: a.annotations })),
+    })),
+  };
+}
+
+export interface PromtoolRun {
+  readonly ok: boolean;
+  readonly output: string;
+}
+
+function run(args: string[], cwd: string): PromtoolRun {
+  const r = spawnSync("promtool", args, { cwd, encoding: "utf8" });
+  return { ok: r.status === 0, output: `promtool ${args.join(" ")}\n${r.stdout}${r.stderr}` };
+}
+
+const folders: string[] = [];
+
+/** Removes the folders writeRuleFiles made. */
+export function removeRuleFiles(): void {
+  for (const dir of folders.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A folder holding one rules file per PrometheusRule (their `spec`, as Prometheus loads it). */
+export function writeRuleFiles(rules: readonly { name: string; spec: unknown }[]): { dir: string; files: string[] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
+  folders.push(dir);
+  const files = rules.map((r) => {
+    const file = `${r.name}.rules.yaml`;
+    fs.writeFileSync(path.join(dir, file), YAML.stringify(r.spec));
+    return file;
+  });
+  return { dir, files };
+}
+
+export function checkRules(dir: string, files: readonly string[]): PromtoolRun {
+  return run(["check", "rules", ...files], dir);
+}
+
+/** Runs `promtool test rules` on the groups, against the rules files of `dir`. */
+export function testRules(dir: string, files: readonly string[], name: string, groups: readonly unknown[]): PromtoolRun {
+  const file = `${name}.test.yaml`;
+  fs.writeFileSync(path.join(dir, file), YAML.stringify({ rule_files: files, evaluation_interval: "1m", tests: groups }));
+  return run(["test", "rules", file], dir);
+}

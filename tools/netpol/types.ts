@@ -86,6 +86,11 @@ export interface Pod {
    * by selector (only an ipBlock covering the node can).
    */
   readonly hostNetwork?: boolean;
+  /**
+   * The primary address of the node the pod runs on (kubelet probes come from it). Only the
+   * EKS VPC CNI model reads it; without it no address counts as the pod's own node.
+   */
+  readonly nodeIp?: string;
 }
 
 export interface ServicePort {
@@ -103,6 +108,25 @@ export interface Service {
   /** Equality selector over pod labels; a Service without one has no backends here. */
   readonly selector?: Readonly<Record<string, string>>;
   readonly ports: readonly ServicePort[];
+  /**
+   * `spec.clusterIP`: `"None"` (or `""`, as for ExternalName) for a headless Service. Undefined
+   * when not known; the EKS VPC CNI model needs it, since egress is enforced on it.
+   */
+  readonly clusterIP?: string;
+  /**
+   * Addresses of a selector-less Service's hand-managed endpoints (the `kubernetes` Service's
+   * are the API server's), reached on the Service port's numeric targetPort.
+   */
+  readonly endpointAddresses?: readonly string[];
+}
+
+/** What the cluster holds at one moment: everything a policy decision can depend on. */
+export interface ClusterState {
+  readonly namespaces: readonly Namespace[];
+  readonly policies: readonly NetworkPolicy[];
+  /** Every pod, host-network ones included: selectors, named ports and Services resolve on them. */
+  readonly pods: readonly Pod[];
+  readonly services: readonly Service[];
 }
 
 /** A traffic endpoint: a pod, or an address outside the pod network (internet, API server). */

@@ -54,6 +54,7 @@ describe("the pack's own package", () => {
     for (const dep of ["typescript", "ts-node", "@types/node"]) {
       expect(pack.devDependencies[dep]).toBe(root.devDependencies[dep]);
     }
+    expect(pack.engines).toEqual(root.engines);
   });
 
   test("its lockfile matches its package.json", () => {

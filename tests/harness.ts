@@ -82,10 +82,16 @@ export async function renderProgram(stack: string, opts: ProgramOptions = {}): P
   return rendered;
 }
 
-/** The message the program fails with for a stack file with these values (or "" if it succeeds). */
+/**
+ * The message the configuration is refused with for a stack file with these values (or "" if it
+ * is accepted). Only `loadConfig` runs: it validates every key before the program declares any
+ * resource, so nothing else can reject a configuration.
+ */
 export async function configError(stack: string, overrides: Record<string, unknown>): Promise<string> {
   try {
-    await renderProgram(stack, { overrides });
+    // Reading the stack file checks the declared types first, as the CLI does.
+    const { project, config, secretKeys } = loadStackConfig(PROJECT_DIR, stack, stackFileWith(stack, overrides));
+    await runProgram({ project, stack, config, secretKeys, program: () => void loadConfig() });
     return "";
   } catch (err) {
     return (err as Error).message;

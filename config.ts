@@ -142,6 +142,15 @@ export class ConfigReader {
     return value;
   }
 
+  /**
+   * A key the project no longer reads: setting it is an error that says why, instead of the
+   * generic unknown-key message (or, worse, being silently ignored).
+   */
+  retired(key: string, why: string): void {
+    this.known.add(key);
+    if (this.cfg.get(key) !== undefined) this.problems.push(`Configuration '${this.fullKey(key)}' is no longer a setting: ${why}`);
+  }
+
   /** A rule that relates several keys; `message` names them and says what is allowed. */
   rule(ok: boolean, message: string): void {
     if (!ok) this.problems.push(message);

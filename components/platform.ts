@@ -86,6 +86,7 @@ export class Platform extends pulumi.ComponentResource {
       {
         services,
         settings: cfg.data,
+        storageClass: this.cluster.storageClassName,
         protectData: cfg.protectData,
         namespaces: { app: ns[NAMESPACES.app.name].metadata.name, messaging: ns[NAMESPACES.messaging.name].metadata.name },
         // DNS as well: RabbitMQ's nodes find their peers by name. It costs nothing: CoreDNS is up

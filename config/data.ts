@@ -1,13 +1,10 @@
-/** Data tier settings: volume sizes, the StorageClass and the size of the RabbitMQ cluster. */
+/** Data tier settings: volume sizes and the size of the RabbitMQ cluster. */
 import type { ConfigReader } from "../config";
 import { STORAGE_SIZE, storageGiB } from "../lib/validate";
 
 /** EBS gp3 volumes are 1 GiB to 16 TiB; anything outside is rejected by the CSI driver at bind time. */
 export const VOLUME_MIN_GIB = 1;
 export const VOLUME_MAX_GIB = 16 * 1024;
-
-/** A Kubernetes object name (DNS-1123 subdomain), as StorageClass names are. */
-const STORAGE_CLASS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export const RABBITMQ_MAX_REPLICAS = 7;
 
@@ -21,8 +18,6 @@ export interface VolumeSizes {
 }
 
 export interface DataSettings {
-  /** StorageClass of every PersistentVolumeClaim of the tier. */
-  readonly storageClass: string;
   readonly volumeSizes: VolumeSizes;
   /** Nodes of the RabbitMQ cluster: odd, so that a majority (quorum) always exists. */
   readonly rabbitmqReplicas: number;
@@ -46,8 +41,10 @@ export function readData(r: ConfigReader): DataSettings {
       `an odd number from 1 to ${RABBITMQ_MAX_REPLICAS}: quorum queues need a majority, which an even count does not add`,
     );
   }
+  // The claims take the class the cluster creates (EksCluster.storageClassName): a name of their
+  // own could only differ from it, and a claim naming a class that does not exist stays Pending.
+  r.retired("storageClass", "the data tier's volumes use the cluster's StorageClass (gp3); remove the key from the stack file");
   return {
-    storageClass: r.text("storageClass", STORAGE_CLASS_NAME, "a StorageClass name such as gp3"),
     volumeSizes: {
       mysql: volumeSize(r, "mysqlStorageSize"),
       redis: volumeSize(r, "redisStorageSize"),

@@ -36,7 +36,7 @@ export function claimRetention(protectData: boolean): k8s.types.input.apps.v1.St
 /** The `data` volume claim template of a StatefulSet. */
 export function dataVolumeClaim(
   size: string,
-  storageClass: string,
+  storageClass: pulumi.Input<string>,
   labels: Record<string, string>,
 ): k8s.types.input.core.v1.PersistentVolumeClaim {
   return {
@@ -123,7 +123,8 @@ export interface DataStoreArgs {
   readonly connection: DatastoreConnection;
   /** Namespace of the store. */
   readonly namespace: pulumi.Input<string>;
-  readonly storageClass: string;
+  /** The cluster's StorageClass (EksCluster.storageClassName). */
+  readonly storageClass: pulumi.Input<string>;
   /** Size of each replica's volume. */
   readonly storageSize: string;
   /** Protect the StatefulSet and its Secrets, keep the volumes when the StatefulSet goes. */

@@ -33,7 +33,8 @@ async function secretsOfTier(): Promise<{ secrets: SecretSeen[]; clientNames: st
       {
         services: SERVICES,
         protectData: false,
-        settings: { storageClass: "gp3", rabbitmqReplicas: 3, volumeSizes: { mysql: "1Gi", redis: "1Gi", rabbitmq: "1Gi", minio: "1Gi" } },
+        storageClass: "gp3",
+        settings: { rabbitmqReplicas: 3, volumeSizes: { mysql: "1Gi", redis: "1Gi", rabbitmq: "1Gi", minio: "1Gi" } },
       },
       {
         // Sees every Secret's inputs as the component passes them, before any masking.

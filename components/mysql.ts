@@ -14,8 +14,8 @@ import {
   serviceArgs,
   servicePort,
   shellProbe,
-  statefulSetArgs,
 } from "../lib/stateful";
+import { dataStatefulSet } from "../lib/data-statefulset";
 
 /** MySQL 8.4 is the long-term support series. */
 export const MYSQL_IMAGE = "mysql:8.4.6";
@@ -98,9 +98,8 @@ export class MySqlDatabase extends pulumi.ComponentResource {
     // client does, and false while the entrypoint's socket-only bootstrap server runs.
     const appQuery = 'MYSQL_PWD="$MYSQL_PASSWORD" mysql --protocol=tcp -h 127.0.0.1 -u "$MYSQL_USER" -D "$MYSQL_DATABASE" -e "SELECT 1"';
 
-    this.statefulSet = new k8s.apps.v1.StatefulSet(
-      fullName,
-      statefulSetArgs({
+    this.statefulSet = dataStatefulSet(
+      {
         name: fullName,
         namespace: ns,
         labels,
@@ -140,9 +139,9 @@ export class MySqlDatabase extends pulumi.ComponentResource {
           ],
           volumes: [run.volume, tmp.volume],
         },
-      }),
+      },
       { parent: this, ...safety, dependsOn: args.waitFor },
-    );
+    ).statefulSet;
 
     this.serviceName = fullName;
     this.registerOutputs({ serviceName: this.serviceName });

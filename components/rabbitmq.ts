@@ -17,8 +17,8 @@ import {
   serviceArgs,
   servicePort,
   shellProbe,
-  statefulSetArgs,
 } from "../lib/stateful";
+import { dataStatefulSet } from "../lib/data-statefulset";
 
 /**
  * RabbitMQ 4.1 or later: its Kubernetes peer discovery derives the seed node from the pod's own
@@ -176,9 +176,8 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
     const clustered = args.replicas > 1;
     const fieldEnv = (envName: string, fieldPath: string) => ({ name: envName, valueFrom: { fieldRef: { fieldPath } } });
 
-    this.statefulSet = new k8s.apps.v1.StatefulSet(
-      RABBITMQ_NAME,
-      statefulSetArgs({
+    this.statefulSet = dataStatefulSet(
+      {
         name: RABBITMQ_NAME,
         namespace: ns,
         labels,
@@ -269,9 +268,9 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
             },
           ],
         },
-      }),
+      },
       { parent: this, ...safety, dependsOn: args.waitFor },
-    );
+    ).statefulSet;
 
     if (clustered) {
       new k8s.policy.v1.PodDisruptionBudget(

@@ -4,7 +4,7 @@
  * so that tests check the rules without an engine.
  */
 import * as crypto from "crypto";
-import type * as k8s from "@pulumi/kubernetes";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
@@ -33,6 +33,17 @@ export function claimRetention(protectData: boolean): k8s.types.input.apps.v1.St
   return { whenDeleted: protectData ? "Retain" : "Delete", whenScaled: "Retain" };
 }
 
+/** Name of the one volume claim template of every data StatefulSet. */
+export const DATA_CLAIM = "data";
+
+/**
+ * The claim the StatefulSet controller creates for one replica: `<template>-<statefulset>-<ordinal>`
+ * (kubernetes pkg/controller/statefulset/stateful_set_utils.go `getPersistentVolumeClaimName`).
+ */
+export function claimName(statefulSet: string, ordinal: number, template = DATA_CLAIM): string {
+  return `${template}-${statefulSet}-${ordinal}`;
+}
+
 /** The `data` volume claim template of a StatefulSet. */
 export function dataVolumeClaim(
   size: string,
@@ -40,7 +51,7 @@ export function dataVolumeClaim(
   labels: Record<string, string>,
 ): k8s.types.input.core.v1.PersistentVolumeClaim {
   return {
-    metadata: { name: "data", labels },
+    metadata: { name: DATA_CLAIM, labels },
     spec: { accessModes: ["ReadWriteOnce"], storageClassName: storageClass, resources: { requests: { storage: size } } },
   };
 }

@@ -108,7 +108,11 @@ describe("data safety follows ecommerce:protectData", () => {
     const r = await stackRender("dev");
     const data = dataTierResources(r);
     expect(data.length).toBeGreaterThan(STATEFUL_SETS * 3);
-    for (const x of data) expect([x.name, x.protect, x.retainOnDelete]).toEqual([x.name, undefined, undefined]);
+    // Claim size patches are kept on delete everywhere: the claim's lifetime is the StatefulSet's.
+    const patches = data.filter((x) => x.type === "kubernetes:core/v1:PersistentVolumeClaimPatch");
+    expect(patches.length).toBeGreaterThanOrEqual(STATEFUL_SETS);
+    for (const x of patches) expect([x.name, x.protect, x.retainOnDelete]).toEqual([x.name, undefined, true]);
+    for (const x of data.filter((d) => !patches.includes(d))) expect([x.name, x.protect, x.retainOnDelete]).toEqual([x.name, undefined, undefined]);
     for (const sts of await statefulSets("dev")) {
       expect(sts.inputs.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Delete", whenScaled: "Retain" });
     }

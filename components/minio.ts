@@ -84,6 +84,7 @@ export class MinioStore extends pulumi.ComponentResource {
         serviceName: service.metadata.name,
         replicas: 1,
         store: args,
+        scaledDownClaims: "Retain",
         uid: MINIO_UID,
         pod: {
           terminationGracePeriodSeconds: 30,

@@ -106,6 +106,7 @@ export class MySqlDatabase extends pulumi.ComponentResource {
         serviceName: service.metadata.name,
         replicas: 1,
         store: args,
+        scaledDownClaims: "Retain",
         uid: MYSQL_UID,
         pod: {
           // InnoDB flushes its buffer pool on a clean shutdown; killing it means crash recovery.

@@ -184,6 +184,12 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
         serviceName: nodes.metadata.name,
         replicas: args.replicas,
         store: args,
+        // A departed node's data must not come back: its peers forget it (forget_cluster_node)
+        // and a node booting on a directory that still lists them fails with
+        // inconsistent_cluster (rabbitmq-server v4.1.4 deps/rabbit/src/rabbit_mnesia.erl
+        // check_cluster_consistency/0). An empty node joins through peer discovery; the quorum
+        // queues keep their replicas on the remaining nodes.
+        scaledDownClaims: "Delete",
         uid: RABBITMQ_UID,
         // With OrderedReady, a node restarting after a full stop waits for peers that are never
         // started. Parallel start is safe: discovery only lets `-0` form a new cluster.

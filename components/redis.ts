@@ -101,6 +101,7 @@ export class Redis extends pulumi.ComponentResource {
         serviceName: service.metadata.name,
         replicas: 1,
         store: args,
+        scaledDownClaims: "Retain",
         uid: REDIS_UID,
         podAnnotations: configChecksum(configText),
         pod: {

@@ -21,7 +21,7 @@ export type { AppSettings, ImageSettings, PodResources, ReplicaBounds } from "./
 export type { ClusterSettings, NodeGroupSettings } from "./config/cluster";
 export type { IngressSettings } from "./config/ingress";
 export type { MonitoringSettings } from "./config/monitoring";
-export type { DataSettings, VolumeSizes } from "./config/data";
+export type { BackupSettings, DataSettings, VolumeSizes } from "./config/data";
 
 export interface StackConfig {
   readonly region: string;

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
 import type { StackConfig } from "../config";
 import { Application } from "./application";
+import { DataBackups } from "./backup";
 import { EksCluster } from "./cluster";
 import { ClusterAccess } from "./cluster-access";
 import { DataTier } from "./data-tier";
@@ -23,6 +24,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly cluster: EksCluster;
   readonly namespaces: Namespaces;
   readonly data: DataTier;
+  /** AWS Backup of the cluster's volumes, where `ecommerce:backupEnabled` is set. */
+  readonly backups?: DataBackups;
   readonly ingress: IngressTier;
   readonly application: Application;
   readonly monitoring: Monitoring;
@@ -96,6 +99,15 @@ export class Platform extends pulumi.ComponentResource {
       k8sOpts,
     );
 
+    // Daily AWS Backup of every volume the cluster's StorageClass tags for it.
+    if (cfg.data.backup.enabled) {
+      this.backups = new DataBackups(
+        "backups",
+        { clusterName: cfg.cluster.name, settings: cfg.data.backup, protectData: cfg.protectData },
+        { parent: this },
+      );
+    }
+
     // Application tier: the gateway and the microservices of the catalog.
     this.application = new Application(
       "application",
@@ -151,6 +163,9 @@ export class Platform extends pulumi.ComponentResource {
       apiUrl: this.ingress.apiUrl,
       ingressEndpoint: this.ingress.endpoint,
       ingressNodePorts: this.ingress.nodePorts,
+      ...(this.backups
+        ? { backupVault: this.backups.vaultName, backupRoleArn: this.backups.roleArn, backupAlertTopicArn: this.backups.alertTopicArn }
+        : {}),
     };
   }
 }

@@ -1,6 +1,6 @@
-/** Data tier settings: volume sizes and the size of the RabbitMQ cluster. */
+/** Data tier settings: volume sizes, the size of the RabbitMQ cluster, backups. */
 import type { ConfigReader } from "../config";
-import { STORAGE_SIZE, storageGiB } from "../lib/validate";
+import { EMAIL, STORAGE_SIZE, storageGiB } from "../lib/validate";
 
 /** EBS gp3 volumes are 1 GiB to 16 TiB; anything outside is rejected by the CSI driver at bind time. */
 export const VOLUME_MIN_GIB = 1;
@@ -17,10 +17,33 @@ export interface VolumeSizes {
   readonly minio: string;
 }
 
+/** AWS Backup of the cluster's volumes (components/backup.ts). */
+export interface BackupSettings {
+  /** A daily backup plan, its vault and its failure alerts exist. */
+  readonly enabled: boolean;
+  /** Days each daily recovery point is kept. */
+  readonly retentionDays: number;
+  /** Where failed backup jobs are reported (an SNS e-mail subscription); undefined: none. */
+  readonly alertEmail?: string;
+}
+
+/** AWS Backup deletes a recovery point at the earliest one day after its creation. */
+export const BACKUP_RETENTION_DAYS = { min: 1, max: 3650 } as const;
+
 export interface DataSettings {
   readonly volumeSizes: VolumeSizes;
   /** Nodes of the RabbitMQ cluster: odd, so that a majority (quorum) always exists. */
   readonly rabbitmqReplicas: number;
+  readonly backup: BackupSettings;
+}
+
+function readBackup(r: ConfigReader): BackupSettings {
+  const alertEmail = r.text("backupAlertEmail", new RegExp(`^$|${EMAIL.source}`), "an e-mail address, or empty for none");
+  return {
+    enabled: r.boolean("backupEnabled"),
+    retentionDays: r.integer("backupRetentionDays", BACKUP_RETENTION_DAYS.min, BACKUP_RETENTION_DAYS.max),
+    alertEmail: alertEmail ? alertEmail : undefined,
+  };
 }
 
 function volumeSize(r: ConfigReader, key: string): string {
@@ -52,5 +75,6 @@ export function readData(r: ConfigReader): DataSettings {
       minio: volumeSize(r, "minioStorageSize"),
     },
     rabbitmqReplicas,
+    backup: readBackup(r),
   };
 }

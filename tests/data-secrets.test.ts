@@ -34,7 +34,11 @@ async function secretsOfTier(): Promise<{ secrets: SecretSeen[]; clientNames: st
         services: SERVICES,
         protectData: false,
         storageClass: "gp3",
-        settings: { rabbitmqReplicas: 3, volumeSizes: { mysql: "1Gi", redis: "1Gi", rabbitmq: "1Gi", minio: "1Gi" } },
+        settings: {
+          rabbitmqReplicas: 3,
+          volumeSizes: { mysql: "1Gi", redis: "1Gi", rabbitmq: "1Gi", minio: "1Gi" },
+          backup: { enabled: false, retentionDays: 7 },
+        },
       },
       {
         // Sees every Secret's inputs as the component passes them, before any masking.

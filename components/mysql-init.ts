@@ -68,7 +68,9 @@ export function mysqlInitScript(paths: MySqlInitPaths, serverArgs: readonly stri
     // An empty directory (from an older entrypoint's mkdir) or nothing: start clean.
     `rm -rf "${staging}"`,
     `if [ -d "${datadir}" ]; then rmdir "${datadir}"; fi`,
+    // The entrypoint runs without `set -u`: it tests optional variables that are usually unset.
     "(",
+    "  set +u",
     `  . "${paths.entrypoint}"`,
     `  set -- mysqld --datadir="${staging}" ${serverArgs.map((a) => `"${a}"`).join(" ")}`,
     ...ENTRYPOINT_INIT_STEPS.map((step) => `  ${step}`),

@@ -26,11 +26,12 @@ step() { echo "$1" >> "$LOG"; if [ "\${FAIL_AT:-}" = "$1" ]; then echo "killed i
 mysql_check_config() { step check_config; }
 docker_setup_env() { step setup_env; for a; do case "$a" in --datadir=*) declare -g DATADIR="\${a#--datadir=}";; esac; done; }
 docker_create_db_directories() { step create_dirs; mkdir -p "$DATADIR"; }
-docker_verify_minimum_env() { step verify_env; [ -n "$MYSQL_ROOT_PASSWORD" ]; }
+# The entrypoint reads optional variables that are usually unset (it runs without set -u).
+docker_verify_minimum_env() { step verify_env; [ -n "$MYSQL_ROOT_PASSWORD" -o -n "$MYSQL_ALLOW_EMPTY_PASSWORD" ]; }
 docker_init_database_dir() { mkdir -p "$DATADIR/mysql" "$DATADIR/sys"; touch "$DATADIR/ibdata1"; step init_dir; }
 docker_temp_server_start() { step server_start; }
 mysql_socket_fix() { step socket_fix; }
-docker_setup_db() { mkdir -p "$DATADIR/$MYSQL_DATABASE"; step setup_db; echo "$MYSQL_USER" > "$DATADIR/users"; }
+docker_setup_db() { [ -z "$MYSQL_INITDB_SKIP_TZINFO" ]; mkdir -p "$DATADIR/$MYSQL_DATABASE"; step setup_db; echo "$MYSQL_USER" > "$DATADIR/users"; }
 docker_temp_server_stop() { step server_stop; }
 `;
 

@@ -12,10 +12,10 @@ export interface DataTierArgs {
   readonly services: readonly ServiceSpec[];
   readonly settings: DataSettings;
   /**
-   * The StorageClass every claim asks for: the cluster's own (EksCluster.storageClassName), so
+   * The StorageClass every claim asks for: the cluster's own (components/storage-class.ts), so
    * that no claim can name a class that does not exist.
    */
-  readonly storageClass: pulumi.Input<string>;
+  readonly storageClass: string;
   /** Protect StatefulSets and Secrets, retain volumes (StackConfig.protectData). */
   readonly protectData: boolean;
   /**

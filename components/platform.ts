@@ -10,6 +10,7 @@ import { IngressTier } from "./ingress";
 import { Monitoring } from "./monitoring";
 import { Namespaces } from "./namespaces";
 import { Network } from "./network";
+import { DEFAULT_STORAGE_CLASS } from "./storage-class";
 import { NetworkPolicies } from "./network-policies";
 
 export interface PlatformArgs {
@@ -89,7 +90,12 @@ export class Platform extends pulumi.ComponentResource {
       {
         services,
         settings: cfg.data,
-        storageClass: this.cluster.storageClassName,
+        // The name the cluster's StorageClass is created with, as a plain value rather than its
+        // output: a replacement of that object (its parameters are forceNew) must not make the
+        // engine re-diff every StatefulSet with an unknown spec for dependent replacements
+        // (pulumi/pulumi pkg/resource/deploy/step_generator.go calculateDependentReplacements).
+        // The StatefulSets still wait for it (storageReady below).
+        storageClass: DEFAULT_STORAGE_CLASS,
         protectData: cfg.protectData,
         namespaces: { app: ns[NAMESPACES.app.name].metadata.name, messaging: ns[NAMESPACES.messaging.name].metadata.name },
         // DNS as well: RabbitMQ's nodes find their peers by name. It costs nothing: CoreDNS is up

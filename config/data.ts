@@ -64,7 +64,7 @@ export function readData(r: ConfigReader): DataSettings {
       `an odd number from 1 to ${RABBITMQ_MAX_REPLICAS}: quorum queues need a majority, which an even count does not add`,
     );
   }
-  // The claims take the class the cluster creates (EksCluster.storageClassName): a name of their
+  // The claims take the class the cluster creates (components/storage-class.ts): a name of their
   // own could only differ from it, and a claim naming a class that does not exist stays Pending.
   r.retired("storageClass", "the data tier's volumes use the cluster's StorageClass (gp3); remove the key from the stack file");
   return {

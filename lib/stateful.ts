@@ -140,7 +140,7 @@ export interface DataStoreArgs {
   readonly connection: DatastoreConnection;
   /** Namespace of the store. */
   readonly namespace: pulumi.Input<string>;
-  /** The cluster's StorageClass (EksCluster.storageClassName). */
+  /** The cluster's StorageClass (components/storage-class.ts). */
   readonly storageClass: pulumi.Input<string>;
   /** Size of each replica's volume. */
   readonly storageSize: string;

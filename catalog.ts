@@ -140,9 +140,13 @@ export function serviceLabels(s: ServiceSpec): Record<string, string> {
   return s.role === "gateway" ? WORKLOAD_LABELS.gateway() : WORKLOAD_LABELS.microservice(s.name);
 }
 
-/** Fully qualified DNS name (with the trailing dot, so resolvers skip the search list). */
+/**
+ * Fully qualified DNS name of a Service, without the root dot: HTTP clients disagree on a dotted
+ * Host (urllib3 strips it, botocore signs it: boto/boto3#3492). Pods resolve it in one query
+ * anyway, since it has more dots than their `ndots` (components/microservice.ts, DNS_NDOTS).
+ */
 export function serviceFqdn(name: string, namespace: string): string {
-  return `${name}.${namespace}.svc.cluster.local.`;
+  return `${name}.${namespace}.svc.cluster.local`;
 }
 
 /**

@@ -22,7 +22,7 @@ export type { AppSettings, ImageSettings, PodResources, ReplicaBounds } from "./
 export type { ClusterSettings, NodeGroupSettings } from "./config/cluster";
 export type { IngressSettings } from "./config/ingress";
 export type { MonitoringSettings } from "./config/monitoring";
-export type { DataSettings, VolumeSizes } from "./config/data";
+export type { BackupSettings, DataSettings, VolumeSizes } from "./config/data";
 
 export interface StackConfig {
   readonly region: string;
@@ -160,6 +160,15 @@ export class ConfigReader {
     return this.cfg.requireSecret(key);
   }
 
+  /**
+   * A key the project no longer reads: setting it is an error that says why, instead of the
+   * generic unknown-key message (or, worse, being silently ignored).
+   */
+  retired(key: string, why: string): void {
+    this.known.add(key);
+    if (this.cfg.get(key) !== undefined) this.problems.push(`Configuration '${this.fullKey(key)}' is no longer a setting: ${why}`);
+  }
+
   /** A rule that relates several keys; `message` names them and says what is allowed. */
   rule(ok: boolean, message: string): void {
     if (!ok) this.problems.push(message);
@@ -216,6 +225,7 @@ function placeholderValues(c: StackConfig): Record<string, string | readonly str
     developerRoleArn: c.cluster?.access?.developerRoleArn,
     domain: c.domain,
     acmeEmail: c.acmeEmail,
+    backupAlertEmail: c.data?.backup?.alertEmail,
     imageRegistry: c.apps?.images?.registry,
     apiPublicAccessCidrs: c.cluster?.controlPlane?.publicAccessCidrs,
     adminAllowedCidrs: c.ingress?.adminAllowedCidrs,

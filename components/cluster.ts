@@ -6,6 +6,7 @@ import type { ClusterSettings } from "../config";
 import { accessEntries } from "./cluster-access";
 import { ClusterAddons, kubeProxyConfiguration } from "./cluster-addons";
 import { nodeLaunchTemplateArgs } from "./cluster-nodes";
+import { backupVolumeTags } from "./backup";
 import { clusterKey } from "./kms-key";
 import { Gp3StorageClass } from "./storage-class";
 
@@ -205,7 +206,7 @@ export class EksCluster extends pulumi.ComponentResource {
     );
     const storage = new Gp3StorageClass(
       `${name}-storage`,
-      { kmsKeyArn: addons.volumeKeyArn, retainVolumes: protectData },
+      { kmsKeyArn: addons.volumeKeyArn, retainVolumes: protectData, volumeTags: backupVolumeTags(s.name) },
       // Not after the EBS CSI driver: a StorageClass is a plain object whose provisioner the API does
       // not check; the claims are what need the driver, and they wait for it (storageReady).
       { parent: this, providers: { kubernetes: this.provider } },

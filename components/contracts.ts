@@ -7,7 +7,7 @@
 import { DATASTORES, NAMESPACES, ServiceSpec, databaseName, serviceFqdn } from "../catalog";
 
 export interface DatastoreConnection {
-  /** Fully qualified host name with a trailing dot (no search-domain walk). */
+  /** Fully qualified host name, without the root dot (see serviceFqdn). */
   readonly host: string;
   readonly port: number;
   /** Secret in the `e-commerce` namespace holding the credentials. */

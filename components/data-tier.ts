@@ -11,6 +11,11 @@ export interface DataTierArgs {
   /** The service catalog: one MySQL per owner, the shared stores where some service uses them. */
   readonly services: readonly ServiceSpec[];
   readonly settings: DataSettings;
+  /**
+   * The StorageClass every claim asks for: the cluster's own (components/storage-class.ts), so
+   * that no claim can name a class that does not exist.
+   */
+  readonly storageClass: string;
   /** Protect StatefulSets and Secrets, retain volumes (StackConfig.protectData). */
   readonly protectData: boolean;
   /**
@@ -45,7 +50,7 @@ export class DataTier extends pulumi.ComponentResource {
     const appNs = args.namespaces?.app ?? NAMESPACES.app.name;
     const messagingNs = args.namespaces?.messaging ?? NAMESPACES.messaging.name;
     const namespaceOf = (kind: keyof typeof DATASTORES) => (DATASTORES[kind].namespace === NAMESPACES.app.name ? appNs : messagingNs);
-    const common = { storageClass: s.storageClass, protectData: args.protectData, waitFor: args.waitFor };
+    const common = { storageClass: args.storageClass, protectData: args.protectData, waitFor: args.waitFor };
     const child = { parent: this };
 
     this.databases = databaseOwners(args.services).map(

@@ -22,6 +22,16 @@ export const APP_UID = 10001;
 /** The only writable path: the root filesystem is read-only. */
 export const TMP_MOUNT = "/tmp";
 
+/**
+ * The pods' resolver `ndots`. A name with at least this many dots is queried as is before any
+ * search domain (glibc `resolv/res_query.c` `__res_context_search`: `dots >= statp->ndots`;
+ * musl 1.2.5 `src/network/lookup_name.c`: no search list at all then). Every host a service is
+ * given, `<name>.<namespace>.svc.cluster.local`, has four dots: one query, no search walk, and
+ * no trailing dot for clients to disagree on. Kubernetes' default of 5 would try
+ * `<host>.<namespace>.svc.cluster.local` and two more suffixes first.
+ */
+export const DNS_NDOTS = 2;
+
 export interface MicroserviceArgs {
   /** The service's catalog row. */
   readonly spec: ServiceSpec;
@@ -79,9 +89,9 @@ export function podSpec(args: MicroserviceArgs, serviceAccountName: pulumi.Input
     // which clashes with variables such as REDIS_PORT and leaks the namespace's layout.
     enableServiceLinks: false,
     securityContext: restrictedPodSecurityContext({ runAsUser: APP_UID }),
-    // Dependency hosts are absolute (trailing dot); ndots 2 also sends any other dotted name
-    // straight to its absolute lookup instead of walking the search domains first.
-    dnsConfig: { options: [{ name: "ndots", value: "2" }] },
+    // Dependency hosts are cluster FQDNs (four dots): with ndots 2 they, and any other name with
+    // two dots or more, are looked up as is instead of after the search domains.
+    dnsConfig: { options: [{ name: "ndots", value: String(DNS_NDOTS) }] },
     // The preStop sleep counts against the grace period, so the process still gets `shutdown`.
     terminationGracePeriodSeconds: preStop + shutdown,
     topologySpreadConstraints: topologySpread(serviceLabels(spec)),

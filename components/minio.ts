@@ -13,8 +13,8 @@ import {
   scratch,
   serviceArgs,
   servicePort,
-  statefulSetArgs,
 } from "../lib/stateful";
+import { dataStatefulSet } from "../lib/data-statefulset";
 
 export const MINIO_IMAGE = "quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z";
 /** The image has no user of its own; any non-root UID owning the volume works. */
@@ -76,15 +76,15 @@ export class MinioStore extends pulumi.ComponentResource {
     const tmp = scratch("tmp", "/tmp");
     const rootEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: rootSecret.metadata.name, key } } });
     const health = (endpoint: "live" | "ready") => ({ path: `/minio/health/${endpoint}`, port: "api" });
-    this.statefulSet = new k8s.apps.v1.StatefulSet(
-      MINIO_NAME,
-      statefulSetArgs({
+    this.statefulSet = dataStatefulSet(
+      {
         name: MINIO_NAME,
         namespace: ns,
         labels,
         serviceName: service.metadata.name,
         replicas: 1,
         store: args,
+        scaledDownClaims: "Retain",
         uid: MINIO_UID,
         pod: {
           terminationGracePeriodSeconds: 30,
@@ -106,9 +106,9 @@ export class MinioStore extends pulumi.ComponentResource {
           ],
           volumes: [tmp.volume],
         },
-      }),
+      },
       { parent: this, ...safety, dependsOn: args.waitFor },
-    );
+    ).statefulSet;
     this.registerOutputs({});
   }
 }

@@ -14,8 +14,9 @@ import {
   serviceArgs,
   servicePort,
   shellProbe,
-  statefulSetArgs,
 } from "../lib/stateful";
+import { dataStatefulSet } from "../lib/data-statefulset";
+import { MYSQL_ENTRYPOINT, mysqlInitScript } from "./mysql-init";
 
 /** MySQL 8.4 is the long-term support series. */
 export const MYSQL_IMAGE = "mysql:8.4.6";
@@ -29,6 +30,8 @@ export const MYSQL_RESOURCES: ResourceProfile = { cpuRequest: "250m", memoryRequ
 /** The volume root holds `lost+found`, which `mysqld --initialize` refuses; data lives one level down. */
 const VOLUME_PATH = "/var/lib/mysql";
 export const MYSQL_DATADIR = `${VOLUME_PATH}/data`;
+/** Where the init container builds a new data directory before renaming it to MYSQL_DATADIR. */
+export const MYSQL_STAGING_DIR = `${VOLUME_PATH}/initializing`;
 
 /** The application's MySQL user: the schema name, cut to MySQL's limit. */
 export function mysqlUsername(schema: string): string {
@@ -95,38 +98,57 @@ export class MySqlDatabase extends pulumi.ComponentResource {
     const tmp = scratch("tmp", "/tmp", "256Mi");
     // The client reads the password from MYSQL_PWD, so it never shows on a command line. The
     // readiness check logs in as the application over TCP and opens its schema: exactly what a
-    // client does, and false while the entrypoint's socket-only bootstrap server runs.
+    // client does (over TLS: the CLI prefers it and the server has its generated certificate).
     const appQuery = 'MYSQL_PWD="$MYSQL_PASSWORD" mysql --protocol=tcp -h 127.0.0.1 -u "$MYSQL_USER" -D "$MYSQL_DATABASE" -e "SELECT 1"';
+    const image = args.image ?? MYSQL_IMAGE;
+    const serverArgs = ["--skip-name-resolve"];
+    const appEnv = [
+      { name: "MYSQL_DATABASE", value: database },
+      secretEnv("MYSQL_USER", this.clientSecret.metadata.name, conn.usernameKey),
+      secretEnv("MYSQL_PASSWORD", this.clientSecret.metadata.name, conn.passwordKey),
+    ];
+    const common = {
+      image,
+      securityContext: hardenedContainer(MYSQL_UID),
+      resources: resourceRequirements(args.resources ?? MYSQL_RESOURCES),
+      volumeMounts: [{ name: "data", mountPath: VOLUME_PATH }, run.mount, tmp.mount],
+    };
+    const initScript = mysqlInitScript(
+      { volume: VOLUME_PATH, datadir: MYSQL_DATADIR, staging: MYSQL_STAGING_DIR, entrypoint: MYSQL_ENTRYPOINT },
+      serverArgs,
+    );
 
-    this.statefulSet = new k8s.apps.v1.StatefulSet(
-      fullName,
-      statefulSetArgs({
+    this.statefulSet = dataStatefulSet(
+      {
         name: fullName,
         namespace: ns,
         labels,
         serviceName: service.metadata.name,
         replicas: 1,
         store: args,
+        scaledDownClaims: "Retain",
         uid: MYSQL_UID,
         pod: {
           // InnoDB flushes its buffer pool on a clean shutdown; killing it means crash recovery.
           terminationGracePeriodSeconds: 60,
+          // A first start initialises the data directory here, atomically (components/mysql-init.ts).
+          initContainers: [
+            {
+              name: "mysql-init",
+              command: ["bash", "-c", initScript],
+              env: [secretEnv("MYSQL_ROOT_PASSWORD", rootSecret.metadata.name, "password"), ...appEnv],
+              ...common,
+            },
+          ],
           containers: [
             {
               name: "mysql",
-              image: args.image ?? MYSQL_IMAGE,
-              args: [`--datadir=${MYSQL_DATADIR}`, "--skip-name-resolve"],
+              // Through the image's entrypoint, which finds the directory initialised and runs mysqld.
+              args: [`--datadir=${MYSQL_DATADIR}`, ...serverArgs],
               ports: [containerPort("mysql", port)],
-              env: [
-                secretEnv("MYSQL_ROOT_PASSWORD", rootSecret.metadata.name, "password"),
-                { name: "MYSQL_DATABASE", value: database },
-                secretEnv("MYSQL_USER", this.clientSecret.metadata.name, conn.usernameKey),
-                secretEnv("MYSQL_PASSWORD", this.clientSecret.metadata.name, conn.passwordKey),
-              ],
-              securityContext: hardenedContainer(MYSQL_UID),
-              resources: resourceRequirements(args.resources ?? MYSQL_RESOURCES),
-              volumeMounts: [{ name: "data", mountPath: VOLUME_PATH }, run.mount, tmp.mount],
-              // First start initialises the data directory: up to 5 minutes before liveness applies.
+              env: appEnv,
+              ...common,
+              // Crash recovery after an unclean stop: up to 5 minutes before liveness applies.
               startupProbe: shellProbe(appQuery, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
               readinessProbe: shellProbe(appQuery, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }),
               // `mysqladmin ping` succeeds whenever the server answers, even refusing a login:
@@ -140,9 +162,9 @@ export class MySqlDatabase extends pulumi.ComponentResource {
           ],
           volumes: [run.volume, tmp.volume],
         },
-      }),
+      },
       { parent: this, ...safety, dependsOn: args.waitFor },
-    );
+    ).statefulSet;
 
     this.serviceName = fullName;
     this.registerOutputs({ serviceName: this.serviceName });

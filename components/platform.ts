@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
 import type { StackConfig } from "../config";
 import { Application } from "./application";
+import { DataBackups } from "./backup";
 import { EksCluster } from "./cluster";
 import { ClusterAccess } from "./cluster-access";
 import { DataTier } from "./data-tier";
@@ -9,6 +10,7 @@ import { IngressTier } from "./ingress";
 import { Monitoring } from "./monitoring";
 import { Namespaces } from "./namespaces";
 import { Network } from "./network";
+import { DEFAULT_STORAGE_CLASS } from "./storage-class";
 import { NetworkPolicies } from "./network-policies";
 
 export interface PlatformArgs {
@@ -23,6 +25,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly cluster: EksCluster;
   readonly namespaces: Namespaces;
   readonly data: DataTier;
+  /** AWS Backup of the cluster's volumes, where `ecommerce:backupEnabled` is set. */
+  readonly backups?: DataBackups;
   readonly ingress: IngressTier;
   readonly application: Application;
   readonly monitoring: Monitoring;
@@ -86,6 +90,12 @@ export class Platform extends pulumi.ComponentResource {
       {
         services,
         settings: cfg.data,
+        // The name the cluster's StorageClass is created with, as a plain value rather than its
+        // output: a replacement of that object (its parameters are forceNew) must not make the
+        // engine re-diff every StatefulSet with an unknown spec for dependent replacements
+        // (pulumi/pulumi pkg/resource/deploy/step_generator.go calculateDependentReplacements).
+        // The StatefulSets still wait for it (storageReady below).
+        storageClass: DEFAULT_STORAGE_CLASS,
         protectData: cfg.protectData,
         namespaces: { app: ns[NAMESPACES.app.name].metadata.name, messaging: ns[NAMESPACES.messaging.name].metadata.name },
         // DNS as well: RabbitMQ's nodes find their peers by name. It costs nothing: CoreDNS is up
@@ -94,6 +104,15 @@ export class Platform extends pulumi.ComponentResource {
       },
       k8sOpts,
     );
+
+    // Daily AWS Backup of every volume the cluster's StorageClass tags for it.
+    if (cfg.data.backup.enabled) {
+      this.backups = new DataBackups(
+        "backups",
+        { clusterName: cfg.cluster.name, settings: cfg.data.backup, protectData: cfg.protectData },
+        { parent: this },
+      );
+    }
 
     // Application tier: the gateway and the microservices of the catalog.
     this.application = new Application(
@@ -151,6 +170,9 @@ export class Platform extends pulumi.ComponentResource {
       apiUrl: this.ingress.apiUrl,
       ingressEndpoint: this.ingress.endpoint,
       ingressNodePorts: this.ingress.nodePorts,
+      ...(this.backups
+        ? { backupVault: this.backups.vaultName, backupRoleArn: this.backups.roleArn, backupAlertTopicArn: this.backups.alertTopicArn }
+        : {}),
     };
   }
 }

@@ -17,8 +17,8 @@ import {
   serviceArgs,
   servicePort,
   shellProbe,
-  statefulSetArgs,
 } from "../lib/stateful";
+import { dataStatefulSet } from "../lib/data-statefulset";
 
 /**
  * RabbitMQ 4.1 or later: its Kubernetes peer discovery derives the seed node from the pod's own
@@ -176,15 +176,20 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
     const clustered = args.replicas > 1;
     const fieldEnv = (envName: string, fieldPath: string) => ({ name: envName, valueFrom: { fieldRef: { fieldPath } } });
 
-    this.statefulSet = new k8s.apps.v1.StatefulSet(
-      RABBITMQ_NAME,
-      statefulSetArgs({
+    this.statefulSet = dataStatefulSet(
+      {
         name: RABBITMQ_NAME,
         namespace: ns,
         labels,
         serviceName: nodes.metadata.name,
         replicas: args.replicas,
         store: args,
+        // A departed node's data must not come back: its peers forget it (forget_cluster_node)
+        // and a node booting on a directory that still lists them fails with
+        // inconsistent_cluster (rabbitmq-server v4.1.4 deps/rabbit/src/rabbit_mnesia.erl
+        // check_cluster_consistency/0). An empty node joins through peer discovery; the quorum
+        // queues keep their replicas on the remaining nodes.
+        scaledDownClaims: "Delete",
         uid: RABBITMQ_UID,
         // With OrderedReady, a node restarting after a full stop waits for peers that are never
         // started. Parallel start is safe: discovery only lets `-0` form a new cluster.
@@ -269,9 +274,9 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
             },
           ],
         },
-      }),
+      },
       { parent: this, ...safety, dependsOn: args.waitFor },
-    );
+    ).statefulSet;
 
     if (clustered) {
       new k8s.policy.v1.PodDisruptionBudget(

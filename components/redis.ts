@@ -15,8 +15,8 @@ import {
   serviceArgs,
   servicePort,
   shellProbe,
-  statefulSetArgs,
 } from "../lib/stateful";
+import { dataStatefulSet } from "../lib/data-statefulset";
 
 export const REDIS_IMAGE = "redis:7.4.5";
 /** The `redis` user of the official (Debian) image. */
@@ -93,15 +93,15 @@ export class Redis extends pulumi.ComponentResource {
     // Ready only on PONG; alive as long as it answers at all (LOADING while it replays the AOF).
     const ping = `redis-cli -h 127.0.0.1 -p ${port} ping`;
     const answers = `${ping} | grep -Eq '^(PONG|LOADING)'`;
-    this.statefulSet = new k8s.apps.v1.StatefulSet(
-      REDIS_NAME,
-      statefulSetArgs({
+    this.statefulSet = dataStatefulSet(
+      {
         name: REDIS_NAME,
         namespace: ns,
         labels,
         serviceName: service.metadata.name,
         replicas: 1,
         store: args,
+        scaledDownClaims: "Retain",
         uid: REDIS_UID,
         podAnnotations: configChecksum(configText),
         pod: {
@@ -131,9 +131,9 @@ export class Redis extends pulumi.ComponentResource {
             { name: "auth", secret: { secretName: authSecret.metadata.name, defaultMode: 0o440 } },
           ],
         },
-      }),
+      },
       { parent: this, ...safety, dependsOn: args.waitFor },
-    );
+    ).statefulSet;
     this.registerOutputs({});
   }
 }

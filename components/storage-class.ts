@@ -10,6 +10,28 @@ export interface Gp3StorageClassArgs {
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Keep the EBS volume when its claim is deleted (`Retain`) instead of deleting it. */
   readonly retainVolumes: boolean;
+  /** AWS tags of every volume the class provisions (the backup selection finds volumes by them). */
+  readonly volumeTags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The EBS CSI driver's tag parameters: every StorageClass parameter whose key starts with
+ * `tagSpecification` is a `key=value` tag of the volumes it creates (kubernetes-sigs/
+ * aws-ebs-csi-driver docs/tagging.md and pkg/driver/controller.go `TagKeyPrefix`, v1.64.0; the
+ * value is split at the first `=`). Keys starting with `kubernetes.io` or `ebs.csi.aws.com/` are
+ * reserved by the driver. Tags apply when a volume is created: existing volumes keep theirs.
+ */
+export function tagParameters(tags: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(tags)
+      .sort()
+      .map((key, i) => {
+        if (key.startsWith("kubernetes.io") || key.startsWith("ebs.csi.aws.com/") || key.includes("=")) {
+          throw new Error(`volume tag key '${key}' is reserved by the EBS CSI driver or contains '='`);
+        }
+        return [`tagSpecification_${i + 1}`, `${key}=${tags[key]}`];
+      }),
+  );
 }
 
 /** The StorageClass object: encrypted gp3, bound where the pod lands, expandable. */
@@ -22,7 +44,7 @@ export function gp3StorageClass(args: Gp3StorageClassArgs): k8s.types.input.stor
       annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
     },
     provisioner: EBS_CSI_PROVISIONER,
-    parameters: { type: "gp3", fsType: "ext4", encrypted: "true", kmsKeyId: args.kmsKeyArn },
+    parameters: { type: "gp3", fsType: "ext4", encrypted: "true", kmsKeyId: args.kmsKeyArn, ...tagParameters(args.volumeTags) },
     // An EBS volume lives in one zone: create it where the scheduler put the pod, not before.
     volumeBindingMode: "WaitForFirstConsumer",
     allowVolumeExpansion: true,

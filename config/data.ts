@@ -1,13 +1,10 @@
-/** Data tier settings: volume sizes, the StorageClass and the size of the RabbitMQ cluster. */
+/** Data tier settings: volume sizes, the size of the RabbitMQ cluster, backups. */
 import type { ConfigReader } from "../config";
-import { STORAGE_SIZE, storageGiB } from "../lib/validate";
+import { EMAIL, STORAGE_SIZE, storageGiB } from "../lib/validate";
 
 /** EBS gp3 volumes are 1 GiB to 16 TiB; anything outside is rejected by the CSI driver at bind time. */
 export const VOLUME_MIN_GIB = 1;
 export const VOLUME_MAX_GIB = 16 * 1024;
-
-/** A Kubernetes object name (DNS-1123 subdomain), as StorageClass names are. */
-const STORAGE_CLASS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export const RABBITMQ_MAX_REPLICAS = 7;
 
@@ -20,12 +17,33 @@ export interface VolumeSizes {
   readonly minio: string;
 }
 
+/** AWS Backup of the cluster's volumes (components/backup.ts). */
+export interface BackupSettings {
+  /** A daily backup plan, its vault and its failure alerts exist. */
+  readonly enabled: boolean;
+  /** Days each daily recovery point is kept. */
+  readonly retentionDays: number;
+  /** Where failed backup jobs are reported (an SNS e-mail subscription); undefined: none. */
+  readonly alertEmail?: string;
+}
+
+/** AWS Backup deletes a recovery point at the earliest one day after its creation. */
+export const BACKUP_RETENTION_DAYS = { min: 1, max: 3650 } as const;
+
 export interface DataSettings {
-  /** StorageClass of every PersistentVolumeClaim of the tier. */
-  readonly storageClass: string;
   readonly volumeSizes: VolumeSizes;
   /** Nodes of the RabbitMQ cluster: odd, so that a majority (quorum) always exists. */
   readonly rabbitmqReplicas: number;
+  readonly backup: BackupSettings;
+}
+
+function readBackup(r: ConfigReader): BackupSettings {
+  const alertEmail = r.text("backupAlertEmail", new RegExp(`^$|${EMAIL.source}`), "an e-mail address, or empty for none");
+  return {
+    enabled: r.boolean("backupEnabled"),
+    retentionDays: r.integer("backupRetentionDays", BACKUP_RETENTION_DAYS.min, BACKUP_RETENTION_DAYS.max),
+    alertEmail: alertEmail ? alertEmail : undefined,
+  };
 }
 
 function volumeSize(r: ConfigReader, key: string): string {
@@ -46,8 +64,10 @@ export function readData(r: ConfigReader): DataSettings {
       `an odd number from 1 to ${RABBITMQ_MAX_REPLICAS}: quorum queues need a majority, which an even count does not add`,
     );
   }
+  // The claims take the class the cluster creates (components/storage-class.ts): a name of their
+  // own could only differ from it, and a claim naming a class that does not exist stays Pending.
+  r.retired("storageClass", "the data tier's volumes use the cluster's StorageClass (gp3); remove the key from the stack file");
   return {
-    storageClass: r.text("storageClass", STORAGE_CLASS_NAME, "a StorageClass name such as gp3"),
     volumeSizes: {
       mysql: volumeSize(r, "mysqlStorageSize"),
       redis: volumeSize(r, "redisStorageSize"),
@@ -55,5 +75,6 @@ export function readData(r: ConfigReader): DataSettings {
       minio: volumeSize(r, "minioStorageSize"),
     },
     rabbitmqReplicas,
+    backup: readBackup(r),
   };
 }

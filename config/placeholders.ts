@@ -57,9 +57,9 @@ export const PLACEHOLDER_RULES: readonly PlaceholderRule[] = [
     replaceWith: "the API's host name in a DNS zone you control",
   },
   {
-    keys: ["acmeEmail"],
+    keys: ["acmeEmail", "backupAlertEmail"],
     isExample: (v) => isExampleDomain(hostOf(v)),
-    replaceWith: "a mailbox that receives Let's Encrypt's expiry notices",
+    replaceWith: "a mailbox of your team (Let's Encrypt's expiry notices, failed backup jobs), or \"\" where the key allows none",
   },
   {
     keys: ["imageRegistry"],

@@ -4,7 +4,7 @@
  * so that tests check the rules without an engine.
  */
 import * as crypto from "crypto";
-import type * as k8s from "@pulumi/kubernetes";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
@@ -24,23 +24,40 @@ export function dataSafety(protectData: boolean): { protect: boolean; retainOnDe
   return { protect: protectData, retainOnDelete: protectData };
 }
 
+/** What becomes of the claim of a replica a scale-down removes. */
+export type ScaledDownClaims = "Retain" | "Delete";
+
 /**
- * What happens to a StatefulSet's volumes. Protected data keeps its claims whatever happens to the
- * StatefulSet; otherwise (dev) they go with it. Scaling down never deletes a claim: a node that
- * comes back finds its data.
+ * What happens to a StatefulSet's volumes. Protected data keeps its claims when the StatefulSet
+ * goes; otherwise (dev) they go with it. On scale-down the store decides: a node that comes back
+ * may need its data (Retain), or must start empty because its peers have forgotten it (Delete).
  */
-export function claimRetention(protectData: boolean): k8s.types.input.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy {
-  return { whenDeleted: protectData ? "Retain" : "Delete", whenScaled: "Retain" };
+export function claimRetention(
+  protectData: boolean,
+  whenScaled: ScaledDownClaims,
+): k8s.types.input.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy {
+  return { whenDeleted: protectData ? "Retain" : "Delete", whenScaled };
+}
+
+/** Name of the one volume claim template of every data StatefulSet. */
+export const DATA_CLAIM = "data";
+
+/**
+ * The claim the StatefulSet controller creates for one replica: `<template>-<statefulset>-<ordinal>`
+ * (kubernetes pkg/controller/statefulset/stateful_set_utils.go `getPersistentVolumeClaimName`).
+ */
+export function claimName(statefulSet: string, ordinal: number, template = DATA_CLAIM): string {
+  return `${template}-${statefulSet}-${ordinal}`;
 }
 
 /** The `data` volume claim template of a StatefulSet. */
 export function dataVolumeClaim(
   size: string,
-  storageClass: string,
+  storageClass: pulumi.Input<string>,
   labels: Record<string, string>,
 ): k8s.types.input.core.v1.PersistentVolumeClaim {
   return {
-    metadata: { name: "data", labels },
+    metadata: { name: DATA_CLAIM, labels },
     spec: { accessModes: ["ReadWriteOnce"], storageClassName: storageClass, resources: { requests: { storage: size } } },
   };
 }
@@ -123,7 +140,8 @@ export interface DataStoreArgs {
   readonly connection: DatastoreConnection;
   /** Namespace of the store. */
   readonly namespace: pulumi.Input<string>;
-  readonly storageClass: string;
+  /** The cluster's StorageClass (components/storage-class.ts). */
+  readonly storageClass: pulumi.Input<string>;
   /** Size of each replica's volume. */
   readonly storageSize: string;
   /** Protect the StatefulSet and its Secrets, keep the volumes when the StatefulSet goes. */
@@ -177,6 +195,8 @@ export interface StatefulSetShape {
   readonly store: Pick<DataStoreArgs, "storageSize" | "storageClass" | "protectData">;
   /** UID (and group) of every container; owns the volumes. */
   readonly uid: number;
+  /** The claim of a replica removed by a scale-down: kept, or deleted with it. */
+  readonly scaledDownClaims: ScaledDownClaims;
   readonly podAnnotations?: Record<string, string>;
   readonly pod: Omit<PodSpec, "securityContext" | "automountServiceAccountToken" | "enableServiceLinks">;
   readonly spec?: Partial<k8s.types.input.apps.v1.StatefulSetSpec>;
@@ -193,7 +213,7 @@ export function statefulSetArgs(s: StatefulSetShape): k8s.apps.v1.StatefulSetArg
       serviceName: s.serviceName,
       replicas: s.replicas,
       selector: { matchLabels: s.labels },
-      persistentVolumeClaimRetentionPolicy: claimRetention(s.store.protectData),
+      persistentVolumeClaimRetentionPolicy: claimRetention(s.store.protectData, s.scaledDownClaims),
       volumeClaimTemplates: [dataVolumeClaim(s.store.storageSize, s.store.storageClass, s.labels)],
       ...s.spec,
       template: {

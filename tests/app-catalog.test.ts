@@ -40,11 +40,11 @@ describe("a new catalog row", () => {
   test("is wired to its own database, Redis and RabbitMQ, and reachable from the gateway", async () => {
     const r = await render;
     const env = r.find("Deployment", wishlist.name, NS).spec.template.spec.containers[0].env;
-    expect(env.find((e: any) => e.name === "MYSQL_HOST").value).toBe("wishlist-service-mysql.e-commerce.svc.cluster.local.");
+    expect(env.find((e: any) => e.name === "MYSQL_HOST").value).toBe("wishlist-service-mysql.e-commerce.svc.cluster.local");
     expect(env.find((e: any) => e.name === "MYSQL_PASSWORD").valueFrom.secretKeyRef.name).toBe("wishlist-service-mysql-credentials");
     expect(env.map((e: any) => e.name)).not.toContain("MINIO_HOST");
     const gateway = r.find("Deployment", "api-gateway", NS).spec.template.spec.containers[0].env;
-    expect(gateway).toContainEqual({ name: "WISHLIST_SERVICE_URL", value: "http://wishlist-service.e-commerce.svc.cluster.local.:8000" });
+    expect(gateway).toContainEqual({ name: "WISHLIST_SERVICE_URL", value: "http://wishlist-service.e-commerce.svc.cluster.local:8000" });
     expect(r.find("Service", wishlist.name, NS).spec.selector).toEqual(r.find("Deployment", wishlist.name, NS).spec.template.metadata.labels);
     expect(r.find("HorizontalPodAutoscaler", wishlist.name, NS).spec.minReplicas).toBe(2);
   });

@@ -188,7 +188,7 @@ describe.each(STACKS)("application tier of %s", (stack) => {
       const d = await deployment(s);
       expect(kindsIn(envNames(d)).sort()).toEqual([...s.uses].sort());
       const env = envOf(d);
-      for (const e of env.filter((x) => x.name.endsWith("_HOST"))) expect(e.value).toMatch(/\.svc\.cluster\.local\.$/);
+      for (const e of env.filter((x) => x.name.endsWith("_HOST"))) expect(e.value).toMatch(/\.svc\.cluster\.local$/);
       const refs = env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.valueFrom.secretKeyRef.name);
       const mysqlSecrets = refs.filter((n: string) => n.endsWith("-mysql-credentials"));
       expect(mysqlSecrets).toEqual(s.uses.includes("mysql") ? [`${databaseName(s.name)}-credentials`, `${databaseName(s.name)}-credentials`] : []);
@@ -223,7 +223,7 @@ describe.each(STACKS)("application tier of %s", (stack) => {
       const urls = envOf(gw).filter((e) => e.name.endsWith("_URL"));
       const micro = SERVICES.filter((s) => s.role === "microservice");
       expect(urls).toHaveLength(13);
-      expect(urls.map((e) => e.value).sort()).toEqual(micro.map((s) => `http://${s.name}.${NS}.svc.cluster.local.:${s.httpPort}`).sort());
+      expect(urls.map((e) => e.value).sort()).toEqual(micro.map((s) => `http://${s.name}.${NS}.svc.cluster.local:${s.httpPort}`).sort());
       expect(kindsIn(envNames(gw))).toEqual(["rabbitmq"]);
     });
 

@@ -179,7 +179,7 @@ describe.each(STACKS)("add-ons of %s", (stack) => {
     const r = await stackRender(stack);
     const key = r.one("aws:kms/key:Key", "eks-addons-volume-key");
     expect(key.inputs.enableKeyRotation).toBe(true);
-    const policy = JSON.parse(r.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).Statement;
+    const policy = JSON.parse(r.one("aws:iam/rolePolicy:RolePolicy", "eks-addons-ebs-csi-volume-key").inputs.policy).Statement;
     const keyArn = `arn:aws:kms:${stackSetting(stack, "aws:region")}:123456789012:${key.name}`;
     for (const statement of policy) expect(statement.Resource).toBe(keyArn);
     const grants = policy.find((s: any) => s.Action.includes("kms:CreateGrant"));
@@ -201,6 +201,8 @@ describe.each(STACKS)("default StorageClass of %s", (stack) => {
       fsType: "ext4",
       encrypted: "true",
       kmsKeyId: `arn:aws:kms:${stackSetting(stack, "aws:region")}:123456789012:eks-addons-volume-key`,
+      // The backup selection finds every volume by this tag (components/backup.ts).
+      tagSpecification_1: `ecommerce/backup-plan=${stackSetting(stack, "clusterName")}-data`,
     });
     expect(sc.volumeBindingMode).toBe("WaitForFirstConsumer");
     expect(sc.allowVolumeExpansion).toBe(true);

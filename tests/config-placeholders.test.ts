@@ -37,6 +37,7 @@ const REAL: Record<string, string> = {
   "ecommerce:developerRoleArn": "arn:aws:iam::210987654321:role/platform-developer",
   "ecommerce:domain": "api.shop.acme-retail.eu",
   "ecommerce:acmeEmail": "platform@acme-retail.eu",
+  "ecommerce:backupAlertEmail": "oncall@acme-retail.eu",
   "ecommerce:imageRegistry": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/ecommerce",
   "ecommerce:apiPublicAccessCidrs": JSON.stringify(["81.2.69.0/24"]),
   "ecommerce:adminAllowedCidrs": JSON.stringify(["81.2.69.0/24"]),

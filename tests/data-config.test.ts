@@ -1,25 +1,38 @@
 import { loadStackConfig } from "../tools/stack-config";
-import { PROJECT_DIR, configError } from "./harness";
+import { dataObjects } from "./data-fixtures";
+import { PROJECT_DIR, STACKS, configError, stackRender } from "./harness";
 
 describe("data tier settings in the stack files", () => {
-  test("dev is small, prod is sized for production; both use the cluster's gp3 class", () => {
+  test("dev is small, prod is sized for production", () => {
     const dev = loadStackConfig(PROJECT_DIR, "dev").config;
     const prod = loadStackConfig(PROJECT_DIR, "prod").config;
     expect(dev["ecommerce:rabbitmqReplicas"]).toBe("1");
     expect(prod["ecommerce:rabbitmqReplicas"]).toBe("3");
-    for (const cfg of [dev, prod]) expect(cfg["ecommerce:storageClass"]).toBe("gp3");
     expect(prod["ecommerce:mysqlStorageSize"]).toBe("50Gi");
     expect(dev["ecommerce:mysqlStorageSize"]).toBe("5Gi");
   });
 
-  test("Pulumi.yaml defaults: gp3 and three RabbitMQ nodes", () => {
-    const file = require("./harness").stackFileWith("dev", {
-      "ecommerce:storageClass": undefined,
-      "ecommerce:rabbitmqReplicas": undefined,
-    });
-    const cfg = loadStackConfig(PROJECT_DIR, "dev", file).config;
-    expect(cfg["ecommerce:storageClass"]).toBe("gp3");
-    expect(cfg["ecommerce:rabbitmqReplicas"]).toBe("3");
+  test("Pulumi.yaml defaults: three RabbitMQ nodes", () => {
+    const file = require("./harness").stackFileWith("dev", { "ecommerce:rabbitmqReplicas": undefined });
+    expect(loadStackConfig(PROJECT_DIR, "dev", file).config["ecommerce:rabbitmqReplicas"]).toBe("3");
+  });
+});
+
+describe("the data tier's StorageClass is the cluster's, never a name of its own", () => {
+  // A claim naming a class that does not exist stays Pending forever: the PV controller finds
+  // no provisioner for it. The cluster creates exactly one class (components/storage-class.ts).
+  test.each(STACKS)("%s: every claim names the StorageClass object the render creates", async (stack) => {
+    const r = await stackRender(stack);
+    const classes = r.kind("StorageClass").map((c) => c.inputs.metadata.name);
+    const claims = dataObjects(r, "StatefulSet").flatMap((s) => s.inputs.spec.volumeClaimTemplates);
+    expect(claims.length).toBeGreaterThan(0);
+    for (const c of claims) expect(classes).toContain(c.spec.storageClassName);
+  });
+
+  test("a stack file cannot point the claims at another class: the key is retired with a clear message", async () => {
+    const message = await configError("prod", { "ecommerce:storageClass": "io2" });
+    expect(message).toMatch(/'ecommerce:storageClass' is no longer a setting: the data tier's volumes use the cluster's StorageClass \(gp3\)/);
+    expect(message).not.toMatch(/\n\s+at /);
   });
 });
 
@@ -33,8 +46,6 @@ describe("each data tier rule rejects a bad value and names the key", () => {
     ["size in decimal units", { "ecommerce:redisStorageSize": "20GB" }, /'ecommerce:redisStorageSize' value '20GB'/],
     ["size below the EBS minimum", { "ecommerce:rabbitmqStorageSize": "512Mi" }, /'ecommerce:rabbitmqStorageSize' value "512Mi" is not allowed; expected a size from 1Gi to 16Ti/],
     ["size above the EBS maximum", { "ecommerce:minioStorageSize": "17Ti" }, /'ecommerce:minioStorageSize' value "17Ti".*1Gi to 16Ti/],
-    ["StorageClass with capitals", { "ecommerce:storageClass": "GP3" }, /'ecommerce:storageClass' value 'GP3'.*StorageClass name/],
-    ["StorageClass with a space", { "ecommerce:storageClass": "gp 3" }, /'ecommerce:storageClass'/],
   ];
 
   test.each(cases)("%s", async (_label, overrides, expected) => {

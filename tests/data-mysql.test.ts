@@ -47,7 +47,11 @@ describe.each(["dev", "prod"] as const)("MySQL databases of %s", (stack) => {
   test("credentials come from the Secrets, the schema from the contract", async () => {
     const sts = (await stackRender(stack)).find("StatefulSet", "auth-service-mysql", "e-commerce");
     const env = Object.fromEntries(sts.spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
-    expect(env.MYSQL_ROOT_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: "auth-service-mysql-root", key: "password" });
+    // Root's password only reaches the container that initialises the data directory.
+    const init = sts.spec.template.spec.initContainers.find((c: any) => c.name === "mysql-init");
+    const root = init.env.find((e: any) => e.name === "MYSQL_ROOT_PASSWORD");
+    expect(root.valueFrom.secretKeyRef).toEqual({ name: "auth-service-mysql-root", key: "password" });
+    expect(env.MYSQL_ROOT_PASSWORD).toBeUndefined();
     expect(env.MYSQL_USER.valueFrom.secretKeyRef).toEqual({ name: "auth-service-mysql-credentials", key: "username" });
     expect(env.MYSQL_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: "auth-service-mysql-credentials", key: "password" });
     expect(env.MYSQL_DATABASE.value).toBe(schemaName("auth-service"));

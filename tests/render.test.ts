@@ -55,7 +55,7 @@ describe.each(STACKS)("offline render of %s", (stack) => {
     const urns = new Set(resources.map((r) => r.urn));
     expect(urns.size).toBe(resources.length);
     for (const r of resources) {
-      expect(Object.keys(r).filter((k) => !["protect", "retainOnDelete"].includes(k))).toEqual([
+      expect(Object.keys(r).filter((k) => !["protect", "retainOnDelete", "ignoreChanges"].includes(k))).toEqual([
         "urn", "type", "name", "parent", "dependsOn", "inputs",
       ]);
       if (r.parent !== null) expect(urns).toContain(r.parent);

@@ -142,6 +142,18 @@ export const DURATIONS = {
       "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html",
     ],
   },
+  "aws-config-object": {
+    seconds: 3,
+    description:
+      "AWS Backup vault, plan or selection, SNS topic, topic policy or subscription, EventBridge rule or target: " +
+      "one or two synchronous API calls each, nothing to wait for (an e-mail subscription stays pending, not awaited)",
+    basis: "estimate",
+    sources: [
+      "https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupPlan.html",
+      "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html",
+      "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html",
+    ],
+  },
   "launch-template": {
     seconds: 2,
     description: "EC2 launch template: CreateLaunchTemplate stores a version synchronously; nothing is launched",

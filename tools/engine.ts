@@ -1,7 +1,7 @@
 /**
  * Runs a Pulumi program under Pulumi's mock engine and records every resource registration as
  * `pulumi up` would send it: type, name, URN, parent, dependencies, inputs (secrets masked),
- * protect and retainOnDelete. Used by the offline render and by the tests.
+ * protect, retainOnDelete and ignoreChanges. Used by the offline render and by the tests.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
@@ -28,6 +28,8 @@ export interface RecordedResource {
   readonly inputs: Record<string, any>;
   readonly protect?: true;
   readonly retainOnDelete?: true;
+  /** Input paths the engine keeps at their previous value on an update (the `ignoreChanges` option). */
+  readonly ignoreChanges?: string[];
   /** Whether it is a custom (provider-managed) resource rather than a component. */
   readonly custom: boolean;
   /** Provider reference (`urn::id`) of a custom resource, or null for the default provider. */
@@ -131,6 +133,7 @@ export function runProgram(opts: RunOptions): Promise<ProgramRun> {
         inputs,
         ...(req.getProtect() ? { protect: true as const } : {}),
         ...(req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
+        ...(req.getIgnorechangesList().length > 0 ? { ignoreChanges: [...req.getIgnorechangesList()] } : {}),
         custom: req.getCustom(),
         provider: provider || null,
       };

@@ -49,6 +49,7 @@ export function contractEntry(r: RecordedResource): Record<string, unknown> {
     inputs: sortKeys(r.inputs),
     ...(r.protect ? { protect: true } : {}),
     ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+    ...(r.ignoreChanges ? { ignoreChanges: r.ignoreChanges } : {}),
   };
 }
 

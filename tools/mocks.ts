@@ -115,7 +115,9 @@ export function mockResourceState(args: MockResourceArgs, ctx: MockContext): { i
     const nodeGroupName = args.inputs.nodeGroupName ?? args.name;
     return {
       id: args.name,
-      state: { ...args.inputs, nodeGroup: { nodeGroupName, arn: `arn:aws:eks:${ctx.region}:${MOCK_ACCOUNT}:nodegroup/${nodeGroupName}` } },
+      // The component's outputs only: echoing its inputs back would hand the SDK references to
+      // the cluster and role components, which it then has to resolve again.
+      state: { nodeGroup: { nodeGroupName, arn: `arn:aws:eks:${ctx.region}:${MOCK_ACCOUNT}:nodegroup/${nodeGroupName}` }, placementGroupName: "" },
     };
   }
   if (type.startsWith("random:")) {

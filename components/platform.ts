@@ -1,21 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
 import type { StackConfig } from "../config";
-import { Application } from "./application";
-import { DataBackups } from "./backup";
-import { EksCluster } from "./cluster";
-import { ClusterAccess } from "./cluster-access";
-import { DataTier } from "./data-tier";
-import { IngressTier } from "./ingress";
-import { Monitoring } from "./monitoring";
-import { Namespaces } from "./namespaces";
-import { Network } from "./network";
-import { DEFAULT_STORAGE_CLASS } from "./storage-class";
-import { NetworkPolicies } from "./network-policies";
+import { Application } from "./app/application";
+import { DataBackups } from "./foundation/backup";
+import { EksCluster } from "./foundation/cluster";
+import { ClusterAccess } from "./foundation/cluster-access";
+import { DataTier } from "./data/data-tier";
+import { IngressTier } from "./ingress/ingress-tier";
+import { Monitoring } from "./monitoring/monitoring";
+import { Namespaces } from "./foundation/namespaces";
+import { Network } from "./foundation/network";
+import { DEFAULT_STORAGE_CLASS } from "./foundation/storage-class";
+import { NetworkPolicies } from "./network-policies/network-policies";
 
 export interface PlatformArgs {
   readonly config: StackConfig;
-  /** The service catalog. @default SERVICES from catalog.ts */
+  /** The service catalog. @default SERVICES from catalog/index.ts */
   readonly services?: readonly ServiceSpec[];
 }
 

@@ -2,7 +2,7 @@
  * Application tier settings: where the images come from, how far each service may scale and what
  * its pods request. The same values apply to every catalog row, so a new service needs no key.
  */
-import type { ConfigReader } from "../config";
+import type { ConfigReader } from ".";
 import { SERVICES, ServiceSpec } from "../catalog";
 import { storageGiB } from "../lib/validate";
 

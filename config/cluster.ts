@@ -3,7 +3,7 @@
  * (logs, API endpoint exposure), who may use the cluster, and the networking add-ons.
  */
 import * as ipaddr from "ipaddr.js";
-import type { ConfigReader } from "../config";
+import type { ConfigReader } from ".";
 import { INSTANCE_TYPE, parseIpv4Cidr } from "../lib/validate";
 
 export const KUBERNETES_VERSIONS = ["1.33", "1.34", "1.35"] as const;

@@ -1,5 +1,5 @@
 /** Data tier settings: volume sizes, the size of the RabbitMQ cluster, backups. */
-import type { ConfigReader } from "../config";
+import type { ConfigReader } from ".";
 import { EMAIL, STORAGE_SIZE, storageGiB } from "../lib/validate";
 
 /** EBS gp3 volumes are 1 GiB to 16 TiB; anything outside is rejected by the CSI driver at bind time. */
@@ -17,7 +17,7 @@ export interface VolumeSizes {
   readonly minio: string;
 }
 
-/** AWS Backup of the cluster's volumes (components/backup.ts). */
+/** AWS Backup of the cluster's volumes (components/foundation/backup.ts). */
 export interface BackupSettings {
   /** A daily backup plan, its vault and its failure alerts exist. */
   readonly enabled: boolean;
@@ -64,7 +64,7 @@ export function readData(r: ConfigReader): DataSettings {
       `an odd number from 1 to ${RABBITMQ_MAX_REPLICAS}: quorum queues need a majority, which an even count does not add`,
     );
   }
-  // The claims take the class the cluster creates (components/storage-class.ts): a name of their
+  // The claims take the class the cluster creates (components/foundation/storage-class.ts): a name of their
   // own could only differ from it, and a claim naming a class that does not exist stays Pending.
   r.retired("storageClass", "the data tier's volumes use the cluster's StorageClass (gp3); remove the key from the stack file");
   return {

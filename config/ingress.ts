@@ -2,7 +2,7 @@
  * Ingress settings: how Traefik is exposed, who may reach it, its size, cert-manager's size and
  * the limits the edge applies to clients.
  */
-import type { ConfigReader } from "../config";
+import type { ConfigReader } from ".";
 import { parseIpv4Cidr } from "../lib/validate";
 
 export const INGRESS_SERVICE_TYPES = ["LoadBalancer", "NodePort"] as const;

@@ -1,6 +1,6 @@
 /** Monitoring settings: how long and how much Prometheus keeps, how many replicas run, who is notified. */
 import type * as pulumi from "@pulumi/pulumi";
-import type { ConfigReader } from "../config";
+import type { ConfigReader } from ".";
 
 /** A Prometheus retention in hours, days or weeks (`15d`); shorter units make no sense here. */
 export const RETENTION = /^[1-9][0-9]{0,3}(h|d|w)$/;

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 
-import type { DatastoreConnection } from "../components/contracts";
+import type { DatastoreConnection } from "../catalog/contracts";
 
 type Probe = k8s.types.input.core.v1.Probe;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -140,7 +140,7 @@ export interface DataStoreArgs {
   readonly connection: DatastoreConnection;
   /** Namespace of the store. */
   readonly namespace: pulumi.Input<string>;
-  /** The cluster's StorageClass (components/storage-class.ts). */
+  /** The cluster's StorageClass (components/foundation/storage-class.ts). */
   readonly storageClass: pulumi.Input<string>;
   /** Size of each replica's volume. */
   readonly storageSize: string;

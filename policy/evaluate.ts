@@ -12,7 +12,7 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import type { RecordedResource } from "../tools/engine";
+import type { RecordedResource } from "../tools/render/engine";
 
 /** A resource as a policy sees it. */
 export interface ResourceUnderTest {

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { NAMESPACES, SERVICES, ServiceSpec, serviceLabels } from "../catalog";
-import { Application, connectionOf, envName, secretNamesOf, serviceEnv } from "../components/application";
-import { dataConnections } from "../components/contracts";
+import { Application, connectionOf, envName, secretNamesOf, serviceEnv } from "../components/app/application";
+import { dataConnections } from "../catalog/contracts";
 import type { AppSettings } from "../config/apps";
 import { dataTierResources } from "./data-fixtures";
 import { renderComponent, renderProgram } from "./harness";

@@ -1,9 +1,9 @@
 import { DatastoreKind, METRICS_PORT, NAMESPACES, SERVICES, ServiceSpec, databaseName, serviceFqdn, serviceLabels } from "../catalog";
-import { ENV_PREFIX } from "../components/application";
-import { dataConnections } from "../components/contracts";
+import { ENV_PREFIX } from "../components/app/application";
+import { dataConnections } from "../catalog/contracts";
 import { restrictedViolations } from "../lib/pod-security";
-import { loadStackConfig } from "../tools/stack-config";
-import { Rendered } from "../tools/engine";
+import { loadStackConfig } from "../tools/render/stack-config";
+import { Rendered } from "../tools/render/engine";
 import { dataTierResources } from "./data-fixtures";
 import { PROJECT_DIR, STACKS, StackName, stackRender } from "./harness";
 

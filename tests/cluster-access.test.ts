@@ -4,7 +4,7 @@ import {
   OPERATE_RULES,
   PLATFORM_NAMESPACES,
   accessEntries,
-} from "../components/cluster-access";
+} from "../components/foundation/cluster-access";
 import { NAMESPACES } from "../catalog";
 import type { AccessSettings } from "../config/cluster";
 import { STACKS, StackName, stackRender, stackSetting } from "./harness";

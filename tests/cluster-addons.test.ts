@@ -1,7 +1,7 @@
 import Ajv from "ajv";
-import { EBS_CSI_POLICY_ARN, corednsConfiguration, kubeProxyConfiguration } from "../components/cluster-addons";
-import { DEFAULT_STORAGE_CLASS } from "../components/storage-class";
-import type { RecordedResource } from "../tools/engine";
+import { EBS_CSI_POLICY_ARN, corednsConfiguration, kubeProxyConfiguration } from "../components/foundation/cluster-addons";
+import { DEFAULT_STORAGE_CLASS } from "../components/foundation/storage-class";
+import type { RecordedResource } from "../tools/render/engine";
 import { STACKS, stackRender, stackSetting } from "./harness";
 
 /**
@@ -201,7 +201,7 @@ describe.each(STACKS)("default StorageClass of %s", (stack) => {
       fsType: "ext4",
       encrypted: "true",
       kmsKeyId: `arn:aws:kms:${stackSetting(stack, "aws:region")}:123456789012:eks-addons-volume-key`,
-      // The backup selection finds every volume by this tag (components/backup.ts).
+      // The backup selection finds every volume by this tag (components/foundation/backup.ts).
       tagSpecification_1: `ecommerce/backup-plan=${stackSetting(stack, "clusterName")}-data`,
     });
     expect(sc.volumeBindingMode).toBe("WaitForFirstConsumer");

@@ -1,5 +1,5 @@
-import { NODE_POLICY_ARNS, controlPlaneLogGroupName } from "../components/cluster";
-import { IPVS_KERNEL_MODULES } from "../components/cluster-nodes";
+import { NODE_POLICY_ARNS, controlPlaneLogGroupName } from "../components/foundation/cluster";
+import { IPVS_KERNEL_MODULES } from "../components/foundation/cluster-nodes";
 import { CONTROL_PLANE_LOG_TYPES } from "../config/cluster";
 import { PROJECT_DIR, STACKS, stackRender, stackSetting } from "./harness";
 
@@ -168,7 +168,7 @@ describe.each(STACKS)("worker nodes of %s", (stack) => {
 
 describe("outputs", () => {
   test("cluster name, endpoint, OIDC issuer, node group name, and the kubeconfig as a secret", async () => {
-    const { renderStack } = await import("../tools/render");
+    const { renderStack } = await import("../tools/render/render");
     const { Platform } = await import("../components/platform");
     const { loadConfig } = await import("../config");
     let kubeconfigIsSecret: Promise<boolean> | undefined;

@@ -5,8 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../config";
 import { isDocumentationCidr, isExampleDomain, placeholderProblems, runByPulumiEngine } from "../config/placeholders";
-import { runProgram } from "../tools/engine";
-import { loadStackConfig } from "../tools/stack-config";
+import { runProgram } from "../tools/render/engine";
+import { loadStackConfig } from "../tools/render/stack-config";
 import { PROJECT_DIR, STACKS } from "./harness";
 
 /** Loads a stack's configuration as the program does, with the given overrides and options. */

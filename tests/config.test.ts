@@ -1,4 +1,4 @@
-import { loadStackConfig } from "../tools/stack-config";
+import { loadStackConfig } from "../tools/render/stack-config";
 import { PROJECT_DIR, STACKS, configError, renderProgram, stackSetting } from "./harness";
 
 describe("stack files", () => {
@@ -100,7 +100,7 @@ describe("each rule rejects a bad value and names the key", () => {
   });
 
   test("a rejected configuration registers no platform resource", async () => {
-    const { runProgram } = await import("../tools/engine");
+    const { runProgram } = await import("../tools/render/engine");
     const { loadConfig } = await import("../config");
     const { Platform } = await import("../components/platform");
     const stack = loadStackConfig(PROJECT_DIR, "dev", require("./harness").stackFileWith("dev", { "ecommerce:natGateways": "none" }));

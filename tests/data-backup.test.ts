@@ -6,10 +6,10 @@
  * an SNS topic through EventBridge ("Backup Job State Change", AWS Backup developer guide,
  * "Monitoring AWS Backup events using Amazon EventBridge").
  */
-import { BACKUP_SCHEDULE, FAILED_JOB_STATES } from "../components/backup";
-import { tagParameters } from "../components/storage-class";
-import { RecordedResource, Rendered } from "../tools/engine";
-import { loadStackConfig } from "../tools/stack-config";
+import { BACKUP_SCHEDULE, FAILED_JOB_STATES } from "../components/foundation/backup";
+import { tagParameters } from "../components/foundation/storage-class";
+import { RecordedResource, Rendered } from "../tools/render/engine";
+import { loadStackConfig } from "../tools/render/stack-config";
 import { PROJECT_DIR, STACKS, StackName, configError, renderProgram, stackRender } from "./harness";
 
 const stackValue = (stack: StackName, key: string) => loadStackConfig(PROJECT_DIR, stack).config[`ecommerce:${key}`];

@@ -1,4 +1,4 @@
-import { loadStackConfig } from "../tools/stack-config";
+import { loadStackConfig } from "../tools/render/stack-config";
 import { dataObjects } from "./data-fixtures";
 import { PROJECT_DIR, STACKS, configError, stackRender } from "./harness";
 
@@ -20,7 +20,7 @@ describe("data tier settings in the stack files", () => {
 
 describe("the data tier's StorageClass is the cluster's, never a name of its own", () => {
   // A claim naming a class that does not exist stays Pending forever: the PV controller finds
-  // no provisioner for it. The cluster creates exactly one class (components/storage-class.ts).
+  // no provisioner for it. The cluster creates exactly one class (components/foundation/storage-class.ts).
   test.each(STACKS)("%s: every claim names the StorageClass object the render creates", async (stack) => {
     const r = await stackRender(stack);
     const classes = r.kind("StorageClass").map((c) => c.inputs.metadata.name);

@@ -1,5 +1,5 @@
 /** Queries over a render restricted to the data tier, shared by the data tier's tests. */
-import { RecordedResource, Rendered } from "../tools/engine";
+import { RecordedResource, Rendered } from "../tools/render/engine";
 
 /** Resources below the DataTier component (URNs only name the direct parent's type). */
 export function dataTierResources(r: Rendered): RecordedResource[] {

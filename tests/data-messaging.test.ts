@@ -1,6 +1,6 @@
 import { SERVICES, WORKLOAD_LABELS } from "../catalog";
-import { quorumOf, rabbitmqConfig } from "../components/rabbitmq";
-import { redisConfig } from "../components/redis";
+import { quorumOf, rabbitmqConfig } from "../components/data/rabbitmq";
+import { redisConfig } from "../components/data/redis";
 import { renderProgram, stackRender } from "./harness";
 
 const MSG = "e-commerce-messaging";

@@ -13,8 +13,8 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ENTRYPOINT_INIT_STEPS, MYSQL_ENTRYPOINT, mysqlInitScript } from "../components/mysql-init";
-import { MYSQL_DATADIR } from "../components/mysql";
+import { ENTRYPOINT_INIT_STEPS, MYSQL_ENTRYPOINT, mysqlInitScript } from "../components/data/mysql-init";
+import { MYSQL_DATADIR } from "../components/data/mysql";
 import { stackRender } from "./harness";
 
 const SCHEMA = "orders_service";

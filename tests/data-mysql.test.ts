@@ -1,6 +1,6 @@
 import { SERVICES, WORKLOAD_LABELS, databaseOwners, serviceFqdn } from "../catalog";
-import { dataConnections, schemaName } from "../components/contracts";
-import { MYSQL_DATADIR, MYSQL_USERNAME_MAX, mysqlUsername } from "../components/mysql";
+import { dataConnections, schemaName } from "../catalog/contracts";
+import { MYSQL_DATADIR, MYSQL_USERNAME_MAX, mysqlUsername } from "../components/data/mysql";
 import { renderProgram, stackRender } from "./harness";
 
 const owners = databaseOwners().map((s) => s.name);

@@ -12,12 +12,12 @@
  * - a replaced object that keeps its name is deleted before it is re-created.
  * Resources of other providers are only reported as changed or not.
  */
-import { RecordedResource, Rendered } from "../tools/engine";
+import { RecordedResource, Rendered } from "../tools/render/engine";
 
 /**
  * The forceNew paths of the kinds the data tier and its neighbours render (diff.go `forceNew`),
  * as written there; `[*]` stands for any array element. Secrets and ConfigMaps are immutable by
- * default (`enableSecretMutable` and `enableConfigMapMutable` are off in components/cluster.ts).
+ * default (`enableSecretMutable` and `enableConfigMapMutable` are off in components/foundation/cluster.ts).
  */
 const SELECTOR = [".matchExpressions", ".matchLabels"];
 export const FORCE_NEW: Readonly<Record<string, readonly string[]>> = {

@@ -12,7 +12,7 @@
  * `ValidatePersistentVolumeClaimUpdate` lets `resources.requests` of a bound claim change and
  * forbids a value below `status.capacity`).
  */
-import { RecordedResource, Rendered } from "../tools/engine";
+import { RecordedResource, Rendered } from "../tools/render/engine";
 import { dataObjects, dataTierResources } from "./data-fixtures";
 import { PlannedChange, plan } from "./data-plan-model";
 import { StackName, renderProgram, stackRender } from "./harness";

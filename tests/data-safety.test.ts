@@ -1,6 +1,6 @@
 import { restrictedViolations } from "../lib/pod-security";
 import { claimRetention, dataSafety } from "../lib/stateful";
-import { RecordedResource } from "../tools/engine";
+import { RecordedResource } from "../tools/render/engine";
 import { dataObjects, dataTierResources } from "./data-fixtures";
 import { stackRender } from "./harness";
 

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
-import { renderStack, writeRender } from "../tools/render";
+import { renderStack, writeRender } from "../tools/render/render";
 import { PROJECT_DIR } from "./harness";
 
 function schemaCheck(...args: string[]) {

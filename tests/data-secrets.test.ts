@@ -4,12 +4,12 @@ import * as YAML from "yaml";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SERVICES } from "../catalog";
-import { DataTier } from "../components/data-tier";
+import { DataTier } from "../components/data/data-tier";
 import { Platform } from "../components/platform";
-import { dataConnections } from "../components/contracts";
+import { dataConnections } from "../catalog/contracts";
 import { loadConfig } from "../config";
 import { readData } from "../config/data";
-import { renderStack } from "../tools/render";
+import { renderStack } from "../tools/render/render";
 import { dataObjects, dataTierResources } from "./data-fixtures";
 import { PROJECT_DIR, STACKS, renderComponent } from "./harness";
 
@@ -121,7 +121,7 @@ describe.each(["dev", "prod"])("no generated value in plain text (%s)", (stack) 
     });
     files = result.files;
     outputs = JSON.stringify(result.run.outputs);
-    // tools/mocks.ts answers every random resource with `mock-<name>`. Every tier's are looked for.
+    // tools/render/mocks.ts answers every random resource with `mock-<name>`. Every tier's are looked for.
     mockValues = result.rendered.ofType(RANDOM_PASSWORD).map((r) => `mock-${r.name}`);
     dataValues = dataTierResources(result.rendered).filter((r) => r.type === RANDOM_PASSWORD).map((r) => `mock-${r.name}`);
     dataSecretFiles = dataObjects(result.rendered, "Secret").map((r) => `manifests/${r.inputs.metadata.namespace}/secret-${r.inputs.metadata.name}.yaml`);

@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { RecordedResource, Rendered } from "../tools/engine";
-import { buildGraph, levels, peakConcurrency, schedule, topologicalOrder, waitsTransitively } from "../tools/deploy-graph";
-import { DURATIONS } from "../tools/deploy-durations";
-import { durationOf } from "../tools/deploy-kinds";
-import { deployPlan } from "../tools/deploy-plan";
+import type { RecordedResource, Rendered } from "../tools/render/engine";
+import { buildGraph, levels, peakConcurrency, schedule, topologicalOrder, waitsTransitively } from "../tools/deploy-plan/graph";
+import { DURATIONS } from "../tools/deploy-plan/durations";
+import { durationOf } from "../tools/deploy-plan/kinds";
+import { deployPlan } from "../tools/deploy-plan/deploy-plan";
 import { STACKS, renderComponent, stackRender, stackRun } from "./harness";
 
 /** A resource of a synthetic stack `t` of project `ecommerce`. */

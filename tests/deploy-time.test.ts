@@ -2,9 +2,9 @@
  * What keeps a cold `pulumi up` short: the critical path stays close to the chain no ordering can
  * avoid, the orderings that matter hold, and the dependencies removed for being needless stay out.
  */
-import type { RecordedResource, Rendered } from "../tools/engine";
-import { buildGraph, waitsTransitively } from "../tools/deploy-graph";
-import { deployPlan } from "../tools/deploy-plan";
+import type { RecordedResource, Rendered } from "../tools/render/engine";
+import { buildGraph, waitsTransitively } from "../tools/deploy-plan/graph";
+import { deployPlan } from "../tools/deploy-plan/deploy-plan";
 import { STACKS, stackRender, stackSetting } from "./harness";
 
 /** How far above the lower bound the critical path may be. */

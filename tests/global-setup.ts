@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import "../tools/reports";
+import "../tools/render/reports";
 import { RENDERS_ENV, STACKS, renderStackFresh, savedRunPath } from "./harness";
 
 export default async function globalSetup(): Promise<void> {

@@ -9,9 +9,9 @@ import * as YAML from "yaml";
 import { ServiceSpec } from "../catalog";
 import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
-import { Rendered, runProgram } from "../tools/engine";
-import { RenderResult, renderStack } from "../tools/render";
-import { loadStackConfig } from "../tools/stack-config";
+import { Rendered, runProgram } from "../tools/render/engine";
+import { RenderResult, renderStack } from "../tools/render/render";
+import { loadStackConfig } from "../tools/render/stack-config";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 export const STACKS = ["dev", "staging", "prod"] as const;

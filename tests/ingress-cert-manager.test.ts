@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { NAMESPACES } from "../catalog";
-import { ACME_SERVERS, CERT_MANAGER_CHART, accountKeySecret } from "../components/cert-manager";
+import { ACME_SERVERS, CERT_MANAGER_CHART, accountKeySecret } from "../components/ingress/cert-manager/cert-manager";
 import { CERT_ISSUERS } from "../config";
 import { restrictedViolations } from "../lib/pod-security";
 import { CHARTDATA_DIR, chartValuesCheck, crdCheck } from "../lib/schema-check";

@@ -4,7 +4,7 @@ import * as YAML from "yaml";
 import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
 import { CHARTDATA_DIR, mergeValues } from "../lib/schema-check";
-import { renderStack } from "../tools/render";
+import { renderStack } from "../tools/render/render";
 import { PROJECT_DIR, STACKS, StackName, renderProgram, stackFileWith, stackRender, stackRun, stackSetting } from "./harness";
 
 const RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";

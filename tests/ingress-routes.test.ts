@@ -1,5 +1,5 @@
 import { SERVICES } from "../catalog";
-import { ADMIN_PATH } from "../components/api-ingress";
+import { ADMIN_PATH } from "../components/ingress/api-ingress";
 import { crdCheck } from "../lib/schema-check";
 import { STACKS, renderProgram, stackRender, stackSetting } from "./harness";
 

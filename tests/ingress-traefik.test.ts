@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { NAMESPACES, PORT_NAMES } from "../catalog";
-import { ENTRYPOINTS, TRAEFIK_CHART, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../components/traefik-values";
+import { ENTRYPOINTS, TRAEFIK_CHART, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../components/ingress/traefik/values";
 import { restrictedViolations } from "../lib/pod-security";
 import { CHARTDATA_DIR, chartValuesCheck, crdCheck, mergeValues } from "../lib/schema-check";
 import { chartOf, CHART_TYPE } from "./ingress-helpers";

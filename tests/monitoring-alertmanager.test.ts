@@ -1,10 +1,10 @@
 import { NAMESPACES } from "../catalog";
 import { ALERT_RECEIVERS, AlertReceiverKind } from "../config/monitoring";
-import { INHIBIT_RULES, InhibitRule, RECEIVER_SECRET, RECEIVER_URL_FILE, alertmanagerConfig } from "../components/monitoring-alertmanager";
+import { INHIBIT_RULES, InhibitRule, RECEIVER_SECRET, RECEIVER_URL_FILE, alertmanagerConfig } from "../components/monitoring/alertmanager";
 import { computeMatrix, flowKey } from "../tools/netpol/matrix";
 import { INTERNET_ID, modelFromRender } from "../tools/netpol/model";
 import { platformAnalysis } from "../tools/netpol/platform";
-import { secretPlaceholder } from "../tools/stack-config";
+import { secretPlaceholder } from "../tools/render/stack-config";
 import { STACKS, renderProgram, stackRender } from "./harness";
 import { chartValues } from "./monitoring-schemas";
 import { IDS } from "./netpol-intended";

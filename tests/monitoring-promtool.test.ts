@@ -15,9 +15,9 @@
  * Without promtool on the PATH the suite is reported as skipped; CI installs it (.ci/run).
  */
 import { NAMESPACES, SERVICES } from "../catalog";
-import { CERT_MANAGER_METRICS } from "../components/cert-manager";
-import type { AlertRule } from "../components/monitoring-rules";
-import { RABBITMQ_NAME } from "../components/rabbitmq";
+import { CERT_MANAGER_METRICS } from "../components/ingress/cert-manager/cert-manager";
+import type { AlertRule } from "../components/monitoring/rules";
+import { RABBITMQ_NAME } from "../components/data/rabbitmq";
 import { STACKS, StackName, stackRender } from "./harness";
 import { chartValues } from "./monitoring-schemas";
 import {

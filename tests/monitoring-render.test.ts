@@ -1,8 +1,8 @@
 import { NAMESPACES } from "../catalog";
-import { GRAFANA_ADMIN_SECRET, KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS, RELEASE } from "../components/monitoring-values";
+import { GRAFANA_ADMIN_SECRET, KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS, RELEASE } from "../components/monitoring/kube-prometheus-stack/values";
 import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
-import { renderStack } from "../tools/render";
+import { renderStack } from "../tools/render/render";
 import { PROJECT_DIR, STACKS, StackName, stackRender } from "./harness";
 
 const MON = NAMESPACES.monitoring.name;

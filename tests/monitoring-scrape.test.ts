@@ -1,7 +1,7 @@
 import { KUBE_SYSTEM, NAMESPACES, SERVICES, ServiceSpec, serviceLabels } from "../catalog";
-import { CERT_MANAGER_METRICS } from "../components/cert-manager";
-import { COREDNS_METRICS_PORT, SEED_COREFILE } from "../components/cluster-addons";
-import { monitorManifest, scrapeTargets } from "../components/monitoring-targets";
+import { CERT_MANAGER_METRICS } from "../components/ingress/cert-manager/cert-manager";
+import { COREDNS_METRICS_PORT, SEED_COREFILE } from "../components/foundation/cluster-addons";
+import { monitorManifest, scrapeTargets } from "../components/monitoring/targets";
 import { CHART_WORKLOADS } from "../tools/netpol/chart-workloads";
 import { STACKS, renderProgram, stackRender } from "./harness";
 import { crdProblems } from "./monitoring-schemas";

@@ -11,7 +11,7 @@ import {
   RELEASE,
   kubePrometheusStackValues,
   retentionSize,
-} from "../components/monitoring-values";
+} from "../components/monitoring/kube-prometheus-stack/values";
 import { restrictedViolations } from "../lib/pod-security";
 import { STACKS, stackRender } from "./harness";
 import { CHART_DIR, chartValues, unknownValueKeys } from "./monitoring-schemas";

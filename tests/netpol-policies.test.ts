@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { NAMESPACES, SERVICES, ServiceSpec, databaseOwners } from "../catalog";
-import { CERT_MANAGER_WEBHOOK_PORT } from "../components/cert-manager";
-import { planSubnets } from "../components/network";
-import { ALLOW_DNS, DEFAULT_DENY, PolicyManifest, networkPolicyPlan, selectorOf } from "../components/network-policy-rules";
+import { CERT_MANAGER_WEBHOOK_PORT } from "../components/ingress/cert-manager/cert-manager";
+import { planSubnets } from "../components/foundation/network";
+import { ALLOW_DNS, DEFAULT_DENY, PolicyManifest, networkPolicyPlan, selectorOf } from "../components/network-policies/rules";
 import { cidrsOverlap } from "../lib/validate";
 import { defaultDenyProblems } from "../policy/exposure";
 import { PROJECT_DIR, STACKS, stackRender, stackSetting } from "./harness";

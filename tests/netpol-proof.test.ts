@@ -1,4 +1,4 @@
-import { networkPolicyPlan } from "../components/network-policy-rules";
+import { networkPolicyPlan } from "../components/network-policies/rules";
 import { SERVICES } from "../catalog";
 import { lintModel, formatFindings } from "../tools/netpol/lints";
 import { computeMatrix, diffMatrix, formatDiff } from "../tools/netpol/matrix";

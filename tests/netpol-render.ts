@@ -1,6 +1,6 @@
 /** Small synthetic renders for the flow analyzer's tests: records shaped like the mock engine's. */
-import type { RecordedResource } from "../tools/engine";
-import { Rendered } from "../tools/engine";
+import type { RecordedResource } from "../tools/render/engine";
+import { Rendered } from "../tools/render/engine";
 
 export function record(type: string, name: string, inputs: Record<string, any>, custom = true): RecordedResource {
   return { urn: `urn:pulumi:test::ecommerce::${type}::${name}`, type, name, parent: null, dependsOn: [], inputs, custom, provider: null };

@@ -1,5 +1,5 @@
 import { Platform } from "../components/platform";
-import { RELEASE } from "../components/monitoring-values";
+import { RELEASE } from "../components/monitoring/kube-prometheus-stack/values";
 import { loadConfig } from "../config";
 import { lintModel } from "../tools/netpol/lints";
 import { FlowMatrix, computeMatrix } from "../tools/netpol/matrix";
@@ -7,8 +7,8 @@ import { MAX_EDGES, flowDiagram } from "../tools/netpol/mermaid";
 import { modelFromRender } from "../tools/netpol/model";
 import { platformAnalysis } from "../tools/netpol/platform";
 import { FLOWS_FILE, countVerdicts, flowsMarkdown, flowsReport, matrixTable } from "../tools/netpol/report";
-import { renderStack } from "../tools/render";
-import "../tools/reports";
+import { renderStack } from "../tools/render/render";
+import "../tools/render/reports";
 import { PROJECT_DIR } from "./harness";
 import { ALLOW_DNS, DENY_ALL, policy, shop, webToDb } from "./netpol-render";
 

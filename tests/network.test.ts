@@ -1,4 +1,4 @@
-import { planSubnets } from "../components/network";
+import { planSubnets } from "../components/foundation/network";
 import { cidrsOverlap, subnetOf } from "../lib/validate";
 import { STACKS, stackRender, stackSetting } from "./harness";
 

@@ -1,4 +1,4 @@
-import { VPC_CNI_NETWORK_POLICY } from "../components/cluster";
+import { VPC_CNI_NETWORK_POLICY } from "../components/foundation/cluster";
 import { validateResource } from "../policy/evaluate";
 import { AWS_EKS_CLUSTER, EKS_COMPONENT, EKS_VPC_CNI_ADDON, eksNetworkPolicyEnforcement, eksSecretsEncryption } from "../policy/cluster";
 

@@ -3,7 +3,7 @@
  * goes through every policy, with the policy configuration CI derives from the stack.
  */
 import { NAMESPACES } from "../catalog";
-import type { Rendered } from "../tools/engine";
+import type { Rendered } from "../tools/render/engine";
 import { fromRender, ResourceUnderTest, validatePack, validateResource, validateStack } from "../policy/evaluate";
 import { DEFAULT_DENY_POLICY_NAME, namespacesDefaultDeny } from "../policy/exposure";
 import { eksNetworkPolicyEnforcement } from "../policy/cluster";

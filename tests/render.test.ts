@@ -6,7 +6,7 @@ import { PROJECT_DIR, STACKS, stackFileWith, stackSetting } from "./harness";
 
 /** Runs the real CLI (`npm run synth` without npm) and returns its exit code and output. */
 function synth(args: string[]) {
-  const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/synth.ts", ...args], {
+  const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/render/synth.ts", ...args], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
     env: { ...process.env, SYNTH_DEBUG: "" },
@@ -129,7 +129,7 @@ describe("render input errors", () => {
 
 describe("stack outputs of a render", () => {
   test("keep their secretness: the kubeconfig output is masked", async () => {
-    const { renderStack } = await import("../tools/render");
+    const { renderStack } = await import("../tools/render/render");
     const { Platform } = await import("../components/platform");
     const { loadConfig } = await import("../config");
     const { run } = await renderStack({

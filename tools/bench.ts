@@ -13,8 +13,8 @@ import * as path from "path";
 import { SERVICES, ServiceSpec } from "../catalog";
 import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
-import { renderStack, writeRender } from "./render";
-import "./reports";
+import { renderStack, writeRender } from "./render/render";
+import "./render/reports";
 import { syntheticCatalog } from "./synthetic-catalog";
 
 const USAGE = "usage: npm run bench -- [--reps N] [--sizes 13,50,200] [--out out/bench.json]";

@@ -152,7 +152,7 @@ function renderStacks(outRoot) {
   const dirs = [];
   for (const stack of STACKS) {
     const out = path.join(outRoot, stack);
-    const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/synth.ts", "--stack", stack, "--out", out], {
+    const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/render/synth.ts", "--stack", stack, "--out", out], {
       cwd: PROJECT_DIR,
       encoding: "utf8",
     });

@@ -8,10 +8,10 @@
  * updates the row in the same change (or derives the row from its own constants, as monitoring
  * does). Other rows hold the chart's defaults at the pinned versions.
  */
-import { ACME_HTTP01_SOLVER, CERT_MANAGER_WEBHOOK_PORT } from "../../components/cert-manager";
-import { KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS } from "../../components/monitoring-values";
-import { ENTRYPOINTS, TRAEFIK_CHART, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../../components/traefik-values";
-import type { Rendered } from "../engine";
+import { ACME_HTTP01_SOLVER, CERT_MANAGER_WEBHOOK_PORT } from "../../components/ingress/cert-manager/cert-manager";
+import { KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS } from "../../components/monitoring/kube-prometheus-stack/values";
+import { ENTRYPOINTS, TRAEFIK_CHART, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../../components/ingress/traefik/values";
+import type { Rendered } from "../render/engine";
 import type { ContainerPort } from "./types";
 
 export interface ChartWorkload {

@@ -4,7 +4,7 @@
  * but policies must account for: the pods of Helm charts (chart-workloads.ts), kube-dns, the
  * API server, a pod in a namespace nobody labelled, and an address on the internet.
  */
-import type { RecordedResource, Rendered } from "../engine";
+import type { RecordedResource, Rendered } from "../render/engine";
 import { CHART_WORKLOADS, ChartWorkload, chartWorkloadsOf } from "./chart-workloads";
 import { PolicyEvaluator } from "./evaluate";
 import { cidrRange, intToIp, ipToInt } from "./ipv4";

@@ -1,12 +1,12 @@
 /**
  * How this platform's render is analysed: the API server sits in the control-plane subnets
- * (components/network.ts tags them), and the documented exemptions of the policy generator apply.
+ * (components/foundation/network.ts tags them), and the documented exemptions of the policy generator apply.
  * The `flows.md` writer and the proof test use the same options, so the report shows what the
  * proof checks.
  */
-import { CONTROL_PLANE_SUBNET_TAG } from "../../components/network";
-import { IPBLOCK_EXEMPTIONS, POLICY_EXEMPTIONS } from "../../components/network-policy-rules";
-import type { Rendered } from "../engine";
+import { CONTROL_PLANE_SUBNET_TAG } from "../../components/foundation/network";
+import { IPBLOCK_EXEMPTIONS, POLICY_EXEMPTIONS } from "../../components/network-policies/rules";
+import type { Rendered } from "../render/engine";
 import { cidrRange, intToIp } from "./ipv4";
 import type { LintOptions } from "./lints";
 import type { ModelOptions } from "./model";

@@ -3,7 +3,7 @@
  * lint findings, a Mermaid diagram and the full matrix, so that a pull request shows the effect
  * of a policy change line by line.
  */
-import type { Rendered } from "../engine";
+import type { Rendered } from "../render/engine";
 import { Finding, LintOptions, formatFindings, lintModel } from "./lints";
 import { Flow, FlowMatrix, computeMatrix } from "./matrix";
 import { flowDiagram, portLabel } from "./mermaid";
@@ -88,7 +88,7 @@ export function flowsReport(rendered: Rendered, modelOptions: ModelOptions = {},
 }
 
 /**
- * Report writer of the offline render (registered in tools/reports.ts): the API server actor
+ * Report writer of the offline render (registered in tools/render/reports.ts): the API server actor
  * sits in the render's control-plane subnets, and the policies' documented exemptions apply.
  */
 export function writeFlowsReport(rendered: Rendered, files: Map<string, string>): void {

@@ -1,0 +1,139 @@
+/**
+ * The application tier: one `Microservice` per catalog row (the API gateway and the
+ * microservices), each wired to exactly the datastores its row lists.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DatastoreKind, NAMESPACES, ServiceSpec, serviceFqdn } from "../../catalog";
+import type { AppSettings } from "../../config/apps";
+import { imageReference, unknownOverrideServices } from "../../config/apps";
+import type { DataConnections, DatastoreConnection } from "../../catalog/contracts";
+import { Microservice } from "./microservice";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/** Prefix of a datastore's environment variables (`MYSQL_HOST`, `REDIS_PASSWORD`, ...). */
+export const ENV_PREFIX: Readonly<Record<DatastoreKind, string>> = {
+  mysql: "MYSQL",
+  redis: "REDIS",
+  rabbitmq: "RABBITMQ",
+  minio: "MINIO",
+};
+
+/** `auth-service` -> `AUTH_SERVICE`, `accessKey` -> `ACCESS_KEY`. */
+export function envName(...parts: string[]): string {
+  return parts
+    .map((p) => p.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/-/g, "_").toUpperCase())
+    .join("_");
+}
+
+/** The connection a service uses for a datastore kind (its own database for MySQL). */
+export function connectionOf(spec: ServiceSpec, kind: DatastoreKind, connections: DataConnections): DatastoreConnection {
+  const conn = kind === "mysql" ? connections.mysql[spec.name] : connections[kind];
+  if (!conn) throw new Error(`service '${spec.name}' uses ${kind}, but the data tier offers no ${kind} connection for it`);
+  return conn;
+}
+
+/** Host, port and settings as values; user name and password as references to the Secret. */
+export function connectionEnv(prefix: string, conn: DatastoreConnection): EnvVar[] {
+  const fromSecret = (key: string): EnvVar => ({
+    name: envName(prefix, key),
+    valueFrom: { secretKeyRef: { name: conn.secretName, key } },
+  });
+  return [
+    { name: `${prefix}_HOST`, value: conn.host },
+    { name: `${prefix}_PORT`, value: String(conn.port) },
+    ...Object.entries(conn.settings ?? {}).map(([key, value]) => ({ name: envName(prefix, key), value })),
+    ...(conn.usernameKey ? [fromSecret(conn.usernameKey)] : []),
+    fromSecret(conn.passwordKey),
+  ];
+}
+
+/** Base URL of a catalog service as other pods reach it (absolute DNS name). */
+export function serviceUrl(spec: ServiceSpec): string {
+  return `http://${serviceFqdn(spec.name, NAMESPACES.app.name)}:${spec.httpPort}`;
+}
+
+/**
+ * A service's environment: its catalog datastores, in catalog order, and for the gateway the URL
+ * of every microservice (`AUTH_SERVICE_URL`, ...).
+ */
+export function serviceEnv(spec: ServiceSpec, services: readonly ServiceSpec[], connections: DataConnections): EnvVar[] {
+  const env = spec.uses.flatMap((kind) => connectionEnv(ENV_PREFIX[kind], connectionOf(spec, kind, connections)));
+  if (spec.notes?.minioBucket) env.push({ name: "MINIO_BUCKET", value: spec.notes.minioBucket });
+  if (spec.role === "gateway") {
+    for (const target of services.filter((s) => s.role === "microservice")) {
+      env.push({ name: envName(target.name, "url"), value: serviceUrl(target) });
+    }
+  }
+  return env;
+}
+
+/** Names of the Secrets a service's pods read. */
+export function secretNamesOf(spec: ServiceSpec, connections: DataConnections): string[] {
+  return spec.uses.map((kind) => connectionOf(spec, kind, connections).secretName);
+}
+
+export interface ApplicationArgs {
+  /** The catalog: one Microservice per row. */
+  readonly services: readonly ServiceSpec[];
+  readonly settings: AppSettings;
+  /** Where the datastores are and which Secrets hold their credentials. */
+  readonly connections: DataConnections;
+  /** The application namespace; pass the Namespace's output so that objects wait for it. */
+  readonly namespace: pulumi.Input<string>;
+  /**
+   * The data tier's Secrets, for the pods to start after them. By Secret name, each Deployment
+   * waits only for the Secrets it reads; as a list, every Deployment waits for all of them.
+   * @default none
+   */
+  readonly secrets?: readonly pulumi.Resource[] | Readonly<Record<string, pulumi.Resource>>;
+}
+
+/** The Secret resources a service's Deployment must wait for. */
+export function secretDependencies(
+  spec: ServiceSpec,
+  connections: DataConnections,
+  secrets: ApplicationArgs["secrets"],
+): pulumi.Resource[] {
+  if (!secrets) return [];
+  if (Array.isArray(secrets)) return [...secrets];
+  const byName = secrets as Readonly<Record<string, pulumi.Resource>>;
+  return secretNamesOf(spec, connections).flatMap((n) => (byName[n] ? [byName[n]] : []));
+}
+
+/** The gateway and the microservices of the catalog. The Kubernetes provider comes from `opts.providers`. */
+export class Application extends pulumi.ComponentResource {
+  /** Every service's component, by service name. */
+  readonly services: Readonly<Record<string, Microservice>>;
+
+  constructor(name: string, args: ApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ecommerce:application:Application", name, {}, opts);
+    const { settings, connections } = args;
+    const unknown = unknownOverrideServices(settings.images, args.services);
+    if (unknown.length > 0) {
+      throw new pulumi.ResourceError(
+        `Configuration 'ecommerce:imageTagOverrides' names services the catalog does not have: ${unknown.join(", ")}`,
+        this,
+      );
+    }
+    const services: Record<string, Microservice> = {};
+    for (const spec of args.services) {
+      services[spec.name] = new Microservice(
+        spec.name,
+        {
+          spec,
+          namespace: args.namespace,
+          image: imageReference(settings.images, spec.name),
+          env: serviceEnv(spec, args.services, connections),
+          replicas: spec.role === "gateway" ? settings.gatewayReplicas : settings.serviceReplicas,
+          resources: settings.resources,
+          secrets: secretDependencies(spec, connections, args.secrets),
+        },
+        { parent: this },
+      );
+    }
+    this.services = services;
+    this.registerOutputs({ services: Object.keys(services) });
+  }
+}

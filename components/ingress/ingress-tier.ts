@@ -1,0 +1,89 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { NAMESPACES, ServiceSpec } from "../../catalog";
+import type { CertIssuer, IngressSettings } from "../../config";
+import { ApiIngress } from "./api-ingress";
+import { CertManager } from "./cert-manager/cert-manager";
+import { IngressPerimeter } from "./perimeter";
+import { Traefik } from "./traefik/traefik";
+
+export interface IngressTierArgs {
+  readonly settings: IngressSettings;
+  /** Public host name of the API. */
+  readonly domain: string;
+  readonly acmeEmail: string;
+  /** ClusterIssuer that signs the API's certificate. */
+  readonly certIssuer: CertIssuer;
+  /** The catalog's gateway, the only public service. */
+  readonly gateway: ServiceSpec;
+  /** Namespaces `traefik`, `cert-manager` and `e-commerce`, by name. */
+  readonly namespaces: Readonly<Record<string, k8s.core.v1.Namespace>>;
+  /** Security group attached to the worker nodes (perimeter rules for node ports). */
+  readonly nodeSecurityGroupId: pulumi.Input<string>;
+  /** Resources that must exist before pods can run (the node group). @default [] */
+  readonly nodesReady?: pulumi.Resource[];
+}
+
+/** The ingress tier: Traefik behind an NLB (or node ports), cert-manager, the gateway's Ingress, the perimeter. */
+export class IngressTier extends pulumi.ComponentResource {
+  readonly traefik: Traefik;
+  readonly certManager: CertManager;
+  readonly apiIngress: ApiIngress;
+  /** `https://<domain>/`. */
+  readonly apiUrl: pulumi.Output<string>;
+  /**
+   * Where clients connect: the NLB's host name (point the domain's DNS record at it), or with
+   * node ports, which ports a front door of your own must target.
+   */
+  readonly endpoint: pulumi.Output<string>;
+  /** Node ports of the HTTP and HTTPS entry points (what a front door targets in `NodePort` mode). */
+  readonly nodePorts: pulumi.Output<{ http: number; https: number }>;
+
+  constructor(name: string, args: IngressTierArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ecommerce:ingress:IngressTier", name, {}, opts);
+    const ns = (n: string) => {
+      const found = args.namespaces[n];
+      if (!found) throw new pulumi.ResourceError(`the ingress tier needs namespace '${n}'`, this);
+      return found;
+    };
+    const child = { parent: this };
+
+    this.traefik = new Traefik(
+      "traefik",
+      { settings: args.settings, domain: args.domain, namespace: ns(NAMESPACES.traefik.name), nodesReady: args.nodesReady },
+      child,
+    );
+    this.certManager = new CertManager(
+      "cert-manager",
+      {
+        replicas: args.settings.certManagerReplicas,
+        acmeEmail: args.acmeEmail,
+        ingressClassName: this.traefik.ingressClassName,
+        namespace: ns(NAMESPACES.certManager.name),
+        nodesReady: args.nodesReady,
+      },
+      child,
+    );
+    this.apiIngress = new ApiIngress(
+      "api",
+      {
+        settings: args.settings,
+        domain: args.domain,
+        certIssuer: args.certIssuer,
+        ingressClassName: this.traefik.ingressClassName,
+        gateway: args.gateway,
+        dependsOn: [ns(NAMESPACES.app.name), this.traefik.chart, this.certManager.issuers[args.certIssuer]],
+        // Not the issuer: only the Ingress's annotation names it, a Middleware needs Traefik's CRD.
+        middlewaresDependOn: [ns(NAMESPACES.app.name), this.traefik.chart],
+      },
+      child,
+    );
+    new IngressPerimeter("perimeter", { settings: args.settings, nodeSecurityGroupId: args.nodeSecurityGroupId }, child);
+
+    this.apiUrl = pulumi.output(`https://${args.domain}/`);
+    const { http, https } = args.settings.nodePorts;
+    this.endpoint = this.traefik.loadBalancerHostname ?? pulumi.output(`node ports ${http} (HTTP) and ${https} (HTTPS) of every node`);
+    this.nodePorts = pulumi.output({ http, https });
+    this.registerOutputs({ apiUrl: this.apiUrl, endpoint: this.endpoint, nodePorts: this.nodePorts });
+  }
+}

@@ -1,0 +1,125 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { IngressSettings } from "../../../config";
+import { pinnedChart } from "../../../lib/helm";
+import { TRAEFIK_CHART, TRAEFIK_NAME, traefikValues } from "./values";
+
+/** API version of Traefik's custom resources (Middleware, TLSOption, IngressRoute). */
+export const TRAEFIK_API_VERSION = "traefik.io/v1alpha1";
+
+/**
+ * TLS 1.2 and 1.3 only. TLS 1.2 is limited to forward-secret AEAD suites; TLS 1.3 suites are all
+ * strong and not configurable. Named `default`, it applies to every TLS router of the cluster.
+ */
+export function tlsOptionSpec(): Record<string, unknown> {
+  return {
+    minVersion: "VersionTLS12",
+    cipherSuites: [
+      "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+      "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+      "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
+      "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
+      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+      "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    ],
+    curvePreferences: ["X25519", "CurveP256", "CurveP384"],
+    // Handshakes for names without a certificate fail instead of getting Traefik's default one.
+    sniStrict: true,
+  };
+}
+
+export const REDIRECT_MIDDLEWARE = "redirect-https";
+export const REDIRECT_ROUTE = "http-to-https";
+
+/**
+ * Every plain-HTTP request is redirected to HTTPS by a catch-all route of the lowest priority, so
+ * that more specific HTTP routes, such as cert-manager's HTTP-01 challenge solvers, still answer
+ * over HTTP as Let's Encrypt requires.
+ */
+export function httpRedirectRouteSpec(): Record<string, unknown> {
+  return {
+    entryPoints: ["web"],
+    routes: [
+      {
+        kind: "Rule",
+        match: "PathPrefix(`/`)",
+        priority: 1,
+        middlewares: [{ name: REDIRECT_MIDDLEWARE }],
+        services: [{ name: "noop@internal", kind: "TraefikService" }],
+      },
+    ],
+  };
+}
+
+/**
+ * The address AWS gave the NLB of the chart's LoadBalancer Service, read from the chart's own
+ * `resources` output (every object it created, as resource references). No separate read of the
+ * Service: a `Service.get` has to be skipped in the first preview, when the Service does not exist
+ * yet, and a program that registers different steps in preview and in update never previews
+ * clean. The chart waits for a LoadBalancer Service to get its address, so after an update it is
+ * known; in a first preview it is shown as known after the update.
+ */
+export function loadBalancerAddress(chart: k8s.helm.v4.Chart, serviceName: string): pulumi.Output<string> {
+  return chart.resources.apply((resources) => {
+    const services = (resources ?? []).filter((r: unknown) => k8s.core.v1.Service.isInstance(r)) as k8s.core.v1.Service[];
+    return pulumi.all(services.map((s) => pulumi.all([s.metadata.name, s.status]))).apply((named) => {
+      const ingress = named.find(([n]) => n === serviceName)?.[1]?.loadBalancer?.ingress?.[0];
+      return ingress?.hostname ?? ingress?.ip ?? "";
+    });
+  });
+}
+
+export interface TraefikArgs {
+  readonly settings: IngressSettings;
+  readonly domain: string;
+  /** Namespace `traefik`, created by the Namespaces component. */
+  readonly namespace: k8s.core.v1.Namespace;
+  /** Resources that must exist before pods can run (the node group). @default [] */
+  readonly nodesReady?: pulumi.Resource[];
+}
+
+/**
+ * Traefik from its upstream chart, its cluster-wide TLS policy and the HTTP to HTTPS redirect.
+ * Custom resources wait for the chart, whose CRDs they need.
+ */
+export class Traefik extends pulumi.ComponentResource {
+  readonly chart: k8s.helm.v4.Chart;
+  /** Name of the IngressClass Ingresses select. */
+  readonly ingressClassName: string = TRAEFIK_NAME;
+  /** Namespace of the Traefik pods and Service. */
+  readonly namespaceName: pulumi.Output<string>;
+  /** Host name of the NLB, once AWS has created it; undefined without a load balancer. */
+  readonly loadBalancerHostname?: pulumi.Output<string>;
+
+  constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ecommerce:traefik:Traefik", name, {}, opts);
+    this.namespaceName = args.namespace.metadata.name;
+
+    this.chart = pinnedChart(
+      name,
+      {
+        pin: TRAEFIK_CHART,
+        release: TRAEFIK_NAME,
+        namespace: args.namespace,
+        values: traefikValues({ settings: args.settings, domain: args.domain }),
+        after: args.nodesReady,
+      },
+      this,
+    );
+    const afterChart = { parent: this, dependsOn: [this.chart] };
+    const resource = (kind: string, objectName: string, spec: Record<string, unknown>) =>
+      new k8s.apiextensions.CustomResource(
+        `${name}-${kind.toLowerCase()}-${objectName}`,
+        { apiVersion: TRAEFIK_API_VERSION, kind, metadata: { name: objectName, namespace: this.namespaceName }, spec },
+        afterChart,
+      );
+    resource("TLSOption", "default", tlsOptionSpec());
+    resource("Middleware", REDIRECT_MIDDLEWARE, { redirectScheme: { scheme: "https", permanent: true } });
+    resource("IngressRoute", REDIRECT_ROUTE, httpRedirectRouteSpec());
+
+    if (args.settings.serviceType === "LoadBalancer") {
+      this.loadBalancerHostname = loadBalancerAddress(this.chart, TRAEFIK_NAME);
+    }
+    this.registerOutputs({ loadBalancerHostname: this.loadBalancerHostname });
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * What Prometheus scrapes besides the chart's own targets: every catalog service and the
+ * platform's shared components, as ServiceMonitors (or a PodMonitor where no Service exposes the
+ * metrics port). Derived from the catalog: a new service row gets its monitor.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { KUBE_SYSTEM, NAMESPACES, PORT_NAMES, ServiceSpec, WORKLOAD_LABELS, serviceLabels } from "../../catalog";
+import { CERT_MANAGER_METRICS } from "../ingress/cert-manager/cert-manager";
+import { COREDNS_METRICS_PORT, COREDNS_POD_LABELS } from "../foundation/cluster-addons";
+import { TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../ingress/traefik/values";
+
+export type MonitorKind = "ServiceMonitor" | "PodMonitor";
+
+export interface ScrapeTarget {
+  /** Name of the monitor, unique in the monitoring namespace. */
+  readonly name: string;
+  readonly kind: MonitorKind;
+  /** Namespace of the scraped Services or pods. */
+  readonly namespace: string;
+  /** Labels of the scraped Services (ServiceMonitor) or pods (PodMonitor). */
+  readonly selector: Readonly<Record<string, string>>;
+  /**
+   * The port serving metrics: a name (of the Service's port for a ServiceMonitor, of the
+   * container's for a PodMonitor), or a container port number where no name can be relied on.
+   */
+  readonly port: string | number;
+  /** Value of the `job` label. @default the Service's name (ServiceMonitor), `namespace/monitor` (PodMonitor) */
+  readonly job?: string;
+  /**
+   * Keep the exporter's own labels where they clash with the target's: an exporter that
+   * describes objects of other namespaces labels them `namespace` itself. @default false
+   */
+  readonly honorLabels?: boolean;
+}
+
+/** The platform components outside the catalog, with the names their charts and add-ons give them. */
+export const PLATFORM_TARGETS: readonly ScrapeTarget[] = [
+  {
+    // The RabbitMQ client Service serves the Prometheus plugin on `prometheus` (15692, the
+    // plugin's default port: rabbitmq-server v4.1.4 `deps/rabbitmq_prometheus/Makefile`); every
+    // node behind it is scraped, which the quorum alert counts.
+    name: "rabbitmq-cluster",
+    kind: "ServiceMonitor",
+    namespace: NAMESPACES.messaging.name,
+    selector: WORKLOAD_LABELS.rabbitmq(),
+    port: "prometheus",
+  },
+  {
+    // Scraped per pod: each replica counts its own requests, and no Service hides which one. The
+    // chart names each container port after its `ports` key (traefik-helm-chart v41.3.0
+    // `traefik/templates/_podtemplate.tpl`, `traefik.portname`).
+    name: "traefik",
+    kind: "PodMonitor",
+    namespace: NAMESPACES.traefik.name,
+    selector: { "app.kubernetes.io/name": TRAEFIK_POD_LABELS["app.kubernetes.io/name"] },
+    port: TRAEFIK_METRICS.portName,
+    job: "traefik",
+  },
+  {
+    // The cert-manager chart's controller Service and its metrics port (CERT_MANAGER_METRICS).
+    // cert-manager labels its certificate metrics with the certificate's own `namespace`: with
+    // the target's labels winning, it would become `exported_namespace` and every certificate
+    // would seem to live in `cert-manager`.
+    name: "cert-manager",
+    kind: "ServiceMonitor",
+    namespace: NAMESPACES.certManager.name,
+    selector: CERT_MANAGER_METRICS.serviceLabels,
+    port: CERT_MANAGER_METRICS.portName,
+    honorLabels: true,
+  },
+  {
+    // CoreDNS pods of the EKS add-on, by their metrics container port (the Corefile's
+    // `prometheus :9153`): the add-on's `kube-dns` Service is AWS's, and EKS has shipped it
+    // without a 9153 port (aws/containers-roadmap#965, #2177). With `targetPort`, Prometheus also
+    // finds pod ports no Service port covers (prometheus v3.14.0
+    // `discovery/kubernetes/endpointslice.go`, "For all seen pods, check all container ports").
+    // The Service carries its pods' `k8s-app: kube-dns` label. `job="coredns"` is what the
+    // chart's CoreDNS dashboard queries.
+    name: "coredns",
+    kind: "ServiceMonitor",
+    namespace: KUBE_SYSTEM,
+    selector: COREDNS_POD_LABELS,
+    port: COREDNS_METRICS_PORT,
+    job: "coredns",
+  },
+];
+
+/** One ServiceMonitor per catalog service on its Service's `metrics` port, then the platform's targets. */
+export function scrapeTargets(services: readonly ServiceSpec[]): ScrapeTarget[] {
+  const targets: ScrapeTarget[] = [
+    ...services.map(
+      (s): ScrapeTarget => ({
+        name: s.name,
+        kind: "ServiceMonitor",
+        namespace: NAMESPACES.app.name,
+        selector: serviceLabels(s),
+        port: PORT_NAMES.metrics,
+      }),
+    ),
+    ...PLATFORM_TARGETS,
+  ];
+  const names = targets.map((t) => t.name);
+  const clash = names.find((n, i) => names.indexOf(n) !== i);
+  if (clash) throw new Error(`two monitors would be named '${clash}': rename the catalog service`);
+  return targets;
+}
+
+/** A monitoring.coreos.com custom resource, as given to `k8s.apiextensions.CustomResource`. */
+export interface OperatorResource {
+  readonly apiVersion: "monitoring.coreos.com/v1";
+  readonly kind: string;
+  readonly metadata: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> };
+  readonly spec: Record<string, any>;
+}
+
+/** Labels of the custom resources the platform adds next to the chart's. */
+export const PLATFORM_MONITORING_LABELS = { "app.kubernetes.io/part-of": "ecommerce-monitoring" } as const;
+
+/** Scrape settings shared by every monitor. */
+export const SCRAPE = { interval: "30s", scrapeTimeout: "10s", path: "/metrics" } as const;
+
+/** The custom resource of a target, placed in `namespace` (the monitoring namespace). */
+export function monitorManifest(t: ScrapeTarget, namespace: pulumi.Input<string>): OperatorResource {
+  // A number is a container port: `targetPort` of a ServiceMonitor endpoint, `portNumber` of a
+  // PodMonitor's (prometheus-operator v0.93.0 `pkg/prometheus/promcfg.go` keeps targets whose
+  // `__meta_kubernetes_pod_container_port_number` matches).
+  const port = typeof t.port === "string" ? { port: t.port } : t.kind === "ServiceMonitor" ? { targetPort: t.port } : { portNumber: t.port };
+  const endpoint: Record<string, unknown> = {
+    ...port,
+    path: SCRAPE.path,
+    interval: SCRAPE.interval,
+    scrapeTimeout: SCRAPE.scrapeTimeout,
+    ...(t.honorLabels ? { honorLabels: true } : {}),
+    ...(t.job ? { relabelings: [{ action: "replace", targetLabel: "job", replacement: t.job }] } : {}),
+  };
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: t.kind,
+    metadata: { name: t.name, namespace, labels: { ...PLATFORM_MONITORING_LABELS } },
+    spec: {
+      namespaceSelector: { matchNames: [t.namespace] },
+      selector: { matchLabels: { ...t.selector } },
+      ...(t.kind === "ServiceMonitor" ? { endpoints: [endpoint] } : { podMetricsEndpoints: [endpoint] }),
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * `npm run synth -- --stack <name> [--config-file <path>] [--out <dir>]`
+ *
+ * Runs the real program (index.ts) under Pulumi's mock engine with the stack's configuration
+ * and writes what `pulumi up` would create. Exit code 1 with one message on bad input.
+ */
+import * as path from "path";
+import { renderStack, writeRender } from "./render";
+import "./reports";
+
+const USAGE = "usage: npm run synth -- --stack <name> [--config-file <path>] [--out <dir>]";
+
+export class UsageError extends Error {}
+
+export interface SynthArgs {
+  readonly stack: string;
+  readonly configFile?: string;
+  readonly out: string;
+}
+
+export function parseArgs(argv: readonly string[]): SynthArgs {
+  const values: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (!["--stack", "--config-file", "--out"].includes(flag)) {
+      throw new UsageError(`unknown argument '${flag}'; ${USAGE}`);
+    }
+    const value = argv[i + 1];
+    if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value; ${USAGE}`);
+    values[flag] = value;
+    i++;
+  }
+  const stack = values["--stack"];
+  if (!stack) throw new UsageError(`--stack is required; ${USAGE}`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
+    throw new UsageError(`--stack '${stack}' is not a stack name (letters, digits, '-', '_' and '.')`);
+  }
+  return { stack, configFile: values["--config-file"], out: values["--out"] ?? path.join("out", stack) };
+}
+
+async function main(): Promise<void> {
+  const projectDir = path.resolve(__dirname, "..", "..");
+  const started = process.hrtime.bigint();
+  const args = parseArgs(process.argv.slice(2));
+  const { rendered, files } = await renderStack({
+    projectDir,
+    stack: args.stack,
+    configFile: args.configFile ? path.resolve(args.configFile) : undefined,
+  });
+  writeRender(path.resolve(args.out), files);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  console.log(
+    `rendered stack '${args.stack}': ${rendered.resources.length} resources, ` +
+      `${rendered.k8sObjects().length} Kubernetes objects -> ${args.out} (${(ms / 1000).toFixed(1)} s)`,
+  );
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      // Configuration and usage errors are the user's to fix: one line, no stack trace.
+      const message = err instanceof Error ? err.message : String(err);
+      console.error(`error: ${message}`);
+      if (process.env.SYNTH_DEBUG && err instanceof Error) console.error(err.stack);
+      process.exit(1);
+    },
+  );
+}

@@ -1,7 +1,0 @@
-/** Report writers added to every render (imported for their registration). */
-import { writeDeployPlan } from "./deploy-plan";
-import { writeFlowsReport } from "./netpol/report";
-import { addReportWriter } from "./render";
-
-addReportWriter(writeDeployPlan);
-addReportWriter(writeFlowsReport);

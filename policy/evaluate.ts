@@ -12,7 +12,6 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import type { RecordedResource } from "../tools/render/engine";
 
 /** A resource as a policy sees it. */
 export interface ResourceUnderTest {
@@ -146,8 +145,18 @@ export async function validatePack(
   return violations;
 }
 
+/** A resource of the offline render (`resources.json`), as far as the policies look at it. */
+export interface RenderedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly parent: string | null;
+  readonly inputs: Record<string, any>;
+  readonly protect?: true;
+}
+
 /** The offline render's resources as the policies would see them in `pulumi preview`. */
-export function fromRender(resources: readonly RecordedResource[]): ResourceUnderTest[] {
+export function fromRender(resources: readonly RenderedResource[]): ResourceUnderTest[] {
   return resources.map((r) => ({
     type: r.type,
     name: r.name,

@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { loadStackConfig } from "../tools/render/stack-config";
+import { loadStackConfig } from "../lib/stack-files";
 import type { PackConfig } from "./evaluate";
 import { statefulSetDataProtected } from "./workloads";
 

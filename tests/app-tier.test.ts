@@ -2,7 +2,7 @@ import { DatastoreKind, METRICS_PORT, NAMESPACES, SERVICES, ServiceSpec, databas
 import { ENV_PREFIX } from "../components/app/application";
 import { dataConnections } from "../catalog/contracts";
 import { restrictedViolations } from "../lib/pod-security";
-import { loadStackConfig } from "../tools/render/stack-config";
+import { loadStackConfig } from "../lib/stack-files";
 import { Rendered } from "../tools/render/engine";
 import { dataTierResources } from "./data-fixtures";
 import { PROJECT_DIR, STACKS, StackName, stackRender } from "./harness";

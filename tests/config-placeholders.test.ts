@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../config";
 import { isDocumentationCidr, isExampleDomain, placeholderProblems, runByPulumiEngine } from "../config/placeholders";
 import { runProgram } from "../tools/render/engine";
-import { loadStackConfig } from "../tools/render/stack-config";
+import { loadStackConfig } from "../lib/stack-files";
 import { PROJECT_DIR, STACKS } from "./harness";
 
 /** Loads a stack's configuration as the program does, with the given overrides and options. */

@@ -1,4 +1,4 @@
-import { loadStackConfig } from "../tools/render/stack-config";
+import { loadStackConfig } from "../lib/stack-files";
 import { PROJECT_DIR, STACKS, configError, renderProgram, stackSetting } from "./harness";
 
 describe("stack files", () => {

@@ -9,7 +9,7 @@
 import { BACKUP_SCHEDULE, FAILED_JOB_STATES } from "../components/foundation/backup";
 import { tagParameters } from "../components/foundation/storage-class";
 import { RecordedResource, Rendered } from "../tools/render/engine";
-import { loadStackConfig } from "../tools/render/stack-config";
+import { loadStackConfig } from "../lib/stack-files";
 import { PROJECT_DIR, STACKS, StackName, configError, renderProgram, stackRender } from "./harness";
 
 const stackValue = (stack: StackName, key: string) => loadStackConfig(PROJECT_DIR, stack).config[`ecommerce:${key}`];

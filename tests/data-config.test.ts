@@ -1,4 +1,4 @@
-import { loadStackConfig } from "../tools/render/stack-config";
+import { loadStackConfig } from "../lib/stack-files";
 import { dataObjects } from "./data-fixtures";
 import { PROJECT_DIR, STACKS, configError, stackRender } from "./harness";
 

@@ -11,7 +11,7 @@ import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
 import { Rendered, runProgram } from "../tools/render/engine";
 import { RenderResult, renderStack } from "../tools/render/render";
-import { loadStackConfig } from "../tools/render/stack-config";
+import { loadStackConfig } from "../lib/stack-files";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 export const STACKS = ["dev", "staging", "prod"] as const;

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { loadStackConfig } from "../tools/render/stack-config";
+import { loadStackConfig } from "../lib/stack-files";
 import { PROJECT_DIR, STACKS, configError, renderProgram, stackSetting } from "./harness";
 
 const KEYS = [

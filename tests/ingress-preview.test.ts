@@ -7,7 +7,7 @@ import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
 import { renderStack } from "../tools/render/render";
 import { PROJECT_DIR, STACKS } from "./harness";
-import { loadStackConfig } from "../tools/render/stack-config";
+import { loadStackConfig } from "../lib/stack-files";
 
 const withLoadBalancer = STACKS.filter(
   (stack) => loadStackConfig(PROJECT_DIR, stack).config["ecommerce:ingressServiceType"] === "LoadBalancer",

@@ -4,7 +4,7 @@ import { INHIBIT_RULES, InhibitRule, RECEIVER_SECRET, RECEIVER_URL_FILE, alertma
 import { computeMatrix, flowKey } from "../tools/netpol/matrix";
 import { INTERNET_ID, modelFromRender } from "../tools/netpol/model";
 import { platformAnalysis } from "../tools/netpol/platform";
-import { secretPlaceholder } from "../tools/render/stack-config";
+import { secretPlaceholder } from "../lib/stack-files";
 import { STACKS, renderProgram, stackRender } from "./harness";
 import { chartValues } from "./monitoring-schemas";
 import { IDS } from "./netpol-intended";

@@ -3,9 +3,9 @@
  * by address, ports, and where the tiers' pods are.
  */
 import { DATASTORES, NAMESPACES, ServiceSpec, WORKLOAD_LABELS } from "../../catalog";
-import { CHART_WORKLOADS } from "../../tools/netpol/chart-workloads";
-import { AUTOMATIC_NAMESPACE_LABEL } from "../../tools/netpol/types";
-import type { LabelSelector, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort } from "../../tools/netpol/types";
+import { CHART_WORKLOADS } from "../chart-pods";
+import { AUTOMATIC_NAMESPACE_LABEL } from "../../lib/network-policy";
+import type { LabelSelector, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort } from "../../lib/network-policy";
 import { MONITORING_POD_LABELS } from "../monitoring/kube-prometheus-stack/values";
 import { ENTRYPOINTS, TRAEFIK_POD_LABELS } from "../ingress/traefik/values";
 

@@ -35,7 +35,7 @@ import {
 } from "./peers";
 import { RABBITMQ_PORTS } from "../data/rabbitmq";
 import { ENTRYPOINTS, TRAEFIK_METRICS } from "../ingress/traefik/values";
-import type { NetworkPolicyEgressRule, NetworkPolicyPeer } from "../../tools/netpol/types";
+import type { NetworkPolicyEgressRule, NetworkPolicyPeer } from "../../lib/network-policy";
 
 export { ALLOW_DNS, DEFAULT_DENY, selectorOf };
 export type { PolicyManifest, PolicyPlanInputs };

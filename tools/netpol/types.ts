@@ -4,64 +4,22 @@
  * needs is kept.
  */
 
-export type Protocol = "TCP" | "UDP" | "SCTP";
-
-export type PolicyType = "Ingress" | "Egress";
-
-export interface LabelSelectorRequirement {
-  readonly key: string;
-  readonly operator: string;
-  readonly values?: readonly string[];
-}
-
-/** `metav1.LabelSelector`: `{}` selects everything. */
-export interface LabelSelector {
-  readonly matchLabels?: Readonly<Record<string, string>>;
-  readonly matchExpressions?: readonly LabelSelectorRequirement[];
-}
-
-export interface IpBlock {
-  readonly cidr: string;
-  readonly except?: readonly string[];
-}
-
-export interface NetworkPolicyPeer {
-  readonly podSelector?: LabelSelector;
-  readonly namespaceSelector?: LabelSelector;
-  readonly ipBlock?: IpBlock;
-}
-
-export interface NetworkPolicyPort {
-  /** @default "TCP" */
-  readonly protocol?: Protocol;
-  /** A number, or the name of a container port of the destination pod. Missing: every port. */
-  readonly port?: number | string;
-  /** Last port of a range starting at `port` (numeric `port` only). */
-  readonly endPort?: number;
-}
-
-export interface NetworkPolicyIngressRule {
-  readonly from?: readonly NetworkPolicyPeer[];
-  readonly ports?: readonly NetworkPolicyPort[];
-}
-
-export interface NetworkPolicyEgressRule {
-  readonly to?: readonly NetworkPolicyPeer[];
-  readonly ports?: readonly NetworkPolicyPort[];
-}
-
-export interface NetworkPolicySpec {
-  readonly podSelector: LabelSelector;
-  readonly policyTypes?: readonly PolicyType[];
-  readonly ingress?: readonly NetworkPolicyIngressRule[];
-  readonly egress?: readonly NetworkPolicyEgressRule[];
-}
-
-export interface NetworkPolicy {
-  readonly namespace: string;
-  readonly name: string;
-  readonly spec: NetworkPolicySpec;
-}
+export type {
+  Protocol,
+  PolicyType,
+  LabelSelectorRequirement,
+  LabelSelector,
+  IpBlock,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+  NetworkPolicyIngressRule,
+  NetworkPolicyEgressRule,
+  NetworkPolicySpec,
+  NetworkPolicy,
+} from "../../lib/network-policy";
+import { AUTOMATIC_NAMESPACE_LABEL } from "../../lib/network-policy";
+import type { NetworkPolicy, Protocol } from "../../lib/network-policy";
+export { AUTOMATIC_NAMESPACE_LABEL };
 
 export interface Namespace {
   readonly name: string;
@@ -141,7 +99,6 @@ export interface Probe {
   readonly protocol?: Protocol;
 }
 
-export const AUTOMATIC_NAMESPACE_LABEL = "kubernetes.io/metadata.name";
 
 /** A namespace as the API server stores it: its labels plus the automatic name label. */
 export function namespaceWithAutomaticLabel(name: string, labels: Readonly<Record<string, string>> = {}): Namespace {

@@ -11,7 +11,6 @@ import { mockCall, mockResourceState } from "./mocks";
  * Pulumi's own per-run state isolation (what its Automation API uses for inline programs). It is
  * marked internal, so its declaration is not published; the signature is stated here.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { withLocalStorage } = require("@pulumi/pulumi/runtime/state") as {
   withLocalStorage<T>(callback: () => T): T;
 };

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ProgramRun, RecordedResource, Rendered, runProgram } from "./engine";
-import { loadStackConfig } from "./stack-config";
+import { loadStackConfig } from "../../lib/stack-files";
 
 export interface RenderOptions {
   readonly projectDir: string;

@@ -1,3 +1,4 @@
+import { DATASTORES, DatastoreKind, databaseOwners } from "../catalog";
 import { restrictedViolations } from "../lib/pod-security";
 import { claimRetention, dataSafety } from "../lib/stateful";
 import { RecordedResource } from "../tools/render/engine";
@@ -5,7 +6,15 @@ import { dataObjects, dataTierResources } from "./data-fixtures";
 import { stackRender } from "./harness";
 
 const DATA_NAMESPACES = ["e-commerce", "e-commerce-messaging"];
-const STATEFUL_SETS = 11 + 3; // a MySQL per owner, Redis, RabbitMQ, MinIO
+/** Databases of the catalog: one MySQL StatefulSet, two Secrets and two passwords each. */
+const DATABASES = databaseOwners().length;
+/** The shared stores, each one StatefulSet: Redis, RabbitMQ, MinIO. */
+const SHARED_STORES = (Object.keys(DATASTORES) as DatastoreKind[]).filter((k) => k !== "mysql").length;
+const STATEFUL_SETS = DATABASES + SHARED_STORES;
+/** Secrets of the shared stores: Redis (client, server include), RabbitMQ (client, server, cookie), MinIO (client, server). */
+const SHARED_STORE_SECRETS = 2 + 3 + 2;
+/** Generated passwords of the shared stores: Redis, RabbitMQ (password, Erlang cookie), MinIO. */
+const SHARED_STORE_PASSWORDS = 1 + 2 + 1;
 
 async function statefulSets(stack: "dev" | "prod") {
   const all = dataObjects(await stackRender(stack), "StatefulSet");
@@ -19,7 +28,7 @@ const containersOf = (sts: RecordedResource) => {
 };
 
 describe.each(["dev", "prod"] as const)("every data workload of %s", (stack) => {
-  test("all 14 StatefulSets exist, each with a volume claim from gp3", async () => {
+  test("a StatefulSet per database and per shared store, each with a volume claim from gp3", async () => {
     const all = await statefulSets(stack);
     expect(all).toHaveLength(STATEFUL_SETS);
     for (const sts of all) {
@@ -94,10 +103,10 @@ describe("data safety follows ecommerce:protectData", () => {
     const r = await stackRender("prod");
     const data = dataTierResources(r);
     const kept = data.filter((x) => x.type === "kubernetes:apps/v1:StatefulSet" || x.type === "kubernetes:core/v1:Secret");
-    expect(kept.length).toBe(STATEFUL_SETS + 11 * 2 + 2 + 3 + 2);
+    expect(kept.length).toBe(STATEFUL_SETS + DATABASES * 2 + SHARED_STORE_SECRETS);
     for (const x of kept) expect([x.name, x.protect, x.retainOnDelete]).toEqual([x.name, true, true]);
     const passwords = data.filter((x) => x.type === "random:index/randomPassword:RandomPassword");
-    expect(passwords.length).toBe(11 * 2 + 1 + 2 + 1);
+    expect(passwords.length).toBe(DATABASES * 2 + SHARED_STORE_PASSWORDS);
     for (const p of passwords) expect([p.name, p.protect]).toEqual([p.name, true]);
     for (const sts of await statefulSets("prod")) {
       expect(sts.inputs.spec.persistentVolumeClaimRetentionPolicy.whenDeleted).toBe("Retain");

@@ -3,7 +3,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { SERVICES } from "../catalog";
+import { SERVICES, databaseOwners } from "../catalog";
 import { DataTier } from "../components/data/data-tier";
 import { Platform } from "../components/platform";
 import { dataConnections } from "../catalog/contracts";
@@ -128,7 +128,8 @@ describe.each(["dev", "prod"])("no generated value in plain text (%s)", (stack) 
   });
 
   test("there are generated passwords to look for: 2 per database, Redis, RabbitMQ (password, cookie), MinIO", () => {
-    expect(dataValues).toHaveLength(11 * 2 + 1 + 2 + 1);
+    // Two per database, then Redis, RabbitMQ (password, cookie), MinIO.
+    expect(dataValues).toHaveLength(databaseOwners().length * 2 + 1 + 2 + 1);
     expect(dataValues).toContain("mock-rabbitmq-cluster-erlang-cookie");
     expect(mockValues).toEqual(expect.arrayContaining(dataValues));
   });
@@ -150,7 +151,8 @@ describe.each(["dev", "prod"])("no generated value in plain text (%s)", (stack) 
   });
 
   test("Secrets carry their values only as masked stringData", () => {
-    expect(dataSecretFiles).toHaveLength(11 * 2 + 2 + 3 + 2);
+    // Two per database, then Redis (2), RabbitMQ (3), MinIO (2).
+    expect(dataSecretFiles).toHaveLength(databaseOwners().length * 2 + 2 + 3 + 2);
     for (const file of dataSecretFiles) expect(files.get(file)).toMatch(/^stringData: "\[secret\]"$/m);
   });
 });

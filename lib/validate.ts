@@ -3,6 +3,7 @@
  * when the value is acceptable, or a short phrase saying what is allowed.
  */
 import * as ipaddr from "ipaddr.js";
+import { cidrRange, intToIp, ipToInt } from "./ipv4";
 
 /** RFC 1123 host name, at least two labels, lower case (what Let's Encrypt and Ingress accept). */
 export const DNS_NAME = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -57,14 +58,6 @@ export function storageGiB(value: string): number | undefined {
   return m[2] === "Mi" ? n / 1024 : m[2] === "Ti" ? n * 1024 : n;
 }
 
-function ipv4ToInt(address: string): number {
-  return address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
-
-function intToIpv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
-}
-
 /**
  * The `index`-th block of `newPrefix` bits inside `cidr`. Throws when the block does not fit,
  * which configuration validation rules out before any resource is declared.
@@ -76,16 +69,14 @@ export function subnetOf(cidr: string, newPrefix: number, index: number): string
   if (newPrefix < parsed.prefix || newPrefix > 28 || index < 0 || index >= blocks) {
     throw new Error(`block ${index} of /${newPrefix} does not fit in ${cidr}`);
   }
-  const base = ipv4ToInt(parsed.address) + index * 2 ** (32 - newPrefix);
-  return `${intToIpv4(base)}/${newPrefix}`;
+  const base = ipToInt(parsed.address)! + index * 2 ** (32 - newPrefix);
+  return `${intToIp(base)}/${newPrefix}`;
 }
 
 /** True when the two IPv4 CIDRs share at least one address. */
 export function cidrsOverlap(a: string, b: string): boolean {
-  const pa = parseIpv4Cidr(a);
-  const pb = parseIpv4Cidr(b);
-  if (typeof pa === "string" || typeof pb === "string") return false;
-  const start = (c: Cidr) => ipv4ToInt(c.address);
-  const end = (c: Cidr) => start(c) + 2 ** (32 - c.prefix) - 1;
-  return start(pa) <= end(pb) && start(pb) <= end(pa);
+  if (typeof parseIpv4Cidr(a) === "string" || typeof parseIpv4Cidr(b) === "string") return false;
+  const ra = cidrRange(a)!;
+  const rb = cidrRange(b)!;
+  return ra.first <= rb.last && rb.first <= ra.last;
 }

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS, RELEASE } from "../components/monitoring/kube-prometheus-stack/values";
 import { TRAEFIK_POD_LABELS } from "../components/ingress/traefik/values";
 import { CHART_WORKLOADS, ChartWorkload, chartName, chartReleases } from "../tools/netpol/chart-workloads";
-import { cidrRange, inRange, ipToInt } from "../tools/netpol/ipv4";
+import { cidrRange, inRange, ipToInt } from "../lib/ipv4";
 import { API_SERVER_ID, INTERNET_ID, KUBE_DNS_ID, modelFromRender, modelPods } from "../tools/netpol/model";
 import { renderComponent } from "./harness";
 import { chart, k8sObject, policy, rendered, shop, workload } from "./netpol-render";

@@ -7,7 +7,7 @@
  * `pkg/ebpf/c/tc.v4egress.bpf.c` / `tc.v4ingress.bpf.c` (cited as the eBPF programs).
  */
 import { ANYWHERE, EndpointInfo, L4Port, PolicyEndpoints } from "./cni-controller";
-import { Range, cidrRange, inRange, intToIp, ipToInt } from "./ipv4";
+import { Range, cidrRange, inRange, intToIp, ipToInt } from "../../lib/ipv4";
 import { Pod, PolicyType, Protocol } from "./types";
 
 /** `NETWORK_POLICY_ENFORCING_MODE` of the VPC CNI. */

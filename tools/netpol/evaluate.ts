@@ -4,7 +4,7 @@
  * only when some policy selecting it has that policy type; an isolated pod accepts what at least
  * one rule of those policies admits (policies are a union, never an intersection).
  */
-import { ipInBlock } from "./ipv4";
+import { ipInBlock } from "../../lib/ipv4";
 import { labelsMatch, selectorMatches } from "./selectors";
 import {
   Endpoint,

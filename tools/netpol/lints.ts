@@ -3,7 +3,7 @@
  * means clean), so that tests can fail on them and the flow report can list them.
  */
 import { PolicyEvaluator, effectivePolicyTypes, portsAdmit, serviceBackends, serviceTargetPort } from "./evaluate";
-import { Range, cidrRange, formatRange, intersectRanges, subtractRanges } from "./ipv4";
+import { Range, cidrRange, formatRange, intersectRanges, subtractRanges } from "../../lib/ipv4";
 import { KUBE_DNS_ID, PlatformModel, evaluatorOf, modelPods } from "./model";
 import { selectorMatches, selectsEverything } from "./selectors";
 import { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod, Protocol, compareText } from "./types";

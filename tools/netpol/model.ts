@@ -7,7 +7,7 @@
 import type { RecordedResource, Rendered } from "../render/engine";
 import { CHART_WORKLOADS, ChartWorkload, chartWorkloadsOf } from "./chart-workloads";
 import { PolicyEvaluator } from "./evaluate";
-import { cidrRange, intToIp, ipToInt } from "./ipv4";
+import { cidrRange, intToIp, ipToInt } from "../../lib/ipv4";
 import {
   ContainerPort,
   Namespace,

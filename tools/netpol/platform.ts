@@ -7,7 +7,7 @@
 import { CONTROL_PLANE_SUBNET_TAG } from "../../components/foundation/network";
 import { IPBLOCK_EXEMPTIONS, POLICY_EXEMPTIONS } from "../../components/network-policies/rules";
 import type { Rendered } from "../render/engine";
-import { cidrRange, intToIp } from "./ipv4";
+import { cidrRange, intToIp } from "../../lib/ipv4";
 import type { LintOptions } from "./lints";
 import type { ModelOptions } from "./model";
 

@@ -1,4 +1,8 @@
-/** IPv4 ranges as integer intervals: containment, `except` subtraction and overlap. */
+/**
+ * IPv4 addresses and CIDRs as integer intervals, on ipaddr.js: containment, `except` subtraction
+ * and overlap. The one place the project converts addresses; configuration checks and the flow
+ * analyzer both use it.
+ */
 import * as ipaddr from "ipaddr.js";
 
 /** Inclusive range of IPv4 addresses as unsigned integers. */

@@ -6,14 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { mockCall, mockResourceState } from "./mocks";
-
-/**
- * Pulumi's own per-run state isolation (what its Automation API uses for inline programs). It is
- * marked internal, so its declaration is not published; the signature is stated here.
- */
-const { withLocalStorage } = require("@pulumi/pulumi/runtime/state") as {
-  withLocalStorage<T>(callback: () => T): T;
-};
+import { RegisterRequest, addLiveResource, interceptRequests, mockUrn, withLocalStorage } from "./sdk-internals";
 
 /** Masked value of a secret in the render. */
 export const SECRET_MASK = "[secret]";
@@ -87,12 +80,6 @@ export function runProgram(opts: RunOptions): Promise<ProgramRun> {
   return withLocalStorage(async () => {
     pulumi.runtime.setAllConfig(opts.config, [...(opts.secretKeys ?? [])]);
     const region = opts.config["aws:region"] ?? "eu-west-1";
-    const addLiveResource = (type: string, name: string, id: string, state: Record<string, unknown>) => {
-      const live = pulumi.runtime.getMonitor() as any;
-      const urn: string = live.newUrn("", type, name);
-      live.resources.set(urn, { urn, id, state });
-      return urn;
-    };
     await pulumi.runtime.setMocks(
       {
         newResource: (args) => mockResourceState(args, { stack: opts.stack, region, addLiveResource }),
@@ -105,16 +92,9 @@ export function runProgram(opts: RunOptions): Promise<ProgramRun> {
 
     const resources: RecordedResource[] = [];
     const reads: string[] = [];
-    const monitor = pulumi.runtime.getMonitor() as any;
-    const read = monitor.readResource.bind(monitor);
-    monitor.readResource = (req: any, callback: (err: any, resp: any) => void) => {
-      reads.push(`${req.getType()}::${req.getName()}::${req.getId()}`);
-      read(req, callback);
-    };
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
+    const onRegister = (req: RegisterRequest) => {
       const parent: string = req.getParent();
-      const urn: string = monitor.newUrn(parent, req.getType(), req.getName());
+      const urn: string = mockUrn(parent, req.getType(), req.getName());
       // Besides the SDK's own list: resources passed by reference (a remote component under
       // mocks has no children to stand for it) and the explicit provider, which the engine
       // must configure, from the cluster's kubeconfig, before it can create the resource.
@@ -138,8 +118,8 @@ export function runProgram(opts: RunOptions): Promise<ProgramRun> {
       };
       resources.push(record);
       opts.onRegister?.(record);
-      register(req, callback);
     };
+    interceptRequests(onRegister, (req) => reads.push(`${req.getType()}::${req.getName()}::${req.getId()}`));
 
     // A failing program (bad configuration) must surface as this promise's rejection, not as an
     // unhandled rejection inside the root stack resource, which would kill the process.

@@ -26,6 +26,12 @@ test("runtime/state still exports withLocalStorage, and it isolates a run", asyn
   expect(pulumi.runtime.allConfig()["canary:key"]).toBeUndefined();
 });
 
+class Thing extends pulumi.CustomResource {
+  constructor(name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    super("canary:index:Thing", name, props, opts);
+  }
+}
+
 test("the mock monitor still lets the render see registrations, reads and live objects", async () => {
   let monitorShape: Record<string, string> = {};
   const run = await runProgram({
@@ -40,8 +46,8 @@ test("the mock monitor still lets the render see registrations, reads and live o
         registerResource: typeof m.registerResource,
         readResource: typeof m.readResource,
       };
-      const res = new pulumi.CustomResource("canary:index:Thing", "a", { size: 1 }, { protect: true, retainOnDelete: true, ignoreChanges: ["size"] });
-      new pulumi.CustomResource("canary:index:Thing", "b", {}, { id: "b-id" });
+      const res = new Thing("a", { size: 1 }, { protect: true, retainOnDelete: true, ignoreChanges: ["size"] });
+      new Thing("b", {}, { id: "b-id" });
       return { urn: res.urn };
     },
   });

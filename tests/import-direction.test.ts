@@ -31,7 +31,7 @@ function lint(cases: readonly Case[]): { planted: string[][]; repository: string
 const WRONG: Case[] = [
   ["components/foundation/planted.ts", 'import { runProgram } from "../../tools/render/engine";\nexport const x = runProgram;\n'],
   ["components/planted.ts", 'import type { Probe } from "../tools/netpol/types";\nexport type X = Probe;\n'],
-  ["config/planted.ts", 'import { STACKS } from "./harness";\nexport const x = STACKS;\n'],
+  ["config/planted.ts", 'import { STACKS } from "../tests/harness";\nexport const x = STACKS;\n'],
   ["index.ts", 'import { policies } from "./policy/policies";\nexport const x = policies;\n'],
   ["lib/planted.ts", 'import { Platform } from "../components/platform";\nexport const x = Platform;\n'],
   ["policy/planted.ts", 'import { renderStack } from "../tools/render/render";\nexport const x = renderStack;\n'],

@@ -4,6 +4,7 @@
  */
 import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime";
 import { createHash } from "crypto";
+import { resourceReference } from "./sdk-internals";
 
 export const MOCK_ACCOUNT = "123456789012";
 
@@ -17,10 +18,6 @@ export interface MockContext {
   readonly addLiveResource: (type: string, name: string, id: string, state: Record<string, unknown>) => string;
 }
 
-/** The wire form of a resource reference (the SDK's `specialResourceSig`). */
-function resourceReference(urn: string, id: string): Record<string, unknown> {
-  return { "4dabf18193072939515e22adb298388d": "5cf8f73096256a8f31e491e813e4eb8e", urn, id };
-}
 
 /** A kubeconfig shaped like the one `eks.Cluster` produces (exec plugin, no static token). */
 function kubeconfigFor(clusterName: string, endpoint: string) {

@@ -5,6 +5,7 @@
  * (`runtime/state.js` withLocalStorage; `runtime/mocks.js` MockMonitor).
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
 
 /** The SDK version these internals were read from (checked by the canary against package.json). */
 export const SDK_INTERNALS_VERSION = "3.276.0";
@@ -61,6 +62,11 @@ export function addLiveResource(type: string, name: string, id: string, state: R
   const urn = monitor.newUrn("", type, name);
   monitor.resources.set(urn, { urn, id, state });
   return urn;
+}
+
+/** The wire form of a reference to a resource, as a mock's answer carries it (`runtime/rpc.js`). */
+export function resourceReference(urn: string, id: string): Record<string, unknown> {
+  return { [rpc.specialSigKey]: rpc.specialResourceSig, urn, id };
 }
 
 /** Calls `onRegister` / `onRead` for each registration and read the program sends, before the mock answers it. */

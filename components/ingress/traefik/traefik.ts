@@ -56,8 +56,10 @@ export function httpRedirectRouteSpec(): Record<string, unknown> {
  * `resources` output (every object it created, as resource references). No separate read of the
  * Service: a `Service.get` has to be skipped in the first preview, when the Service does not exist
  * yet, and a program that registers different steps in preview and in update never previews
- * clean. The chart waits for a LoadBalancer Service to get its address, so after an update it is
- * known; in a first preview it is shown as known after the update.
+ * clean. The Kubernetes provider waits for a LoadBalancer Service to get its address
+ * (pulumi-kubernetes v4.32.0 `provider/pkg/await/service.go`, the nearest tag to the pinned 4.34.2
+ * in the stored copy), so after an update it is known; in a first preview it is shown as known
+ * after the update.
  */
 export function loadBalancerAddress(chart: k8s.helm.v4.Chart, serviceName: string): pulumi.Output<string> {
   return chart.resources.apply((resources) => {

@@ -1,6 +1,6 @@
 /** Type checking is done once by `tsc --noEmit`; ts-jest only transpiles, which keeps the suite fast. */
 module.exports = {
-  testEnvironment: "node",
+  testEnvironment: "<rootDir>/tests/environment.js",
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   transform: {

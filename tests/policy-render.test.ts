@@ -46,7 +46,9 @@ describe("policy configuration from the stack", () => {
 describe.each(STACKS)("the rendered %s platform", (stack) => {
   let render: Rendered;
   let resources: ResourceUnderTest[];
-  const config = () => policyConfigForStack(PROJECT_DIR, stack);
+  // Read from the stack file once: a policy is judged against hundreds of resources.
+  const packConfig = policyConfigForStack(PROJECT_DIR, stack);
+  const config = () => packConfig;
 
   beforeAll(async () => {
     render = await stackRender(stack);

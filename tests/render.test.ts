@@ -2,10 +2,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR, STACKS, stackFileWith, stackSetting } from "./harness";
+import { synth } from "../tools/render/synth";
+import { PROJECT_DIR, STACKS, stackFileWith, stackRun, stackSetting } from "./harness";
 
-/** Runs the real CLI (`npm run synth` without npm) and returns its exit code and output. */
-function synth(args: string[]) {
+/** Runs the real CLI (`npm run synth` without npm) in its own process: its exit code and output. */
+function synthProcess(args: string[]) {
   const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/render/synth.ts", ...args], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
@@ -27,16 +28,23 @@ function readTree(dir: string): Map<string, string> {
   return files;
 }
 
+/** Runs the same command in this process (its exit code and output), for the paths that stop before rendering. */
+async function synthHere(args: string[]) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await synth(args, { log: (line) => stdout.push(line), error: (line) => stderr.push(line) });
+  return { code, stdout: stdout.map((l) => `${l}\n`).join(""), stderr: stderr.map((l) => `${l}\n`).join("") };
+}
+
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "render-"));
 
 describe.each(STACKS)("offline render of %s", (stack) => {
   const outA = tmp();
-  const outB = tmp();
-  let first: ReturnType<typeof synth>;
+  let first: ReturnType<typeof synthProcess>;
   let resources: any[];
 
   beforeAll(() => {
-    first = synth(["--stack", stack, "--out", outA]);
+    first = synthProcess(["--stack", stack, "--out", outA]);
     resources = JSON.parse(fs.readFileSync(path.join(outA, "resources.json"), "utf8"));
   });
 
@@ -46,9 +54,9 @@ describe.each(STACKS)("offline render of %s", (stack) => {
     expect(first.stdout).toMatch(new RegExp(`rendered stack '${stack}': \\d+ resources`));
   });
 
-  test("is byte-for-byte deterministic", () => {
-    expect(synth(["--stack", stack, "--out", outB]).code).toBe(0);
-    expect(readTree(outB)).toEqual(readTree(outA));
+  test("is byte-for-byte deterministic: the command's files equal another process's render of index.ts", async () => {
+    // The test run's own render (global-setup.ts) ran in another process, through the harness.
+    expect(readTree(outA)).toEqual(new Map((await stackRun(stack)).files));
   });
 
   test("every entry follows the contract; parents and dependencies are entries", () => {
@@ -93,10 +101,10 @@ describe.each(STACKS)("offline render of %s", (stack) => {
 });
 
 describe("render input errors", () => {
-  test("a secure: value never reaches the render", () => {
+  test("a secure: value never reaches the render", async () => {
     const out = tmp();
     const file = stackFileWith("dev", { "ecommerce:acmeEmail": { secure: "v1:c2VjcmV0LWNpcGhlcnRleHQ=" } });
-    const res = synth(["--stack", "dev", "--config-file", file, "--out", out]);
+    const res = await synthHere(["--stack", "dev", "--config-file", file, "--out", out]);
     // The placeholder is not an e-mail address, so validation names the key; the ciphertext is never echoed.
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/'ecommerce:acmeEmail'/);
@@ -107,8 +115,8 @@ describe("render input errors", () => {
     ["a wrong type", { "ecommerce:nodeMaxSize": "many" }, /'ecommerce:nodeMaxSize' must be of type integer/],
     ["an out-of-range value", { "ecommerce:nodeMaxSize": 1000 }, /'ecommerce:nodeMaxSize' value '1000' is outside of the legal range/],
     ["a malformed value", { "ecommerce:vpcCidr": "10.0.0/16" }, /'ecommerce:vpcCidr' value "10.0.0\/16"/],
-  ])("%s exits 1 with one clear message and no stack trace", (_label, overrides, expected) => {
-    const res = synth(["--stack", "dev", "--config-file", stackFileWith("dev", overrides), "--out", tmp()]);
+  ])("%s exits 1 with one clear message and no stack trace", async (_label, overrides, expected) => {
+    const res = await synthHere(["--stack", "dev", "--config-file", stackFileWith("dev", overrides), "--out", tmp()]);
     expect(res.code).toBe(1);
     expect(res.stdout).toBe("");
     expect(res.stderr).toMatch(/^error: /);
@@ -116,14 +124,22 @@ describe("render input errors", () => {
     expect(res.stderr).not.toMatch(/^\s+at /m);
   });
 
-  test("a missing stack file and a usage mistake are reported plainly", () => {
+  test("a missing stack file and a usage mistake are reported plainly", async () => {
     expect(fs.existsSync(path.join(PROJECT_DIR, "Pulumi.qa.yaml"))).toBe(false);
-    const missing = synth(["--stack", "qa", "--out", tmp()]);
+    const missing = await synthHere(["--stack", "qa", "--out", tmp()]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot read .*Pulumi\.qa\.yaml/);
-    const usage = synth(["--stak", "dev"]);
+    const usage = await synthHere(["--stak", "dev"]);
     expect(usage.code).toBe(1);
     expect(usage.stderr).toMatch(/unknown argument '--stak'; usage: npm run synth/);
+  });
+
+  test("the process exits with the command's code, and prints the one line on stderr", () => {
+    const file = stackFileWith("dev", { "ecommerce:nodeMaxSize": "many" });
+    const res = synthProcess(["--stack", "dev", "--config-file", file, "--out", tmp()]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe("");
+    expect(res.stderr).toBe(`error: ${file}: configuration key 'ecommerce:nodeMaxSize' must be of type integer (declared in Pulumi.yaml), got "many"\n`);
   });
 });
 

@@ -38,32 +38,41 @@ export function parseArgs(argv: readonly string[]): SynthArgs {
   return { stack, configFile: values["--config-file"], out: values["--out"] ?? path.join("out", stack) };
 }
 
-async function main(): Promise<void> {
+/** Where the command writes: the process's streams, or a test's. */
+export interface SynthOutput {
+  log(line: string): void;
+  error(line: string): void;
+}
+
+/**
+ * The command: renders the stack and writes its files, and returns the exit code. Configuration
+ * and usage errors are the user's to fix: one line on `error`, no stack trace (set SYNTH_DEBUG
+ * to see it).
+ */
+export async function synth(argv: readonly string[], output: SynthOutput): Promise<number> {
   const projectDir = path.resolve(__dirname, "..", "..");
   const started = process.hrtime.bigint();
-  const args = parseArgs(process.argv.slice(2));
-  const { rendered, files } = await renderStack({
-    projectDir,
-    stack: args.stack,
-    configFile: args.configFile ? path.resolve(args.configFile) : undefined,
-  });
-  writeRender(path.resolve(args.out), files);
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  console.log(
-    `rendered stack '${args.stack}': ${rendered.resources.length} resources, ` +
-      `${rendered.k8sObjects().length} Kubernetes objects -> ${args.out} (${(ms / 1000).toFixed(1)} s)`,
-  );
+  try {
+    const args = parseArgs(argv);
+    const { rendered, files } = await renderStack({
+      projectDir,
+      stack: args.stack,
+      configFile: args.configFile ? path.resolve(args.configFile) : undefined,
+    });
+    writeRender(path.resolve(args.out), files);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    output.log(
+      `rendered stack '${args.stack}': ${rendered.resources.length} resources, ` +
+        `${rendered.k8sObjects().length} Kubernetes objects -> ${args.out} (${(ms / 1000).toFixed(1)} s)`,
+    );
+    return 0;
+  } catch (err: unknown) {
+    output.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.SYNTH_DEBUG && err instanceof Error && err.stack) output.error(err.stack);
+    return 1;
+  }
 }
 
 if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      // Configuration and usage errors are the user's to fix: one line, no stack trace.
-      const message = err instanceof Error ? err.message : String(err);
-      console.error(`error: ${message}`);
-      if (process.env.SYNTH_DEBUG && err instanceof Error) console.error(err.stack);
-      process.exit(1);
-    },
-  );
+  synth(process.argv.slice(2), console).then((code) => process.exit(code));
 }

@@ -197,7 +197,7 @@ export class ConfigReader {
 /**
  * Whether a key's value was set encrypted. The SDK keeps this to itself (`runtime/config.js`
  * `isConfigSecret` in @pulumi/pulumi 3.276.0 reads the CLI's `PULUMI_CONFIG_SECRET_KEYS`), so it
- * is looked up at run time; tests/monitoring-config.test.ts fails if a new SDK drops it.
+ * is looked up at run time; tests/unit/monitoring-config.spec.ts fails if a new SDK drops it.
  */
 function isConfigSecret(fullKey: string): boolean {
   const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };

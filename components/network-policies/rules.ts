@@ -3,7 +3,7 @@
  * and ports, and the network plan. Every namespace the platform owns denies everything
  * (`deny-all-default`), lets its pods resolve names (`allow-dns`), and then opens each intended
  * flow on BOTH sides: the source's egress and the destination's ingress, since under a default
- * deny a flow needs the two. tests/netpol-proof.test.ts proves the result equals the intended
+ * deny a flow needs the two. tests/netpol/proof.spec.ts proves the result equals the intended
  * matrix of DESIGN.md, flow by flow.
  */
 import { DATASTORES, DatastoreKind, KUBE_SYSTEM, METRICS_PORT, NAMESPACES, ServiceSpec, WORKLOAD_LABELS, databaseName, serviceLabels, usersOf } from "../../catalog";

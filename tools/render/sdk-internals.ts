@@ -1,6 +1,6 @@
 /**
  * Every use the offline render makes of @pulumi/pulumi internals, in one place. None of these is
- * public API: an SDK upgrade may change them, and `tests/sdk-internals.test.ts` (the canary) says
+ * public API: an SDK upgrade may change them, and `tests/unit/sdk-internals.spec.ts` (the canary) says
  * which one moved before any render goes wrong. Read from @pulumi/pulumi 3.276.0
  * (`runtime/state.js` withLocalStorage; `runtime/mocks.js` MockMonitor).
  */

@@ -113,7 +113,7 @@ export interface StackValuesInputs {
   readonly storageClassName?: string;
 }
 
-/** The chart values. Every key is one of the chart's (tests/monitoring-values.test.ts). */
+/** The chart values. Every key is one of the chart's (tests/stack/monitoring/values.spec.ts). */
 export function kubePrometheusStackValues(inputs: StackValuesInputs): Record<string, unknown> {
   const s = inputs.settings;
   const prometheusResources: Resources = { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "4Gi" } };

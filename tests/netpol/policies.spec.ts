@@ -1,0 +1,141 @@
+import * as fs from "fs";
+import * as path from "path";
+import { NAMESPACES, SERVICES, ServiceSpec, databaseOwners } from "../../catalog";
+import { CERT_MANAGER_WEBHOOK_PORT } from "../../components/ingress/cert-manager/cert-manager";
+import { planSubnets } from "../../components/foundation/network";
+import { ALLOW_DNS, DEFAULT_DENY, PolicyManifest, networkPolicyPlan, selectorOf } from "../../components/network-policies/rules";
+import { cidrsOverlap } from "../../lib/validate";
+import { defaultDenyProblems } from "../../policy/exposure";
+import { PROJECT_DIR, STACKS, stackRender, stackSetting } from "../harness";
+
+const inputs = (services: readonly ServiceSpec[] = SERVICES) => ({
+  services,
+  vpcCidr: "10.20.0.0/16",
+  controlPlaneCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.controlPlaneCidr),
+  nodeCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.privateCidr),
+});
+const plan = networkPolicyPlan(inputs());
+const find = (ns: string, name: string): PolicyManifest => {
+  const p = plan.find((x) => x.namespace === ns && x.name === name);
+  if (!p) throw new Error(`no policy ${ns}/${name}`);
+  return p;
+};
+
+describe("generated NetworkPolicies", () => {
+  test.each(Object.values(NAMESPACES).map((n) => n.name))("%s denies everything by default and opens DNS to kube-dns on UDP and TCP", (ns) => {
+    expect(defaultDenyProblems(find(ns, DEFAULT_DENY).spec)).toEqual([]);
+    const dns = find(ns, ALLOW_DNS).spec;
+    expect(dns.podSelector).toEqual({});
+    expect(dns.policyTypes).toEqual(["Egress"]);
+    expect(dns.egress).toEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+        ports: [
+          { protocol: "UDP", port: 53 },
+          { protocol: "TCP", port: 53 },
+        ],
+      },
+    ]);
+  });
+
+  test("the seed's policy names are kept", () => {
+    for (const name of ["allow-api-gateway-ingress", "allow-api-gateway-egress", "allow-microservices-rabbitmq", "allow-monitoring-scraping"]) {
+      expect(find(NAMESPACES.app.name, name)).toBeDefined();
+    }
+    expect(find(NAMESPACES.messaging.name, "allow-rabbitmq-cluster")).toBeDefined();
+  });
+
+  test("names are unique per namespace and DNS labels", () => {
+    const keys = plan.map((p) => `${p.namespace}/${p.name}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const p of plan) expect(p.name).toMatch(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/);
+  });
+
+  test("each database accepts its owner only, and each owner reaches its own database only", () => {
+    for (const s of databaseOwners()) {
+      const ingress = find(NAMESPACES.app.name, `allow-${s.name}-mysql-ingress`).spec;
+      expect(ingress.podSelector.matchLabels).toMatchObject({ owner: s.name });
+      expect(ingress.ingress).toHaveLength(1);
+      expect(ingress.ingress![0].from!.map((f) => f.podSelector!.matchLabels!.app)).toEqual([s.name]);
+      const egress = find(NAMESPACES.app.name, `allow-${s.name}-database`).spec.egress!;
+      const mysql = egress.filter((r) => r.ports![0].port === 3306);
+      expect(mysql.map((r) => r.to![0].podSelector!.matchLabels!.owner)).toEqual([s.name]);
+    }
+  });
+
+  test("a new catalog row yields its policies; a service without datastores gets no database policy", () => {
+    const extra = [...SERVICES, { ...SERVICES[1], name: "wishlist-service", uses: ["mysql", "rabbitmq"] } as ServiceSpec];
+    const p = networkPolicyPlan(inputs(extra)).map((x) => x.name);
+    expect(p).toEqual(expect.arrayContaining(["allow-wishlist-service-database", "allow-wishlist-service-mysql-ingress"]));
+    expect(plan.map((x) => x.name)).not.toContain("allow-notifications-service-database");
+  });
+
+  test("the internet is everything outside the VPC, the API server only its control-plane subnets", () => {
+    const traefik = find(NAMESPACES.traefik.name, "allow-traefik-ingress").spec;
+    expect(traefik.ingress![0].from).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.20.0.0/16"] } }]);
+    const webhook = find(NAMESPACES.certManager.name, "allow-cert-manager-webhook").spec;
+    expect(webhook.ingress![0].from).toEqual(inputs().controlPlaneCidrs.map((cidr) => ({ ipBlock: { cidr } })));
+    expect(webhook.ingress![0].ports).toEqual([{ protocol: "TCP", port: CERT_MANAGER_WEBHOOK_PORT }]);
+  });
+
+  test("no app or data policy reaches an address block (no internet, no API server)", () => {
+    const appNs: string[] = [NAMESPACES.app.name, NAMESPACES.messaging.name];
+    for (const p of plan.filter((x) => appNs.includes(x.namespace))) {
+      for (const r of p.spec.egress ?? []) for (const peer of r.to ?? []) expect(peer.ipBlock).toBeUndefined();
+    }
+  });
+
+  test("the webhook port is the chart's default securePort", () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "chartdata/cert-manager/values.schema.json"), "utf8"));
+    expect(schema.$defs["helm-values.webhook.securePort"].default).toBe(CERT_MANAGER_WEBHOOK_PORT);
+  });
+
+  test("selectorOf: one set is its labels; several keep equal labels and put differing ones in In", () => {
+    expect(selectorOf([{ a: "1" }])).toEqual({ matchLabels: { a: "1" } });
+    expect(selectorOf([{ app: "x", c: "m" }, { app: "y", c: "m" }])).toEqual({
+      matchLabels: { c: "m" },
+      matchExpressions: [{ key: "app", operator: "In", values: ["x", "y"] }],
+    });
+  });
+});
+
+describe("control-plane subnets", () => {
+  test.each([
+    ["10.20.0.0/16", ["a", "b", "c"]],
+    ["172.16.0.0/20", ["a", "b", "c"]],
+  ])("of %s: one /28 per zone, in the public quarter, overlapping no other subnet", (vpc, zones) => {
+    const p = planSubnets(vpc, zones);
+    const others = p.flatMap((x) => [x.privateCidr, x.publicCidr]);
+    for (const x of p) {
+      expect(x.controlPlaneCidr).toMatch(/\/28$/);
+      expect(cidrsOverlap(x.controlPlaneCidr, vpc)).toBe(true);
+      for (const o of others) expect(cidrsOverlap(x.controlPlaneCidr, o)).toBe(false);
+    }
+    expect(new Set(p.map((x) => x.controlPlaneCidr)).size).toBe(zones.length);
+  });
+
+  test("a /16 puts them right after the public subnets", () => {
+    expect(planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.controlPlaneCidr)).toEqual(["10.20.204.0/28", "10.20.204.16/28"]);
+  });
+
+  test.each(STACKS)("%s: the cluster gets only the control-plane subnets; they carry no load-balancer tag", async (stack) => {
+    const r = await stackRender(stack);
+    const cp = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.includes("control-plane"));
+    expect(cp).toHaveLength(stackSetting<string[]>(stack, "availabilityZones").length);
+    const cluster = r.one("eks:index:Cluster").inputs;
+    expect([...cluster.subnetIds].sort()).toEqual(cp.map((s) => `${s.name}-id`).sort());
+    expect(cluster.publicSubnetIds).toBeUndefined();
+    expect(cluster.privateSubnetIds).toBeUndefined();
+    for (const s of cp) {
+      expect(Object.keys(s.inputs.tags).filter((t) => t.startsWith("kubernetes.io/role"))).toEqual([]);
+    }
+  });
+
+  test.each(STACKS)("%s: every NetworkPolicy depends on its namespace only", async (stack) => {
+    const r = await stackRender(stack);
+    const nsUrn = new Map(r.kind("Namespace").map((n) => [n.inputs.metadata.name, n.urn]));
+    for (const p of r.kind("NetworkPolicy")) {
+      expect(p.dependsOn.filter((d) => !d.includes("pulumi:providers"))).toEqual([nsUrn.get(p.inputs.metadata.namespace)]);
+    }
+  });
+});

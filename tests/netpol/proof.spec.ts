@@ -1,0 +1,147 @@
+import { networkPolicyPlan } from "../../components/network-policies/rules";
+import { SERVICES } from "../../catalog";
+import { lintModel, formatFindings } from "../../tools/netpol/lints";
+import { computeMatrix, diffMatrix, formatDiff } from "../../tools/netpol/matrix";
+import { API_SERVER_ID, PlatformModel, modelFromRender } from "../../tools/netpol/model";
+import { platformAnalysis } from "../../tools/netpol/platform";
+import { countVerdicts } from "../../tools/netpol/report";
+import type { NetworkPolicy } from "../../tools/netpol/types";
+import { cidrsOverlap } from "../../lib/validate";
+import { STACKS, stackRender, stackSetting } from "../harness";
+import { IDS, intendedFlows } from "./intended";
+
+async function analysed(stack: (typeof STACKS)[number]) {
+  const r = await stackRender(stack);
+  const a = platformAnalysis(r);
+  const model = modelFromRender(r, a.modelOptions);
+  return { r, a, model };
+}
+
+const withPolicies = (m: PlatformModel, policies: NetworkPolicy[]): PlatformModel => ({ ...m, policies });
+const diffOf = (m: PlatformModel) => diffMatrix(computeMatrix(m), intendedFlows(m));
+
+describe.each(STACKS)("zero-trust proof for %s", (stack) => {
+  test("the API server actor sits in the control-plane subnets, which hold no pod", async () => {
+    const { a, model } = await analysed(stack);
+    expect(a.controlPlaneCidrs).toHaveLength(stackSetting<string[]>(stack, "availabilityZones").length);
+    const api = model.externals.find((x) => x.id === API_SERVER_ID)!;
+    expect(a.controlPlaneCidrs.some((c) => cidrsOverlap(c, `${api.ip}/32`))).toBe(true);
+    for (const pod of model.workloads.flatMap((w) => w.pods)) {
+      for (const c of a.controlPlaneCidrs) expect(cidrsOverlap(c, `${pod.ip}/32`)).toBe(false);
+    }
+  });
+
+  test("the matrix of the rendered policies equals the intended matrix: no missing, no extra flow", async () => {
+    const { model } = await analysed(stack);
+    const matrix = computeMatrix(model);
+    const diff = diffMatrix(matrix, intendedFlows(model));
+    if (!diff.ok) throw new Error(formatDiff(diff, model));
+    const c = countVerdicts(matrix);
+    expect(c.partial).toBe(0);
+    expect(c.allowed).toBeGreaterThan(100);
+    expect(c.denied).toBeGreaterThan(c.allowed);
+  });
+
+  test("the lints find nothing in the render", async () => {
+    const { a, model } = await analysed(stack);
+    const findings = lintModel(model, a.lintOptions);
+    expect(formatFindings(findings)).toBe("");
+  });
+
+  test("the render holds exactly the generated policies, each named", async () => {
+    const { r, a } = await analysed(stack);
+    const rendered = r.kind("NetworkPolicy").map((p) => `${p.inputs.metadata.namespace}/${p.inputs.metadata.name}`);
+    const vpcCidr = r.one("aws:ec2/vpc:Vpc").inputs.cidrBlock;
+    const subnets = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.includes("private")).map((s) => s.inputs.cidrBlock);
+    const plan = networkPolicyPlan({ services: SERVICES, vpcCidr, controlPlaneCidrs: a.controlPlaneCidrs, nodeCidrs: subnets });
+    expect(rendered.sort()).toEqual(plan.map((p) => `${p.namespace}/${p.name}`).sort());
+    expect(new Set(rendered).size).toBe(rendered.length);
+  });
+});
+
+describe("the proof bites", () => {
+  test("dropping one ingress side (a database's) leaves its owner's flow missing", async () => {
+    const { model } = await analysed("dev");
+    const diff = diffOf(withPolicies(model, model.policies.filter((p) => p.name !== "allow-orders-service-mysql-ingress")));
+    expect(diff.missing.map((d) => `${d.source} -> ${d.destination} ${d.port}`)).toEqual([
+      "e-commerce/orders-service -> e-commerce/orders-service-mysql 3306",
+    ]);
+    expect(diff.extra).toEqual([]);
+  });
+
+  test("dropping one egress side (the gateway's) leaves every gateway flow missing", async () => {
+    const { model } = await analysed("dev");
+    const diff = diffOf(withPolicies(model, model.policies.filter((p) => p.name !== "allow-api-gateway-egress")));
+    expect(diff.missing).toHaveLength(SERVICES.length);
+    expect(diff.missing.every((d) => d.source === "e-commerce/api-gateway")).toBe(true);
+  });
+
+  test("a stray rule on both sides (gateway to Redis) is an extra flow", async () => {
+    const { model } = await analysed("dev");
+    const gatewayPeer = { podSelector: { matchLabels: { app: "api-gateway" } } };
+    const redisPeer = { podSelector: { matchLabels: { app: "redis" } } };
+    const stray: NetworkPolicy[] = [
+      { namespace: "e-commerce", name: "stray-egress", spec: { podSelector: gatewayPeer.podSelector, policyTypes: ["Egress"], egress: [{ to: [redisPeer], ports: [{ port: 6379 }] }] } },
+      { namespace: "e-commerce", name: "stray-ingress", spec: { podSelector: redisPeer.podSelector, policyTypes: ["Ingress"], ingress: [{ from: [gatewayPeer] }] } },
+    ];
+    const diff = diffOf(withPolicies(model, [...model.policies, ...stray]));
+    expect(diff.missing).toEqual([]);
+    expect(diff.extra.map((d) => `${d.source} -> ${d.destination} ${d.port}/${d.protocol}`)).toEqual(["e-commerce/api-gateway -> e-commerce/redis 6379/TCP"]);
+  });
+
+  test("an ingress rule from every namespace opens the internal outsider's way in", async () => {
+    const { model } = await analysed("dev");
+    const open: NetworkPolicy = {
+      namespace: "e-commerce-messaging",
+      name: "too-wide",
+      spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 15672 }] }] },
+    };
+    const diff = diffOf(withPolicies(model, [...model.policies, open]));
+    expect(diff.extra.map((d) => `${d.source} -> ${d.destination} ${d.port}`)).toContain(`outsider/outsider -> ${IDS.rabbitmq} 15672`);
+  });
+});
+
+describe("the lints bite on the render", () => {
+  test("DNS on UDP only, a policy selecting nothing, a pod left without policy, an ipBlock over pods", async () => {
+    const { a, model } = await analysed("dev");
+    const policies = model.policies
+      .filter((p) => !(p.namespace === "monitoring" && p.name === "allow-grafana"))
+      .map((p) =>
+        p.namespace === "traefik" && p.name === "allow-dns"
+          ? { ...p, spec: { ...p.spec, egress: [{ ...p.spec.egress![0], ports: [{ protocol: "UDP" as const, port: 53 }] }] } }
+          : p,
+      );
+    policies.push({ namespace: "e-commerce", name: "typo", spec: { podSelector: { matchLabels: { app: "api-gatway" } }, policyTypes: ["Ingress"] } });
+    policies.push({
+      namespace: "e-commerce",
+      name: "wide-egress",
+      spec: { podSelector: { matchLabels: { app: "cart-service" } }, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443 }] }] },
+    });
+    const lints = lintModel(withPolicies(model, policies), a.lintOptions).map((f) => `${f.lint} ${f.subject}`);
+    expect(lints).toEqual(
+      expect.arrayContaining([
+        "dns-one-protocol policy traefik/allow-dns",
+        "policy-selects-nothing policy e-commerce/typo",
+        `pod-without-policy ${IDS.grafana}`,
+        "ipblock-covers-pods policy e-commerce/wide-egress",
+      ]),
+    );
+  });
+
+  test("without its documented exemption, Prometheus' node rule is an ipBlock over pods", async () => {
+    const { a, model } = await analysed("prod");
+    const lints = lintModel(model, { ...a.lintOptions, ipBlockExemptions: [] });
+    // One finding per node subnet, one per zone.
+    const zones = stackSetting<string[]>("prod", "availabilityZones").length;
+    expect(lints.map((f) => `${f.lint} ${f.subject}`)).toEqual(Array(zones).fill("ipblock-covers-pods policy monitoring/allow-prometheus-egress"));
+  });
+
+  test("a Service whose port differs from its targetPort is reported for the rules reaching it", async () => {
+    const { a, model } = await analysed("dev");
+    const services = model.services.map((s) =>
+      s.name === "auth-service" && s.namespace === "e-commerce" ? { ...s, ports: s.ports.map((p) => (p.port === 8000 ? { ...p, port: 80, targetPort: 8000 } : p)) } : s,
+    );
+    const lints = lintModel({ ...model, services }, a.lintOptions);
+    expect(lints.some((f) => f.lint === "service-port-mismatch" && f.subject === "policy e-commerce/allow-api-gateway-egress")).toBe(true);
+  });
+});

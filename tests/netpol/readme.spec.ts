@@ -1,0 +1,49 @@
+import * as fs from "fs";
+import * as path from "path";
+import { NAMESPACES, SERVICES } from "../../catalog";
+import { computeMatrix } from "../../tools/netpol/matrix";
+import { flowDiagram } from "../../tools/netpol/mermaid";
+import { modelFromRender } from "../../tools/netpol/model";
+import { platformAnalysis } from "../../tools/netpol/platform";
+import { PROJECT_DIR, stackRender } from "../harness";
+
+const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+
+function section(start: string, end: string): string {
+  const i = readme.indexOf(start);
+  const j = readme.indexOf(end, i);
+  if (i < 0 || j < 0) throw new Error(`README has no ${start} ... ${end}`);
+  return readme.slice(i + start.length, j);
+}
+
+describe("README: zero-trust network policies", () => {
+  test("the diagram equals the one generated from the prod render", async () => {
+    const r = await stackRender("prod");
+    const model = modelFromRender(r, platformAnalysis(r).modelOptions);
+    const generated = "```mermaid\n" + flowDiagram(computeMatrix(model)).text + "\n```";
+    const shown = section("<!-- flows-diagram:prod -->\n", "\n<!-- /flows-diagram:prod -->");
+    // On failure: `npm run synth -- --stack prod` and copy the diagram of out/prod/flows.md.
+    expect(shown).toBe(generated);
+  });
+
+  test("the policy table names exactly the rendered policies", async () => {
+    const r = await stackRender("prod");
+    const platformNs: string[] = Object.values(NAMESPACES).map((n) => n.name);
+    // Per-service policy names are written with `<service>`; namespace-wide ones once for all.
+    const generic = (name: string) => SERVICES.filter((s) => s.role === "microservice").reduce((n, s) => n.replace(new RegExp(`^allow-${s.name}-`), "allow-<service>-"), name);
+    const rendered = new Set(
+      r.kind("NetworkPolicy").map((p) => {
+        const name = generic(p.inputs.metadata.name);
+        return ["deny-all-default", "allow-dns"].includes(name) ? `every platform namespace ${name}` : `${p.inputs.metadata.namespace} ${name}`;
+      }),
+    );
+    const table = section("| Namespace | Policy | Selects | Allows |", "\n\n")
+      .split("\n")
+      .filter((l) => l.startsWith("| ") && !l.startsWith("|---"))
+      .map((l) => l.split("|").map((c) => c.trim().replace(/`/g, "")))
+      .map((c) => `${c[1]} ${c[2]}`);
+    expect(new Set(table)).toEqual(rendered);
+    expect(table).toHaveLength(rendered.size);
+    for (const ns of platformNs) expect(r.kind("NetworkPolicy").some((p) => p.inputs.metadata.namespace === ns)).toBe(true);
+  });
+});

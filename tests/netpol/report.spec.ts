@@ -1,0 +1,139 @@
+import { Platform } from "../../components/platform";
+import { RELEASE } from "../../components/monitoring/kube-prometheus-stack/values";
+import { loadConfig } from "../../config";
+import { lintModel } from "../../tools/netpol/lints";
+import { FlowMatrix, computeMatrix } from "../../tools/netpol/matrix";
+import { MAX_EDGES, flowDiagram } from "../../tools/netpol/mermaid";
+import { modelFromRender } from "../../tools/netpol/model";
+import { platformAnalysis } from "../../tools/netpol/platform";
+import { FLOWS_FILE, countVerdicts, flowsMarkdown, flowsReport, matrixTable } from "../../tools/netpol/report";
+import { renderStack } from "../../tools/render/render";
+import "../../tools/render/reports";
+import { PROJECT_DIR } from "../harness";
+import { ALLOW_DNS, DENY_ALL, policy, shop, webToDb } from "./render";
+
+const zeroTrust = () =>
+  shop(
+    policy("app", "deny-all-default", DENY_ALL),
+    policy("app", "allow-dns", ALLOW_DNS),
+    policy("app", "web-to-db", webToDb("egress")),
+    policy("data", "deny-all-default", DENY_ALL),
+    policy("data", "allow-dns", ALLOW_DNS),
+    policy("data", "db-from-web", webToDb("ingress")),
+  );
+
+describe("flows.md", () => {
+  const md = flowsReport(zeroTrust());
+  const matrix = computeMatrix(modelFromRender(zeroTrust()));
+
+  test("the header states the counts of allowed and denied flows", () => {
+    const c = countVerdicts(matrix);
+    expect(c.allowed + c.denied + c.partial).toBe(matrix.flows.length);
+    expect(c.allowed).toBeGreaterThan(0);
+    expect(c.denied).toBeGreaterThan(0);
+    expect(md.split("\n").slice(0, 3).join("\n")).toBe(
+      `# Network flows\n\n**${c.allowed} allowed, ${c.denied} denied** of ${matrix.flows.length} flows probed, between 4 workloads and 1 outside endpoint (internet), under 6 NetworkPolicies.`,
+    );
+  });
+
+  test("the table has one row per pair, with allowed and denied ports apart", () => {
+    const table = matrixTable(matrix);
+    expect(table).toContain("| app/web | data/db | 3306/TCP mysql | - |");
+    expect(table).toContain("| app/web | app/web | - | 8080/TCP http, 9090/TCP metrics |");
+    expect(table).toContain("| app/web | kube-system/kube-dns | 53/TCP dns-tcp, 53/UDP dns | 9153/TCP metrics |");
+    const pairs = new Set(matrix.flows.map((f) => `${f.source} ${f.destination}`));
+    expect(table.split("\n")).toHaveLength(pairs.size + 2);
+  });
+
+  test("the diagram groups workloads by namespace and draws only allowed flows", () => {
+    const text = md.slice(md.indexOf("```mermaid"), md.lastIndexOf("```"));
+    expect(text).toContain('  subgraph ns_data["data"]\n    w_data__db["db"]\n  end');
+    expect(text).toContain('  x_internet(("internet"))');
+    expect(text).toContain('  w_app__web -->|"3306/TCP"| w_data__db');
+    // A namespace of a single workload is drawn workload by workload.
+    expect(text).toContain('  w_app__web -->|"53/TCP, 53/UDP"| w_kube_system__kube_dns');
+    expect(text).not.toContain("w_outsider__outsider --> w_data__db");
+    expect(text.match(/-->/g)!.length).toBe(flowDiagram(matrix).edges);
+  });
+
+  test("lint findings are listed", () => {
+    expect(md).toContain("## Lint findings\n\nNone.");
+    const noisy = flowsReport(shop(policy("data", "deny", DENY_ALL)));
+    expect(noisy).toContain("- [pod-without-policy] data/db is selected by no policy of its own");
+    expect(lintModel(modelFromRender(shop(policy("data", "deny", DENY_ALL))))).toHaveLength(1);
+  });
+
+  test("is the same for the same render", () => {
+    expect(flowsReport(zeroTrust())).toBe(md);
+  });
+});
+
+describe("the diagram's grouping", () => {
+  const flow = (source: string, destination: string, port = 80) => ({ source, destination, port, protocol: "TCP" as const, verdict: "allowed" as const });
+  const endpoints = [
+    { id: "a/one", namespace: "a", name: "one" },
+    { id: "a/two", namespace: "a", name: "two" },
+    { id: "b/db", namespace: "b", name: "db" },
+    { id: "internet", name: "internet" },
+  ];
+
+  test("edges every workload of a namespace shares are drawn once from the namespace", () => {
+    const d = flowDiagram({ endpoints, flows: [flow("a/one", "b/db"), flow("a/two", "b/db"), flow("internet", "a/one")] });
+    expect(d.text.split("\n").filter((l) => l.includes("-->"))).toEqual([
+      '  ns_a -->|"80/TCP"| w_b__db',
+      '  x_internet -->|"80/TCP"| w_a__one',
+    ]);
+  });
+
+  test("a partial flow is dotted; a namespace is never linked to its own node", () => {
+    const d = flowDiagram({
+      endpoints,
+      flows: [{ ...flow("a/one", "b/db"), verdict: "partial" }, flow("a/one", "a/two"), flow("a/two", "a/two")],
+    });
+    expect(d.text).toContain('  w_a__one -.->|"80/TCP"| w_b__db');
+    expect(d.text).toContain('  w_a__one -->|"80/TCP"| w_a__two');
+    expect(d.text).not.toContain("ns_a -->");
+  });
+
+  test("too many edges: namespaces become nodes and edges count flows", () => {
+    const many: FlowMatrix = {
+      endpoints: [...endpoints, ...Array.from({ length: 40 }, (_, i) => ({ id: `c/w${i}`, namespace: "c", name: `w${i}` }))],
+      flows: Array.from({ length: 40 }, (_, i) => Array.from({ length: 40 }, (_, j) => flow(`c/w${i}`, `c/w${j}`, 1000 + j))).flat(),
+    };
+    const d = flowDiagram(many);
+    expect(d.byNamespace).toBe(true);
+    expect(d.text).toContain('  ns_c["c (40 workloads)"]');
+    expect(d.text).toContain('  ns_c -->|"1600 flows"| ns_c');
+    expect(d.text).not.toContain("subgraph");
+    expect(d.edges).toBeLessThanOrEqual(MAX_EDGES);
+  });
+
+  test("the Markdown says how to read the diagram, by workload or by namespace", () => {
+    const m = modelFromRender(shop());
+    expect(flowsMarkdown(m, computeMatrix(m), [])).toMatch(/Arrows carry the allowed ports/);
+    const crowded: FlowMatrix = {
+      endpoints: Array.from({ length: 20 }, (_, i) => ({ id: `c/w${i}`, namespace: "c", name: `w${i}` })),
+      flows: Array.from({ length: 20 }, (_, i) => Array.from({ length: 20 }, (_, j) => flow(`c/w${i}`, `c/w${j}`, 1000 + j))).flat(),
+    };
+    expect(flowsMarkdown(m, crowded, [])).toMatch(/Too many allowed flows to draw one by one/);
+  });
+});
+
+test("every render writes flows.md from the zero-trust policies, with the API server in the control-plane subnets", async () => {
+  const { files, rendered } = await renderStack({
+    projectDir: PROJECT_DIR,
+    stack: "dev",
+    program: () => new Platform("ecommerce", { config: loadConfig() }).stackOutputs(),
+  });
+  const md = files.get(FLOWS_FILE)!;
+  const { modelOptions, lintOptions } = platformAnalysis(rendered);
+  const c = countVerdicts(computeMatrix(modelFromRender(rendered, modelOptions)));
+  expect(c.denied).toBeGreaterThan(c.allowed);
+  expect(md).toMatch(new RegExp(`^# Network flows\\n\\n\\*\\*${c.allowed} allowed, ${c.denied} denied\\*\\*`));
+  expect(md).toBe(flowsReport(rendered, modelOptions, lintOptions));
+  expect(md).toContain("## Lint findings\n\nNone.");
+  // Rendered workloads, the pods of the monitoring chart and the API server are all in the matrix.
+  expect(md).toContain(`| e-commerce/api-gateway | monitoring/prometheus-${RELEASE} | - |`);
+  expect(md).toContain(`| monitoring/prometheus-${RELEASE} | e-commerce/api-gateway | 9090/TCP metrics | 8100/TCP http |`);
+  expect(md).toContain("| kube-apiserver | cert-manager/cert-manager-webhook | 10250/TCP https |");
+});

@@ -1,0 +1,62 @@
+import { configError, renderProgram } from "../../harness";
+
+const ROLE = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
+
+describe("cluster settings reject bad values with a message naming the key, the value and what is allowed", () => {
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ["unknown kube-proxy mode", { "ecommerce:kubeProxyMode": "nftables" }, /'ecommerce:kubeProxyMode' value 'nftables' is not a legal enum value.*iptables.*ipvs/],
+    ["malformed admin role ARN (short account)", { "ecommerce:adminRoleArn": "arn:aws:iam::12345:role/admin" }, /'ecommerce:adminRoleArn' value 'arn:aws:iam::12345:role\/admin'.*expected an IAM role ARN such as arn:aws:iam::123456789012:role\//],
+    ["a user instead of a role", { "ecommerce:developerRoleArn": "arn:aws:iam::123456789012:user/bob" }, /'ecommerce:developerRoleArn' value 'arn:aws:iam::123456789012:user\/bob'.*IAM role ARN.*or empty/],
+    ["a role name instead of an ARN", { "ecommerce:operatorRoleArn": "ecommerce-operator" }, /'ecommerce:operatorRoleArn' value 'ecommerce-operator'.*IAM role ARN/],
+    ["no admin role", { "ecommerce:adminRoleArn": "" }, /'ecommerce:adminRoleArn' value ''.*IAM role ARN/],
+    ["one role for two purposes", { "ecommerce:operatorRoleArn": ROLE("ecommerce-developer") }, /'ecommerce:developerRoleArn' and 'ecommerce:operatorRoleArn' name the same role 'arn:aws:iam::123456789012:role\/ecommerce-developer'.*one access entry per IAM principal/],
+    ["unknown operator access level", { "ecommerce:operatorAccess": "root" }, /'ecommerce:operatorAccess' value 'root' is not a legal enum value.*admin.*edit.*operate/],
+    ["malformed public access CIDR", { "ecommerce:apiPublicAccessCidrs": ["203.0.113.0/33"] }, /'ecommerce:apiPublicAccessCidrs' value "203.0.113.0\/33".*IPv4 CIDR/],
+    ["public access CIDR with host bits", { "ecommerce:apiPublicAccessCidrs": ["203.0.113.7/24"] }, /'ecommerce:apiPublicAccessCidrs' value "203.0.113.7\/24".*did you mean 203.0.113.0\/24/],
+    ["a private range for the public endpoint", { "ecommerce:apiPublicAccessCidrs": ["10.0.0.0/8"] }, /'ecommerce:apiPublicAccessCidrs' value "10.0.0.0\/8".*a public IPv4 CIDR \(10.0.0.0\/8 is private/],
+    ["a host name for the public endpoint", { "ecommerce:apiPublicAccessCidrs": ["office.example.com"] }, /'ecommerce:apiPublicAccessCidrs' value "office.example.com".*IPv4 CIDR/],
+    ["too many public access CIDRs", { "ecommerce:apiPublicAccessCidrs": Array.from({ length: 41 }, (_, i) => `198.51.${i}.0/24`) }, /'ecommerce:apiPublicAccessCidrs'.*0 to 40 IPv4 CIDRs/],
+    ["audit log left out", { "ecommerce:controlPlaneLogTypes": ["api", "authenticator", "scheduler"] }, /'ecommerce:controlPlaneLogTypes' must include api, audit, authenticator \(missing: audit\)/],
+    ["unknown log type", { "ecommerce:controlPlaneLogTypes": ["api", "audit", "authenticator", "kubelet"] }, /'ecommerce:controlPlaneLogTypes' value "kubelet".*one of api, audit, authenticator, controllerManager, scheduler/],
+    ["retention CloudWatch does not offer", { "ecommerce:controlPlaneLogRetentionDays": 10 }, /'ecommerce:controlPlaneLogRetentionDays' value 10 is not allowed; expected a CloudWatch retention period: 1, 3, 5, 7, 14/],
+    ["retention out of range", { "ecommerce:controlPlaneLogRetentionDays": 0 }, /'ecommerce:controlPlaneLogRetentionDays' value '0' is outside of the legal range/],
+    ["a single CoreDNS replica", { "ecommerce:corednsReplicas": 1 }, /'ecommerce:corednsReplicas' value '1' is outside of the legal range/],
+  ];
+
+  test.each(cases)("%s", async (_label, overrides, expected) => {
+    const message = await configError("dev", overrides);
+    expect(message).toMatch(expected);
+    expect(message).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("cluster settings: what is allowed, and values not stack names decide", () => {
+  test("a stack may have no developer or operator role: only the admin gets an entry, and no RBAC", async () => {
+    const r = await renderProgram("dev", { overrides: { "ecommerce:developerRoleArn": "", "ecommerce:operatorRoleArn": "" } });
+    expect(Object.keys(r.one("eks:index:Cluster").inputs.accessEntries)).toEqual(["admin"]);
+    expect(r.kind("ClusterRoleBinding").filter((b) => b.inputs.metadata.name.startsWith("ecommerce-"))).toEqual([]);
+  });
+
+  test("role ARNs may carry a path and another partition", async () => {
+    const admin = "arn:aws-us-gov:iam::123456789012:role/platform/break-glass";
+    const r = await renderProgram("dev", { overrides: { "ecommerce:adminRoleArn": admin } });
+    expect(r.one("eks:index:Cluster").inputs.accessEntries.admin.principalArn).toBe(admin);
+  });
+
+  test("no public access CIDR turns the public endpoint off", async () => {
+    const c = (await renderProgram("prod", { overrides: { "ecommerce:apiPublicAccessCidrs": [] } })).one("eks:index:Cluster").inputs;
+    expect(c.endpointPublicAccess).toBe(false);
+    expect(c.endpointPrivateAccess).toBe(true);
+    expect(c.publicAccessCidrs).toBeUndefined();
+  });
+
+  test("dev with prod's values gets prod's behaviour (IPVS, retained volumes, the operate role)", async () => {
+    const r = await renderProgram("dev", {
+      overrides: { "ecommerce:kubeProxyMode": "ipvs", "ecommerce:protectData": true, "ecommerce:operatorAccess": "operate" },
+    });
+    expect(r.one("eks:index:Cluster").inputs.kubeProxyAddonOptions.configurationValues.mode).toBe("ipvs");
+    expect(r.one("aws:ec2/launchTemplate:LaunchTemplate").inputs.userData).toBeDefined();
+    expect(r.find("StorageClass", "gp3").reclaimPolicy).toBe("Retain");
+    expect(r.kind("RoleBinding").filter((b) => b.inputs.metadata.name === "ecommerce-operate")).toHaveLength(5);
+  });
+});

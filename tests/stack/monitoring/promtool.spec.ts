@@ -1,0 +1,242 @@
+/**
+ * Each platform alert, proved with Prometheus' `promtool test rules` on the rules each stack
+ * renders: it fires once its condition has held for its `for`, not a minute earlier, and stays
+ * silent in the situations listed. The input series carry the metric names and labels the real
+ * exporters emit, as Prometheus stores them after the scrape the platform's monitors configure:
+ * - kube-state-metrics v2.20.0 (kube-prometheus-stack 88.5.3's subchart 8.4.0)
+ *   `internal/store/deployment.go`: `kube_deployment_status_replicas_available{namespace, deployment}`;
+ * - cert-manager v1.21.1 `internal/collectors/certificate_collector.go`:
+ *   `certmanager_certificate_expiration_timestamp_seconds{name, namespace, issuer_name, issuer_kind, issuer_group}`
+ *   (0 while never issued) and `certmanager_certificate_ready_status{..., condition}`;
+ * - the kubelet, `pkg/kubelet/metrics/collectors/volume_stats.go` (kubernetes/kubernetes):
+ *   `kubelet_volume_stats_used_bytes` and `kubelet_volume_stats_capacity_bytes{namespace, persistentvolumeclaim}`;
+ * - RabbitMQ's nodes through `up`, which Prometheus writes per target of the rabbitmq-cluster monitor
+ *   (the rabbitmq_prometheus plugin of rabbitmq-server v4.1.4 on 15692).
+ * Without promtool on the PATH the suite is reported as skipped; CI installs it (.ci/run).
+ */
+import { NAMESPACES, SERVICES } from "../../../catalog";
+import { CERT_MANAGER_METRICS } from "../../../components/ingress/cert-manager/cert-manager";
+import type { AlertRule } from "../../../components/monitoring/rules";
+import { RABBITMQ_NAME } from "../../../components/data/rabbitmq";
+import { STACKS, StackName, stackRender } from "../../harness";
+import { chartValues } from "./schemas";
+import {
+  AlertCheck,
+  ExpectedAlert,
+  Labels,
+  Series,
+  checkRules,
+  minutesOf,
+  promtoolVersion,
+  removeRuleFiles,
+  scraped,
+  testGroup,
+  testRules,
+  writeRuleFiles,
+} from "./promtool";
+
+const PROMTOOL = promtoolVersion();
+if (!PROMTOOL) {
+  console.warn("promtool is not on the PATH: the promtool rule unit tests are SKIPPED (apt-get install prometheus provides it)");
+}
+const suite = PROMTOOL ? describe : describe.skip;
+
+interface Context {
+  readonly rules: readonly AlertRule[];
+  readonly rabbitmqNodes: number;
+  /** Target labels and honor_labels of a platform monitor's scrape, as the operator configures it. */
+  readonly target: (monitor: string, service: string, pod: string, instance: string) => { labels: Labels; honor: boolean };
+}
+
+interface Scenario {
+  /** Series that make the alert true from the first minute, and the alerts expected `minute`s in (after `for`). */
+  readonly firing: (c: Context) => { series: Series[]; alerts: (minute: number) => ExpectedAlert[] };
+  /** Situations in which the alert must never fire. */
+  readonly quiet: (c: Context) => { label: string; series: Series[] }[];
+}
+
+const chart = chartValues() as any;
+const APP = NAMESPACES.app.name;
+const GiB = 1024 ** 3;
+
+/** Annotations without templates, as promtool renders them. */
+const fixed = (rule: AlertRule) => Object.fromEntries(Object.entries(rule.annotations).filter(([, v]) => !v.includes("{{")));
+const without = ({ __name__: _n, ...rest }: Labels) => rest;
+
+function deployments(available: (name: string) => number | undefined): Series[] {
+  // The chart's kube-state-metrics monitor keeps the object's own namespace (honorLabels).
+  const honor = chart["kube-state-metrics"].prometheus.monitor.http.honorLabels;
+  const target = { job: "kube-state-metrics", namespace: NAMESPACES.monitoring.name, instance: "10.10.1.20:8080", service: "monitoring-kube-state-metrics" };
+  return SERVICES.flatMap((s) => {
+    const v = available(s.name);
+    const exposed = { __name__: "kube_deployment_status_replicas_available", namespace: APP, deployment: s.name };
+    return v === undefined ? [] : [{ labels: scraped(exposed, target, honor), value: v }];
+  });
+}
+
+function rabbitmqUp(c: Context, up: number): Series[] {
+  return Array.from({ length: c.rabbitmqNodes }, (_, i) => ({
+    labels: { __name__: "up", ...c.target("rabbitmq-cluster", RABBITMQ_NAME, `${RABBITMQ_NAME}-${i}`, `10.10.3.${10 + i}:15692`).labels },
+    value: i < up ? 1 : 0,
+  }));
+}
+
+const PVC = { namespace: APP, persistentvolumeclaim: "data-orders-service-mysql-0" };
+function volume(usedShare: number): Series[] {
+  const honor = chart.kubelet.serviceMonitor.honorLabels;
+  const target = { job: "kubelet", namespace: "kube-system", instance: "10.10.1.10:10250", node: "ip-10-10-1-10.eu-west-1.compute.internal", metrics_path: "/metrics" };
+  return [
+    { labels: scraped({ __name__: "kubelet_volume_stats_capacity_bytes", ...PVC }, target, honor), value: 10 * GiB },
+    { labels: scraped({ __name__: "kubelet_volume_stats_used_bytes", ...PVC }, target, honor), value: usedShare * 10 * GiB },
+  ];
+}
+
+const CERT = { name: "api-tls", issuer_name: "letsencrypt-prod", issuer_kind: "ClusterIssuer", issuer_group: "cert-manager.io" };
+function certificate(c: Context, metric: string, namespace: string, value: number, more: Labels = {}): Series {
+  const { labels, honor } = c.target("cert-manager", CERT_MANAGER_METRICS.service, "cert-manager-5d8f7c9b4-x2x7q", `10.10.2.7:${CERT_MANAGER_METRICS.port}`);
+  return { labels: scraped({ __name__: metric, ...CERT, namespace, ...more }, labels, honor), value };
+}
+function readiness(c: Context, namespace: string, ready: boolean): Series[] {
+  return ["True", "False", "Unknown"].map((condition) =>
+    certificate(c, "certmanager_certificate_ready_status", namespace, (condition === "True") === ready ? 1 : 0, { condition }),
+  );
+}
+
+const majority = (nodes: number) => Math.floor(nodes / 2) + 1;
+
+const SCENARIOS: Record<string, Scenario> = {
+  ServiceNoReadyReplica: {
+    firing: (c) => {
+      const [down, missing] = [SERVICES[1].name, SERVICES[SERVICES.length - 1].name];
+      const series = deployments((n) => (n === down ? 0 : n === missing ? undefined : 2));
+      const alerts = c.rules.filter((r) => [down, missing].includes(r.labels.service)).map((r) => ({ labels: { ...r.labels }, annotations: fixed(r) }));
+      return { series, alerts: () => alerts };
+    },
+    quiet: () => [{ label: "every Deployment has a ready replica", series: deployments(() => 1) }],
+  },
+  RabbitMQBelowQuorum: {
+    firing: (c) => ({
+      series: rabbitmqUp(c, majority(c.rabbitmqNodes) - 1),
+      alerts: () => c.rules.map((r) => ({ labels: { ...r.labels }, annotations: fixed(r) })),
+    }),
+    quiet: (c) => [
+      { label: "every node up", series: rabbitmqUp(c, c.rabbitmqNodes) },
+      { label: "a majority up", series: rabbitmqUp(c, majority(c.rabbitmqNodes)) },
+    ],
+  },
+  PersistentVolumeNearlyFull: {
+    firing: (c) => {
+      const series = volume(0.9);
+      const description = `PVC ${PVC.namespace}/${PVC.persistentvolumeclaim} is over 85% full (90%).`;
+      return { series, alerts: () => [{ labels: { ...without(series[1].labels), severity: "warning" }, annotations: { ...fixed(c.rules[0]), description } }] };
+    },
+    quiet: () => [{ label: "80% used", series: volume(0.8) }],
+  },
+  PersistentVolumeFull: {
+    firing: (c) => {
+      const series = volume(0.97);
+      const description = `PVC ${PVC.namespace}/${PVC.persistentvolumeclaim} is over 95% full: writes are about to fail.`;
+      return { series, alerts: () => [{ labels: { ...without(series[1].labels), severity: "critical" }, annotations: { ...fixed(c.rules[0]), description } }] };
+    },
+    quiet: () => [{ label: "90% used", series: volume(0.9) }],
+  },
+  CertificateExpiringSoon: {
+    firing: (c) => {
+      // Expires 10 days after the start: `minute`s later, what is left reads as humanizeDuration prints it.
+      const series = [certificate(c, "certmanager_certificate_expiration_timestamp_seconds", APP, 10 * 86400)];
+      const left = (minute: number) => `${Math.floor((14400 - minute) / 1440)}d ${Math.floor(((14400 - minute) % 1440) / 60)}h ${(14400 - minute) % 60}m 0s`;
+      const description = (minute: number) => `Certificate ${APP}/${CERT.name} expires in ${left(minute)} and has not been renewed.`;
+      const labels = { ...without(series[0].labels), severity: "warning" };
+      return { series, alerts: (minute) => [{ labels, annotations: { ...fixed(c.rules[0]), description: description(minute) } }] };
+    },
+    quiet: (c) => [
+      { label: "never issued (no notAfter, exported as 0)", series: [certificate(c, "certmanager_certificate_expiration_timestamp_seconds", APP, 0)] },
+      { label: "60 days left", series: [certificate(c, "certmanager_certificate_expiration_timestamp_seconds", APP, 60 * 86400)] },
+    ],
+  },
+  CertificateNotReady: {
+    firing: (c) => {
+      // Two certificates of the same name in two namespaces: only the one not ready alerts, under its own namespace.
+      const series = [...readiness(c, APP, false), ...readiness(c, NAMESPACES.traefik.name, true)];
+      const description = `Certificate ${APP}/${CERT.name} has not been ready for 15 minutes; see \`kubectl describe certificate\`.`;
+      return { series, alerts: () => [{ labels: { namespace: APP, name: CERT.name, severity: "warning" }, annotations: { ...fixed(c.rules[0]), description } }] };
+    },
+    quiet: (c) => [{ label: "ready", series: [...readiness(c, APP, true), ...readiness(c, NAMESPACES.traefik.name, true)] }],
+  },
+};
+
+async function contextOf(stack: StackName, alertname: string): Promise<Context & { files: ReturnType<typeof writeRuleFiles> }> {
+  const r = await stackRender(stack);
+  const resources = r.kind("PrometheusRule").map((p) => ({ name: p.inputs.metadata.name as string, spec: p.inputs.spec }));
+  const rules = resources.flatMap((p: any) => p.spec.groups.flatMap((g: any) => g.rules)).filter((x: AlertRule) => x.alert === alertname);
+  const monitors = new Map(r.kind("ServiceMonitor").map((m) => [m.inputs.metadata.name as string, m.inputs]));
+  const target = (monitor: string, service: string, pod: string, instance: string) => {
+    const m = monitors.get(monitor)!;
+    const e = m.spec.endpoints[0];
+    const job = e.relabelings?.find((x: any) => x.targetLabel === "job")?.replacement ?? service;
+    const labels = { job, namespace: m.spec.namespaceSelector.matchNames[0], service, pod, endpoint: String(e.port ?? e.targetPort), instance };
+    return { labels, honor: e.honorLabels === true };
+  };
+  const rabbitmqNodes = r.find("StatefulSet", RABBITMQ_NAME, NAMESPACES.messaging.name).spec.replicas;
+  return { rules, rabbitmqNodes, target, files: writeRuleFiles(resources) };
+}
+
+function expectPass(run: { ok: boolean; output: string }): void {
+  if (!run.ok) throw new Error(run.output);
+}
+
+afterAll(removeRuleFiles);
+
+suite("the promtool check bites", () => {
+  test("an alert expected a minute before its `for` fails the run", async () => {
+    const c = await contextOf("dev", "RabbitMQBelowQuorum");
+    const hold = minutesOf(c.rules[0].for);
+    const { series, alerts } = SCENARIOS.RabbitMQBelowQuorum.firing(c);
+    const early = testRules(c.files.dir, c.files.files, "early", [testGroup("RabbitMQBelowQuorum", series, hold + 5, [{ minute: hold - 1, alerts: alerts(hold) }])]);
+    expect(early.ok).toBe(false);
+    expect(early.output).toMatch(/FAILED/);
+  });
+
+  test("a label the exporter does not emit fails the run", async () => {
+    const c = await contextOf("dev", "CertificateNotReady");
+    const { series, alerts } = SCENARIOS.CertificateNotReady.firing(c);
+    const wrong = alerts(15).map((a) => ({ ...a, labels: { ...a.labels, namespace: NAMESPACES.certManager.name } }));
+    expect(testRules(c.files.dir, c.files.files, "wrong", [testGroup("CertificateNotReady", series, 20, [{ minute: 15, alerts: wrong }])]).ok).toBe(false);
+  });
+});
+
+suite.each(STACKS)("promtool on the alert rules of %s", (stack) => {
+  test(`promtool check rules accepts every PrometheusRule (${PROMTOOL ?? "promtool"})`, async () => {
+    const { files } = await contextOf(stack, "");
+    expect(files.files.length).toBeGreaterThan(0);
+    expectPass(checkRules(files.dir, files.files));
+  });
+
+  test("every alert of the render has a scenario here, and every scenario an alert", async () => {
+    const r = await stackRender(stack);
+    const names = r.kind("PrometheusRule").flatMap((p) => p.inputs.spec.groups.flatMap((g: any) => g.rules.map((x: any) => x.alert)));
+    expect([...new Set(names)].sort()).toEqual(Object.keys(SCENARIOS).sort());
+  });
+
+  test.each(Object.keys(SCENARIOS))("%s fires after its `for`, not a minute before", async (alertname) => {
+    const c = await contextOf(stack, alertname);
+    const hold = minutesOf(c.rules[0].for);
+    const { series, alerts } = SCENARIOS[alertname].firing(c);
+    const checks: AlertCheck[] = [
+      { minute: hold - 1, alerts: [] },
+      { minute: hold, alerts: alerts(hold) },
+      { minute: hold + 10, alerts: alerts(hold + 10) },
+    ];
+    expect(alerts(hold).length).toBeGreaterThan(0);
+    expectPass(testRules(c.files.dir, c.files.files, `${alertname}-firing`, [testGroup(alertname, series, hold + 20, checks)]));
+  });
+
+  test.each(Object.keys(SCENARIOS))("%s stays silent when nothing is wrong", async (alertname) => {
+    const c = await contextOf(stack, alertname);
+    const hold = minutesOf(c.rules[0].for);
+    const groups = SCENARIOS[alertname].quiet(c).map((q) =>
+      testGroup(alertname, q.series, 3 * hold + 10, [hold, 3 * hold].map((minute) => ({ minute, alerts: [] }))),
+    );
+    expectPass(testRules(c.files.dir, c.files.files, `${alertname}-quiet`, groups));
+  });
+});

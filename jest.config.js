@@ -1,6 +1,6 @@
 /** Type checking is done once by `tsc --noEmit`; ts-jest only transpiles, which keeps the suite fast. */
 module.exports = {
-  testEnvironment: "<rootDir>/tests/environment.js",
+  testEnvironment: "<rootDir>/tests/environment.ts",
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   transform: {

@@ -7,9 +7,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import "../tools/render/reports";
+import { formatSdkStacksPlainly } from "../tools/render/stack-traces";
 import { RENDERS_ENV, STACKS, renderStackFresh, savedRunPath } from "./harness";
 
 export default async function globalSetup(): Promise<void> {
+  formatSdkStacksPlainly();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ecommerce-renders-"));
   for (const stack of STACKS) {
     const { run, files } = await renderStackFresh(stack);

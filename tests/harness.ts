@@ -70,16 +70,30 @@ export function stackFileWith(stack: string, overrides: Record<string, unknown>)
   return file;
 }
 
-/** Runs the program exactly as index.ts does, for a stack, under mocks. */
-export async function renderProgram(stack: string, opts: ProgramOptions = {}): Promise<Rendered> {
+/**
+ * Runs the program exactly as index.ts does, for a stack, under mocks: what it registers (the
+ * render's files and reports are not made; `stackRun` has them for the committed stacks). A
+ * render costs seconds, so specs that ask for the same variant (the same stack, overrides and
+ * catalog) in one suite share it; a render is never changed by the specs that read it.
+ */
+const variants = new Map<string, Promise<Rendered>>();
+export function renderProgram(stack: string, opts: ProgramOptions = {}): Promise<Rendered> {
+  const key = JSON.stringify([stack, opts.overrides ?? null, opts.services ?? null]);
+  if (!variants.has(key)) variants.set(key, renderVariant(stack, opts));
+  return variants.get(key)!;
+}
+
+async function renderVariant(stack: string, opts: ProgramOptions): Promise<Rendered> {
   const configFile = opts.overrides ? stackFileWith(stack, opts.overrides) : undefined;
-  const { rendered } = await renderStack({
-    projectDir: PROJECT_DIR,
+  const { project, config, secretKeys } = loadStackConfig(PROJECT_DIR, stack, configFile);
+  const run = await runProgram({
+    project,
     stack,
-    configFile,
+    config,
+    secretKeys,
     program: () => new Platform("ecommerce", { config: loadConfig(), services: opts.services }).stackOutputs(),
   });
-  return rendered;
+  return new Rendered(run.resources);
 }
 
 /**

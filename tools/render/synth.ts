@@ -7,6 +7,7 @@
 import * as path from "path";
 import { renderStack, writeRender } from "./render";
 import "./reports";
+import { formatSdkStacksPlainly } from "./stack-traces";
 
 const USAGE = "usage: npm run synth -- --stack <name> [--config-file <path>] [--out <dir>]";
 
@@ -74,5 +75,6 @@ export async function synth(argv: readonly string[], output: SynthOutput): Promi
 }
 
 if (require.main === module) {
+  formatSdkStacksPlainly();
   synth(process.argv.slice(2), console).then((code) => process.exit(code));
 }

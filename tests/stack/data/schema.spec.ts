@@ -6,10 +6,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Platform } from "../../../components/platform";
-import { loadConfig } from "../../../config";
-import { renderStack, writeRender } from "../../../tools/render/render";
-import { PROJECT_DIR } from "../../harness";
+import { writeRender } from "../../../tools/render/render";
+import { PROJECT_DIR, stackRun } from "../../harness";
 
 function schemaCheck(...args: string[]) {
   const res = spawnSync(process.execPath, ["tools/schema-check.mjs", ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
@@ -50,11 +48,7 @@ describe("schema check", () => {
   });
 
   test("the data tier's objects of a real render pass", async () => {
-    const { files } = await renderStack({
-      projectDir: PROJECT_DIR,
-      stack: "prod",
-      program: () => new Platform("ecommerce", { config: loadConfig() }).stackOutputs(),
-    });
+    const files = new Map((await stackRun("prod")).files);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "schema-render-"));
     writeRender(out, files);
     const res = schemaCheck("--manifests", path.join(out, "manifests/e-commerce-messaging"), "--manifests", path.join(out, "manifests/e-commerce"));

@@ -79,7 +79,8 @@ describe("each rule rejects inputs that break it, and only that rule does", () =
 
 describe("a Kubernetes upgrade moves the control plane, the nodes and every add-on", () => {
   const ADDONS = ["eks-pod-identity-agent", "aws-ebs-csi-driver", "coredns"];
-  test.each(["1.33", "1.35"])("kubernetesVersion %s", async (version) => {
+  // EKS upgrades one minor version at a time and never downgrades: the next minor is the change to prove.
+  test.each(["1.35"])("kubernetesVersion %s", async (version) => {
     const before = await stackRender("dev");
     const after = await renderProgram("dev", { overrides: { "ecommerce:kubernetesVersion": version } });
     const versions = (r: typeof before) => ({

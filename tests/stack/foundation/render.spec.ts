@@ -144,16 +144,9 @@ describe("render input errors", () => {
 });
 
 describe("stack outputs of a render", () => {
-  test("keep their secretness: the kubeconfig output is masked", async () => {
-    const { renderStack } = await import("../../../tools/render/render");
-    const { Platform } = await import("../../../components/platform");
-    const { loadConfig } = await import("../../../config");
-    const { run } = await renderStack({
-      projectDir: PROJECT_DIR,
-      stack: "dev",
-      program: () => new Platform("ecommerce", { config: loadConfig() }).stackOutputs(),
-    });
-    expect(run.outputs.kubeconfig).toBe("[secret]");
-    expect(run.outputs.clusterName).toBe(stackSetting("dev", "clusterName"));
+  test.each(STACKS)("%s keeps their secretness: the kubeconfig output is masked", async (stack) => {
+    const { outputs } = await stackRun(stack);
+    expect(outputs.kubeconfig).toBe("[secret]");
+    expect(outputs.clusterName).toBe(stackSetting(stack, "clusterName"));
   });
 });

@@ -115,6 +115,38 @@ export function checkRules(dir: string, files: readonly string[]): PromtoolRun {
   return run(["check", "rules", ...files], dir);
 }
 
+/**
+ * Runs `promtool test rules` once over several test files (name -> test groups) against the rules
+ * files of `dir`, and returns each file's verdict with its part of the output. One process for
+ * all of a stack's scenarios: promtool reports each file under `Unit Testing:  <file>`, with
+ * SUCCESS or FAILED, on one stream when both of its outputs go to the same file.
+ */
+export function testRulesBatch(dir: string, files: readonly string[], tests: ReadonlyMap<string, readonly unknown[]>): Map<string, PromtoolRun> {
+  const testFiles = [...tests].map(([name, groups]) => {
+    const file = `${name}.test.yaml`;
+    fs.writeFileSync(path.join(dir, file), YAML.stringify({ rule_files: files, evaluation_interval: "1m", tests: groups }));
+    return [name, file] as const;
+  });
+  const log = path.join(dir, "promtool.log");
+  const fd = fs.openSync(log, "w");
+  try {
+    spawnSync("promtool", ["test", "rules", ...testFiles.map(([, file]) => file)], { cwd: dir, stdio: ["ignore", fd, fd] });
+  } finally {
+    fs.closeSync(fd);
+  }
+  const sections = new Map<string, string>();
+  for (const part of fs.readFileSync(log, "utf8").split(/^(?=Unit Testing:)/m)) {
+    const m = /^Unit Testing:\s+(\S+)/.exec(part);
+    if (m) sections.set(m[1], part);
+  }
+  return new Map(
+    testFiles.map(([name, file]) => {
+      const output = sections.get(file) ?? `promtool reported nothing for ${file}:\n${fs.readFileSync(log, "utf8")}`;
+      return [name, { ok: /^\s+SUCCESS\s*$/m.test(output) && !/FAILED/.test(output), output: `promtool test rules ${file}\n${output}` }];
+    }),
+  );
+}
+
 /** Runs `promtool test rules` on the groups, against the rules files of `dir`. */
 export function testRules(dir: string, files: readonly string[], name: string, groups: readonly unknown[]): PromtoolRun {
   const file = `${name}.test.yaml`;

@@ -1,9 +1,6 @@
 import { NAMESPACES } from "../../../catalog";
 import { GRAFANA_ADMIN_SECRET, KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS, RELEASE } from "../../../components/monitoring/kube-prometheus-stack/values";
-import { Platform } from "../../../components/platform";
-import { loadConfig } from "../../../config";
-import { renderStack } from "../../../tools/render/render";
-import { PROJECT_DIR, STACKS, StackName, stackRender } from "../../harness";
+import { STACKS, StackName, stackRender, stackRun } from "../../harness";
 
 const MON = NAMESPACES.monitoring.name;
 
@@ -66,10 +63,6 @@ describe.each(STACKS)("monitoring stack of %s", (stack) => {
 });
 
 test("a stack output tells how to reach Grafana", async () => {
-  const { run } = await renderStack({
-    projectDir: PROJECT_DIR,
-    stack: "dev",
-    program: () => new Platform("ecommerce", { config: loadConfig() }).stackOutputs(),
-  });
-  expect(run.outputs.grafanaPortForward).toBe("kubectl -n monitoring port-forward svc/monitoring-grafana 3000:3000");
+  const { outputs } = await stackRun("dev");
+  expect(outputs.grafanaPortForward).toBe("kubectl -n monitoring port-forward svc/monitoring-grafana 3000:3000");
 });

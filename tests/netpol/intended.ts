@@ -5,12 +5,12 @@
  * compares the two.
  */
 import { DATASTORES, METRICS_PORT, NAMESPACES, SERVICES, ServiceSpec, databaseName } from "../../catalog";
-import { CERT_MANAGER_NAME } from "../../components/ingress/cert-manager/cert-manager";
+import { CERT_MANAGER_NAME } from "../../components/ingress/cert-manager/chart";
 import { MINIO_NAME } from "../../components/data/minio";
-import { RELEASE } from "../../components/monitoring/kube-prometheus-stack/values";
+import { RELEASE } from "../../components/monitoring/kube-prometheus-stack/chart";
 import { RABBITMQ_NAME } from "../../components/data/rabbitmq";
 import { REDIS_NAME } from "../../components/data/redis";
-import { TRAEFIK_NAME } from "../../components/ingress/traefik/values";
+import { TRAEFIK_NAME } from "../../components/ingress/traefik/chart";
 import type { FlowKey } from "../../tools/netpol/matrix";
 import { API_SERVER_ID, INTERNET_ID, KUBE_DNS_ID, PlatformModel } from "../../tools/netpol/model";
 import type { Protocol } from "../../tools/netpol/types";

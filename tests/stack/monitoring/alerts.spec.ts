@@ -1,7 +1,7 @@
 import { NAMESPACES, SERVICES, databaseName, databaseOwners } from "../../../catalog";
 import { platformDashboards } from "../../../components/monitoring/dashboards";
 import { platformRuleGroups, quorum } from "../../../components/monitoring/rules";
-import { GRAFANA_DASHBOARD_LABEL, PROMETHEUS_DATASOURCE_UID } from "../../../components/monitoring/kube-prometheus-stack/values";
+import { GRAFANA_DASHBOARD_LABEL, PROMETHEUS_DATASOURCE_UID } from "../../../components/monitoring/kube-prometheus-stack/chart";
 import { STACKS, stackRender } from "../../harness";
 import { crdProblems, promqlErrors } from "./schemas";
 

@@ -1,5 +1,5 @@
 import { KUBE_SYSTEM, NAMESPACES, SERVICES, ServiceSpec, serviceLabels } from "../../../catalog";
-import { CERT_MANAGER_METRICS } from "../../../components/ingress/cert-manager/cert-manager";
+import { CERT_MANAGER_METRICS } from "../../../components/ingress/cert-manager/chart";
 import { COREDNS_METRICS_PORT, SEED_COREFILE } from "../../../components/foundation/cluster-addons";
 import { monitorManifest, scrapeTargets } from "../../../components/monitoring/targets";
 import { CHART_WORKLOADS } from "../../../tools/netpol/chart-workloads";

@@ -70,6 +70,9 @@ export function intendedPlatformFlows(services: readonly ServiceSpec[] = SERVICE
     flow(p, IDS.kubeStateMetrics, 8080),
     flow(p, IDS.operator, 8080),
     flow(p, IDS.alertmanager, 9093),
+    // Alertmanager's config reloader, which the chart's ServiceMonitor scrapes (kube-prometheus-stack
+    // 88.5.3 `templates/alertmanager/servicemonitor.yaml` 48, `service.yaml` 47-52).
+    flow(p, IDS.alertmanager, 8080),
     flow(p, IDS.grafana, 3000),
     flow(p, p, 9090),
     flow(p, p, 8080),

@@ -139,8 +139,8 @@ describe("pods of Helm charts", () => {
   test("kube-prometheus-stack's pods carry the monitoring tier's labels", () => {
     const m = modelFromRender(rendered(chart("monitoring", KUBE_PROMETHEUS_STACK.pin.chart, "monitoring", RELEASE)));
     const byName = new Map(m.workloads.filter((w) => w.source === "chart").map((w) => [w.name, w]));
-    expect(byName.get(`prometheus-${RELEASE}`)!.labels).toEqual(MONITORING_POD_LABELS.prometheus);
-    expect(byName.get(`${RELEASE}-grafana`)!.labels).toEqual(MONITORING_POD_LABELS.grafana);
+    expect(byName.get(`prometheus-${RELEASE}`)!.labels).toMatchObject(MONITORING_POD_LABELS.prometheus);
+    expect(byName.get(`${RELEASE}-grafana`)!.labels).toMatchObject(MONITORING_POD_LABELS.grafana);
     expect(byName.get(`${RELEASE}-prometheus-node-exporter`)!.hostNetwork).toBe(true);
     expect(byName.size).toBe(Object.keys(MONITORING_POD_LABELS).length);
   });

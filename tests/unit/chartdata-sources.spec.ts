@@ -40,18 +40,21 @@ describe.each(CHARTS.map((c) => [c.pin.chart, c] as const))("the %s module", (_n
 
 describe("a pin that disagrees with chartdata/ is reported", () => {
   const traefik = CHARTS.find((c) => c.pin.chart === "traefik")!;
+  const { version } = traefik.pin;
+  const { repo, tag } = traefik.source;
+  const other = `${version}-rc.1`;
   test.each([
-    ["a version bump without new chartdata", { ...traefik, pin: { ...traefik.pin, version: "41.4.0" } }, /Chart\.yaml is traefik 41\.3\.0, the module pins traefik 41\.4\.0/],
-    ["a tag that is not the version's", { ...traefik, source: { ...traefik.source, tag: "v41.2.0" } }, /tag v41\.2\.0 does not name the pinned version 41\.3\.0/],
-    ["chartdata from another tag", { ...traefik, source: { ...traefik.source, tag: "v41.3.0-rc1" } }, /chartdata\/traefik comes from traefik\/traefik-helm-chart@v41\.3\.0, the module pins .*@v41\.3\.0-rc1/],
-    ["a folder SOURCES.yaml does not list", { ...traefik, chartdata: [...traefik.chartdata, "traefik/extra"] }, /no entry for chartdata\/traefik\/extra/],
+    ["a version bump without new chartdata", { ...traefik, pin: { ...traefik.pin, version: other } }, `Chart.yaml is traefik ${version}, the module pins traefik ${other}`],
+    ["a tag that is not the version's", { ...traefik, source: { ...traefik.source, tag: "v0.0.1" } }, `tag v0.0.1 does not name the pinned version ${version}`],
+    ["chartdata from another tag", { ...traefik, source: { ...traefik.source, tag: `${tag}.0` } }, `chartdata/traefik comes from ${repo}@${tag}, the module pins ${repo}@${tag}.0`],
+    ["a folder SOURCES.yaml does not list", { ...traefik, chartdata: [...traefik.chartdata, "traefik/extra"] }, "no entry for chartdata/traefik/extra"],
   ])("%s", (_label, planted, message) => {
-    expect(pinProblems(planted, SOURCES, readChartdata).join("\n")).toMatch(message);
+    expect(pinProblems(planted, SOURCES, readChartdata).join("\n")).toContain(message);
   });
 
   test("chart-info.yaml (cert-manager's published version) is read before Chart.yaml's placeholder", () => {
     const certManager = CHARTS.find((c) => c.pin.chart === "cert-manager")!;
     const withoutInfo: ChartdataReader = (rel) => (rel.endsWith("chart-info.yaml") ? undefined : readChartdata(rel));
-    expect(pinProblems(certManager, SOURCES, withoutInfo).join("\n")).toMatch(/Chart\.yaml is cert-manager v0\.0\.0, the module pins cert-manager v1\.21\.1/);
+    expect(pinProblems(certManager, SOURCES, withoutInfo).join("\n")).toContain(`Chart.yaml is cert-manager v0.0.0, the module pins cert-manager ${certManager.pin.version}`);
   });
 });

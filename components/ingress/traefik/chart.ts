@@ -157,9 +157,9 @@ export function traefikValues({ settings: s, domain }: TraefikValuesArgs): Recor
   };
 }
 
-/** The tag the rows below were read at: on a version bump, re-read each file cited at the new tag first. */
-const READ_AT = "v41.3.0";
-const file = (path: string, lines: string): UpstreamFile => ({ repo: SOURCE.repo, tag: READ_AT, path: `${SOURCE.path}/${path}`, lines });
+/** The version the rows below were read at: on a version bump, re-read each file cited at the new tag first. */
+const READ_AT = "41.3.0";
+const file = (path: string, lines: string): UpstreamFile => ({ repo: SOURCE.repo, tag: `v${READ_AT}`, path: `${SOURCE.path}/${path}`, lines });
 
 /**
  * The one Deployment. Labels: `traefik.labels` (`templates/_helpers.tpl`) with no `commonLabels`
@@ -181,7 +181,7 @@ const TRAEFIK_POD = {
   purpose: "ingress controller behind the load balancer",
   source: {
     chart: TRAEFIK_CHART.chart,
-    version: "41.3.0",
+    version: READ_AT,
     files: [
       file("templates/_helpers.tpl", "6-8"),
       file("templates/_helpers.tpl", "90-109"),

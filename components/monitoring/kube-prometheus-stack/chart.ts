@@ -74,7 +74,7 @@ export const MONITORING_POD_LABELS = {
 // Chart.yaml pins, and the operator of its `appVersion` (v0.93.1, not in the stored copy: read at
 // v0.93.0, whose cited files equal those of the release-0.93 branch). On a version bump, re-read
 // each file cited at the new tags first.
-const KPS_AT = "kube-prometheus-stack-88.5.3";
+const READ_AT = "88.5.3";
 const SUBCHARTS = {
   grafana: { version: "12.11.1", repo: "grafana-community/helm-charts" },
   "kube-state-metrics": { version: "8.4.0", repo: KUBE_PROMETHEUS_STACK_SOURCE.repo },
@@ -82,10 +82,10 @@ const SUBCHARTS = {
 } as const;
 type Subchart = keyof typeof SUBCHARTS;
 const OPERATOR_AT = "v0.93.0";
-const kps = (path: string, lines: string): UpstreamFile => ({ repo: KUBE_PROMETHEUS_STACK_SOURCE.repo, tag: KPS_AT, path: `${KUBE_PROMETHEUS_STACK_SOURCE.path}/${path}`, lines });
+const kps = (path: string, lines: string): UpstreamFile => ({ repo: KUBE_PROMETHEUS_STACK_SOURCE.repo, tag: `${KUBE_PROMETHEUS_STACK_CHART.chart}-${READ_AT}`, path: `${KUBE_PROMETHEUS_STACK_SOURCE.path}/${path}`, lines });
 const operator = (path: string, lines: string): UpstreamFile => ({ repo: "prometheus-operator/prometheus-operator", tag: OPERATOR_AT, path, lines });
 const sub = (chart: Subchart, path: string, lines: string): UpstreamFile => ({ repo: SUBCHARTS[chart].repo, tag: `${chart}-${SUBCHARTS[chart].version}`, path: `charts/${chart}/${path}`, lines });
-const ownPods = (...files: UpstreamFile[]) => ({ chart: KUBE_PROMETHEUS_STACK_CHART.chart, version: "88.5.3", files });
+const ownPods = (...files: UpstreamFile[]) => ({ chart: KUBE_PROMETHEUS_STACK_CHART.chart, version: READ_AT, files });
 const subchartPods = (chart: Subchart, ...files: UpstreamFile[]) => ({ chart, version: SUBCHARTS[chart].version, files });
 const tcp = (name: string, containerPort: number) => ({ name, containerPort, protocol: "TCP" as const });
 

@@ -5,7 +5,7 @@
  * `traefik/templates/_helpers.tpl`, `_podtemplate.tpl`; cert-manager v1.21.1
  * `deploy/charts/cert-manager/templates/{deployment,webhook-deployment,cainjector-deployment}.yaml`).
  */
-import { CERT_MANAGER } from "../../../components/ingress/cert-manager/chart";
+import { CERT_MANAGER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT } from "../../../components/ingress/cert-manager/chart";
 import { TRAEFIK } from "../../../components/ingress/traefik/chart";
 import type { ContainerPort } from "../../../lib/helm";
 import type { Protocol } from "../../../lib/network-policy";
@@ -101,9 +101,9 @@ describe("the chart-pod checks bite", () => {
     const { values } = await chartOf("prod", "cert-manager");
     const webhook = podRow(CERT_MANAGER, "{release}-webhook");
     const expected = certManagerPods(values, CERT_MANAGER.release)["{release}-webhook"];
-    expect(rowProblems({ ...webhook, ports: webhook.ports.slice(1) }, expected).join("\n")).toMatch(/the chart declares port 10250\/TCP https/);
+    expect(rowProblems({ ...webhook, ports: webhook.ports.slice(1) }, expected).join("\n")).toContain(`the chart declares port ${CERT_MANAGER_WEBHOOK_PORT}/TCP https`);
     expect(rowProblems(webhook, certManagerPods({ ...values, prometheus: { enabled: false } }, CERT_MANAGER.release)["{release}-webhook"])).toEqual([
-      "{release}-webhook: the row declares port 9402/TCP http-metrics, the chart does not",
+      `{release}-webhook: the row declares port ${CERT_MANAGER_METRICS.port}/TCP ${CERT_MANAGER_METRICS.portName}, the chart does not`,
     ]);
   });
 });

@@ -107,11 +107,20 @@ export function citationProblems(chart: ChartModule, sources: readonly SourceEnt
   return chart.pods.flatMap((pod) => podProblems(chart, pod, sources, read));
 }
 
-/** API groups of the CRDs vendored for the chart that its module does not list. */
+/**
+ * API groups of the CRDs vendored for the chart that its module does not list, and of the CRD
+ * files a vendored `kustomization.yaml` lists by name (`<group>_<plural>.yaml`).
+ */
 export function crdGroupProblems(chart: ChartModule, read: ChartdataReader): string[] {
   const out: string[] = [];
   for (const dir of chart.chartdata) {
     const entry = SOURCES.find((e) => e.dir === dir);
+    for (const f of (entry?.files ?? []).filter((x) => x.file === "kustomization.yaml")) {
+      for (const listed of YAML.parse(read(`${dir}/${f.file}`) ?? "{}").resources ?? []) {
+        const group = /^(.+)_[^_]+\.ya?ml$/.exec(listed)?.[1];
+        if (!group || !chart.crdGroups.includes(group)) out.push(`${chart.pin.chart}: chartdata/${dir}/${f.file} lists ${listed}, of group ${group}, not in the module's crdGroups`);
+      }
+    }
     const crds = (entry?.files ?? []).filter((f) => /^kind: CustomResourceDefinition\s*$/m.test(read(`${dir}/${f.file}`) ?? ""));
     if (dir.endsWith("/crds") && crds.length === 0) out.push(`${chart.pin.chart}: chartdata/${dir} holds no CRD`);
     for (const f of crds) {

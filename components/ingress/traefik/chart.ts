@@ -198,7 +198,7 @@ export const TRAEFIK: ChartModule<TraefikValuesArgs> = {
   release: TRAEFIK_NAME,
   namespace: NAMESPACES.traefik.name,
   pods: [TRAEFIK_POD],
-  // `traefik/crds/` at v41.3.0: traefik.io_*.yaml and hub.traefik.io_*.yaml.
+  // `traefik/crds/` (its kustomization.yaml, vendored, lists them): traefik.io_* and hub.traefik.io_*.
   crdGroups: [TRAEFIK_API_GROUP, `hub.${TRAEFIK_API_GROUP}`],
   chartdata: ["traefik", "traefik/crds"],
   values: traefikValues,

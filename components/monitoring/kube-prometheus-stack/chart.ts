@@ -13,12 +13,11 @@ export const KUBE_PROMETHEUS_STACK_CHART = {
   version: "88.5.3",
   repo: "https://prometheus-community.github.io/helm-charts",
 } as const;
-export const KUBE_PROMETHEUS_STACK_SOURCE = {
+const SOURCE = {
   repo: "prometheus-community/helm-charts",
   tag: "kube-prometheus-stack-88.5.3",
   path: "charts/kube-prometheus-stack",
 } as const;
-export const MONITORING_NAMESPACE = NAMESPACES.monitoring.name;
 
 /** API group of the operator's resources, whose CRDs the chart installs (`charts/crds/crds/`). */
 export const MONITORING_API_GROUP = "monitoring.coreos.com";
@@ -57,9 +56,10 @@ export const GRAFANA_ALERTMANAGER_DATASOURCE = true;
 export const PROMETHEUS_DATASOURCE_UID = "prometheus";
 
 /**
- * Pod labels of the monitoring workloads, for NetworkPolicies. Prometheus and Alertmanager pods
- * are labelled by the operator after their custom resource (named `RELEASE` thanks to
- * `cleanPrometheusOperatorObjectNames`); the others by their charts' selectors.
+ * The labels NetworkPolicies select the monitoring workloads by, each a subset of its pod row's
+ * below. Prometheus and Alertmanager pods are labelled by the operator after their custom
+ * resource (named `RELEASE` thanks to `cleanPrometheusOperatorObjectNames`); the others by their
+ * charts' selectors.
  */
 export const MONITORING_POD_LABELS = {
   prometheus: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": RELEASE },
@@ -77,12 +77,12 @@ export const MONITORING_POD_LABELS = {
 const READ_AT = "88.5.3";
 const SUBCHARTS = {
   grafana: { version: "12.11.1", repo: "grafana-community/helm-charts" },
-  "kube-state-metrics": { version: "8.4.0", repo: KUBE_PROMETHEUS_STACK_SOURCE.repo },
-  "prometheus-node-exporter": { version: "4.56.1", repo: KUBE_PROMETHEUS_STACK_SOURCE.repo },
+  "kube-state-metrics": { version: "8.4.0", repo: SOURCE.repo },
+  "prometheus-node-exporter": { version: "4.56.1", repo: SOURCE.repo },
 } as const;
 type Subchart = keyof typeof SUBCHARTS;
 const OPERATOR_AT = "v0.93.0";
-const kps = (path: string, lines: string): UpstreamFile => ({ repo: KUBE_PROMETHEUS_STACK_SOURCE.repo, tag: `${KUBE_PROMETHEUS_STACK_CHART.chart}-${READ_AT}`, path: `${KUBE_PROMETHEUS_STACK_SOURCE.path}/${path}`, lines });
+const kps = (path: string, lines: string): UpstreamFile => ({ repo: SOURCE.repo, tag: `${KUBE_PROMETHEUS_STACK_CHART.chart}-${READ_AT}`, path: `${SOURCE.path}/${path}`, lines });
 const operator = (path: string, lines: string): UpstreamFile => ({ repo: "prometheus-operator/prometheus-operator", tag: OPERATOR_AT, path, lines });
 const sub = (chart: Subchart, path: string, lines: string): UpstreamFile => ({ repo: SUBCHARTS[chart].repo, tag: `${chart}-${SUBCHARTS[chart].version}`, path: `charts/${chart}/${path}`, lines });
 const ownPods = (...files: UpstreamFile[]) => ({ chart: KUBE_PROMETHEUS_STACK_CHART.chart, version: READ_AT, files });
@@ -211,9 +211,9 @@ const NAMES: StackNames = {
 
 export const KUBE_PROMETHEUS_STACK: ChartModule<StackValuesInputs> = {
   pin: KUBE_PROMETHEUS_STACK_CHART,
-  source: KUBE_PROMETHEUS_STACK_SOURCE,
+  source: SOURCE,
   release: RELEASE,
-  namespace: MONITORING_NAMESPACE,
+  namespace: NAMESPACES.monitoring.name,
   pods: PODS,
   crdGroups: [MONITORING_API_GROUP],
   chartdata: ["kube-prometheus-stack", "kube-prometheus-stack/crds"],

@@ -107,7 +107,7 @@ const PODS: readonly ChartPod[] = [
     source: ownPods(
       kps("templates/prometheus/prometheus.yaml", "10 101 312-315 425 542"),
       kps("values.yaml", "4299 4619 4892 5011"),
-      operator("pkg/prometheus/server/operator.go", "61 1697-1705"),
+      operator("pkg/prometheus/server/operator.go", "61 1696-1704"),
       operator("pkg/prometheus/server/statefulset.go", "218-229 338"),
       operator("pkg/prometheus/common.go", "449-461"),
       RELOADER.source,

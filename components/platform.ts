@@ -7,6 +7,7 @@ import { EksCluster } from "./foundation/cluster";
 import { ClusterAccess } from "./foundation/cluster-access";
 import { DataTier } from "./data/data-tier";
 import { IngressTier } from "./ingress/ingress-tier";
+import { KUBE_PROMETHEUS_STACK } from "./monitoring/kube-prometheus-stack/chart";
 import { Monitoring } from "./monitoring/monitoring";
 import { Namespaces } from "./foundation/namespaces";
 import { Network } from "./foundation/network";
@@ -133,7 +134,7 @@ export class Platform extends pulumi.ComponentResource {
       "monitoring",
       {
         settings: cfg.monitoring,
-        namespace: this.namespaces.byName[NAMESPACES.monitoring.name],
+        namespace: this.namespaces.byName[KUBE_PROMETHEUS_STACK.namespace],
         services,
         rabbitmqNodes: cfg.data.rabbitmqReplicas,
         waitFor: this.cluster.nodesReady,

@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACES, ServiceSpec } from "../../catalog";
 import type { CertIssuer, IngressSettings } from "../../config";
-import { TRAEFIK_API_VERSION } from "./traefik/traefik";
+import { CLUSTER_ISSUER_ANNOTATION } from "./cert-manager/chart";
+import { TRAEFIK_API_VERSION } from "./traefik/chart";
 
 /** Secret cert-manager writes the API's certificate to (the seed's name). */
 export const API_TLS_SECRET = "api-tls-cert";
@@ -127,7 +128,7 @@ export class ApiIngress extends pulumi.ComponentResource {
           namespace,
           annotations: {
             ...routerAnnotations(namespace, [MIDDLEWARES.securityHeaders, MIDDLEWARES.rateLimit]),
-            "cert-manager.io/cluster-issuer": args.certIssuer,
+            [CLUSTER_ISSUER_ANNOTATION]: args.certIssuer,
           },
         },
         spec: ingressSpec({ ...rule, path: "/" }),

@@ -4,7 +4,9 @@ import { NAMESPACES, ServiceSpec } from "../../catalog";
 import type { CertIssuer, IngressSettings } from "../../config";
 import { ApiIngress } from "./api-ingress";
 import { CertManager } from "./cert-manager/cert-manager";
+import { CERT_MANAGER } from "./cert-manager/chart";
 import { IngressPerimeter } from "./perimeter";
+import { TRAEFIK } from "./traefik/chart";
 import { Traefik } from "./traefik/traefik";
 
 export interface IngressTierArgs {
@@ -50,7 +52,7 @@ export class IngressTier extends pulumi.ComponentResource {
 
     this.traefik = new Traefik(
       "traefik",
-      { settings: args.settings, domain: args.domain, namespace: ns(NAMESPACES.traefik.name), nodesReady: args.nodesReady },
+      { settings: args.settings, domain: args.domain, namespace: ns(TRAEFIK.namespace), nodesReady: args.nodesReady },
       child,
     );
     this.certManager = new CertManager(
@@ -59,7 +61,7 @@ export class IngressTier extends pulumi.ComponentResource {
         replicas: args.settings.certManagerReplicas,
         acmeEmail: args.acmeEmail,
         ingressClassName: this.traefik.ingressClassName,
-        namespace: ns(NAMESPACES.certManager.name),
+        namespace: ns(CERT_MANAGER.namespace),
         nodesReady: args.nodesReady,
       },
       child,

@@ -8,7 +8,7 @@
  * StatefulSet's ready replicas from kube-state-metrics.
  */
 import { NAMESPACES, ServiceSpec, databaseName, databaseOwners } from "../../catalog";
-import { PROMETHEUS_DATASOURCE_UID } from "./kube-prometheus-stack/values";
+import { PROMETHEUS_DATASOURCE_UID } from "./kube-prometheus-stack/chart";
 import { PLATFORM_TARGETS } from "./targets";
 
 /** Metric names the service dashboards query. */

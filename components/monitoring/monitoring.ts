@@ -17,9 +17,7 @@ import {
   MONITORING_POD_LABELS,
   MONITORING_SERVICES,
   PROMETHEUS_PORT,
-  RELEASE,
-  kubePrometheusStackValues,
-} from "./kube-prometheus-stack/values";
+} from "./kube-prometheus-stack/chart";
 
 export interface MonitoringArgs {
   readonly settings: MonitoringSettings;
@@ -75,10 +73,9 @@ export class Monitoring extends pulumi.ComponentResource {
     this.chart = pinnedChart(
       name,
       {
-        pin: KUBE_PROMETHEUS_STACK,
-        release: RELEASE,
+        chart: KUBE_PROMETHEUS_STACK,
         namespace: args.namespace,
-        values: kubePrometheusStackValues({ settings: args.settings, namespace, storageClassName: args.storageClassName }),
+        values: KUBE_PROMETHEUS_STACK.values({ settings: args.settings, namespace, storageClassName: args.storageClassName }),
         after: [adminSecret, ...receiverSecret, ...(args.waitFor ?? [])],
       },
       this,

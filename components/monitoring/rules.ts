@@ -4,6 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { NAMESPACES, ServiceSpec } from "../../catalog";
+import { MONITORING_API_VERSION } from "./kube-prometheus-stack/chart";
 import { OperatorResource, PLATFORM_MONITORING_LABELS, PLATFORM_TARGETS } from "./targets";
 
 export interface AlertRule {
@@ -140,7 +141,7 @@ export function platformRuleGroups(services: readonly ServiceSpec[], opts: Alert
 /** The PrometheusRule custom resource holding the groups. */
 export function prometheusRuleManifest(name: string, namespace: pulumi.Input<string>, groups: readonly RuleGroup[]): OperatorResource {
   return {
-    apiVersion: "monitoring.coreos.com/v1",
+    apiVersion: MONITORING_API_VERSION,
     kind: "PrometheusRule",
     metadata: { name, namespace, labels: { ...PLATFORM_MONITORING_LABELS } },
     spec: { groups: groups.map((g) => ({ name: g.name, rules: g.rules.map((r) => ({ ...r })) })) },

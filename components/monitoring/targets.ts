@@ -5,9 +5,10 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { KUBE_SYSTEM, NAMESPACES, PORT_NAMES, ServiceSpec, WORKLOAD_LABELS, serviceLabels } from "../../catalog";
-import { CERT_MANAGER_METRICS } from "../ingress/cert-manager/cert-manager";
+import { CERT_MANAGER, CERT_MANAGER_METRICS } from "../ingress/cert-manager/chart";
 import { COREDNS_METRICS_PORT, COREDNS_POD_LABELS } from "../foundation/cluster-addons";
-import { TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../ingress/traefik/values";
+import { TRAEFIK, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../ingress/traefik/chart";
+import { MONITORING_API_VERSION } from "./kube-prometheus-stack/chart";
 
 export type MonitorKind = "ServiceMonitor" | "PodMonitor";
 
@@ -47,11 +48,10 @@ export const PLATFORM_TARGETS: readonly ScrapeTarget[] = [
   },
   {
     // Scraped per pod: each replica counts its own requests, and no Service hides which one. The
-    // chart names each container port after its `ports` key (traefik-helm-chart v41.3.0
-    // `traefik/templates/_podtemplate.tpl`, `traefik.portname`).
+    // chart names each container port after its `ports` key (the pod row of ../ingress/traefik/chart.ts).
     name: "traefik",
     kind: "PodMonitor",
-    namespace: NAMESPACES.traefik.name,
+    namespace: TRAEFIK.namespace,
     selector: { "app.kubernetes.io/name": TRAEFIK_POD_LABELS["app.kubernetes.io/name"] },
     port: TRAEFIK_METRICS.portName,
     job: "traefik",
@@ -63,7 +63,7 @@ export const PLATFORM_TARGETS: readonly ScrapeTarget[] = [
     // would seem to live in `cert-manager`.
     name: "cert-manager",
     kind: "ServiceMonitor",
-    namespace: NAMESPACES.certManager.name,
+    namespace: CERT_MANAGER.namespace,
     selector: CERT_MANAGER_METRICS.serviceLabels,
     port: CERT_MANAGER_METRICS.portName,
     honorLabels: true,
@@ -105,9 +105,9 @@ export function scrapeTargets(services: readonly ServiceSpec[]): ScrapeTarget[] 
   return targets;
 }
 
-/** A monitoring.coreos.com custom resource, as given to `k8s.apiextensions.CustomResource`. */
+/** A custom resource of the operator's API group, as given to `k8s.apiextensions.CustomResource`. */
 export interface OperatorResource {
-  readonly apiVersion: "monitoring.coreos.com/v1";
+  readonly apiVersion: typeof MONITORING_API_VERSION;
   readonly kind: string;
   readonly metadata: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> };
   readonly spec: Record<string, any>;
@@ -134,7 +134,7 @@ export function monitorManifest(t: ScrapeTarget, namespace: pulumi.Input<string>
     ...(t.job ? { relabelings: [{ action: "replace", targetLabel: "job", replacement: t.job }] } : {}),
   };
   return {
-    apiVersion: "monitoring.coreos.com/v1",
+    apiVersion: MONITORING_API_VERSION,
     kind: t.kind,
     metadata: { name: t.name, namespace, labels: { ...PLATFORM_MONITORING_LABELS } },
     spec: {

@@ -6,8 +6,8 @@ import { DATASTORES, NAMESPACES, ServiceSpec, WORKLOAD_LABELS } from "../../cata
 import { CHART_WORKLOADS } from "../chart-pods";
 import { AUTOMATIC_NAMESPACE_LABEL } from "../../lib/network-policy";
 import type { LabelSelector, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort } from "../../lib/network-policy";
-import { MONITORING_POD_LABELS } from "../monitoring/kube-prometheus-stack/values";
-import { ENTRYPOINTS, TRAEFIK_POD_LABELS } from "../ingress/traefik/values";
+import { MONITORING_POD_LABELS } from "../monitoring/kube-prometheus-stack/chart";
+import { ENTRYPOINTS, TRAEFIK_POD_LABELS } from "../ingress/traefik/chart";
 
 /** A NetworkPolicy as the generator plans it: the analyzer's own shape. */
 export type PolicyManifest = NetworkPolicy;
@@ -63,11 +63,11 @@ export function selectorOf(labelSets: readonly Readonly<Record<string, string>>[
   };
 }
 
-/** The row of the analyzer's table of chart pods whose labels are these tier constants. */
+/** The one row of the table of chart pods whose pods carry all these labels (a tier's selector). */
 export function chartRow(labels: Readonly<Record<string, string>>) {
-  const row = CHART_WORKLOADS.find((w) => w.labels === labels);
-  if (!row) throw new Error(`no chart pod has the labels ${JSON.stringify(labels)}`);
-  return row;
+  const rows = CHART_WORKLOADS.filter((w) => Object.entries(labels).every(([k, v]) => w.labels[k] === v));
+  if (rows.length !== 1) throw new Error(`${rows.length} chart pods have the labels ${JSON.stringify(labels)}, not one`);
+  return rows[0];
 }
 
 /** Port of a chart pod that no tier constant names. */

@@ -7,8 +7,8 @@
  * matrix of DESIGN.md, flow by flow.
  */
 import { DATASTORES, DatastoreKind, KUBE_SYSTEM, METRICS_PORT, NAMESPACES, ServiceSpec, WORKLOAD_LABELS, databaseName, serviceLabels, usersOf } from "../../catalog";
-import { ACME_HTTP01_SOLVER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT, certManagerPodLabels } from "../ingress/cert-manager/cert-manager";
-import { ALERTMANAGER_PORT, GRAFANA_ALERTMANAGER_DATASOURCE, GRAFANA_PORT, PROMETHEUS_PORT, RELEASE } from "../monitoring/kube-prometheus-stack/values";
+import { ACME_HTTP01_SOLVER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT, certManagerPodLabels } from "../ingress/cert-manager/chart";
+import { ALERTMANAGER_PORT, GRAFANA_ALERTMANAGER_DATASOURCE, GRAFANA_PORT, PROMETHEUS_PORT, RELEASE } from "../monitoring/kube-prometheus-stack/chart";
 import {
   ACME_PORTS,
   ALLOW_DNS,
@@ -34,7 +34,7 @@ import {
   udp,
 } from "./peers";
 import { RABBITMQ_PORTS } from "../data/rabbitmq";
-import { ENTRYPOINTS, TRAEFIK_METRICS } from "../ingress/traefik/values";
+import { ENTRYPOINTS, TRAEFIK_METRICS } from "../ingress/traefik/chart";
 import type { NetworkPolicyEgressRule, NetworkPolicyPeer } from "../../lib/network-policy";
 
 export { ALLOW_DNS, DEFAULT_DENY, selectorOf };

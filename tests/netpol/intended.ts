@@ -5,12 +5,12 @@
  * compares the two.
  */
 import { DATASTORES, METRICS_PORT, NAMESPACES, SERVICES, ServiceSpec, databaseName } from "../../catalog";
-import { CERT_MANAGER_NAME } from "../../components/ingress/cert-manager/cert-manager";
+import { CERT_MANAGER_NAME } from "../../components/ingress/cert-manager/chart";
 import { MINIO_NAME } from "../../components/data/minio";
-import { RELEASE } from "../../components/monitoring/kube-prometheus-stack/values";
+import { RELEASE } from "../../components/monitoring/kube-prometheus-stack/chart";
 import { RABBITMQ_NAME } from "../../components/data/rabbitmq";
 import { REDIS_NAME } from "../../components/data/redis";
-import { TRAEFIK_NAME } from "../../components/ingress/traefik/values";
+import { TRAEFIK_NAME } from "../../components/ingress/traefik/chart";
 import type { FlowKey } from "../../tools/netpol/matrix";
 import { API_SERVER_ID, INTERNET_ID, KUBE_DNS_ID, PlatformModel } from "../../tools/netpol/model";
 import type { Protocol } from "../../tools/netpol/types";
@@ -70,6 +70,9 @@ export function intendedPlatformFlows(services: readonly ServiceSpec[] = SERVICE
     flow(p, IDS.kubeStateMetrics, 8080),
     flow(p, IDS.operator, 8080),
     flow(p, IDS.alertmanager, 9093),
+    // Alertmanager's config reloader, which the chart's ServiceMonitor scrapes (kube-prometheus-stack
+    // 88.5.3 `templates/alertmanager/servicemonitor.yaml` 48, `service.yaml` 47-52).
+    flow(p, IDS.alertmanager, 8080),
     flow(p, IDS.grafana, 3000),
     flow(p, p, 9090),
     flow(p, p, 8080),

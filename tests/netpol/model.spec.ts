@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
-import { KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS, RELEASE } from "../../components/monitoring/kube-prometheus-stack/values";
-import { TRAEFIK_POD_LABELS } from "../../components/ingress/traefik/values";
+import { KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS, RELEASE } from "../../components/monitoring/kube-prometheus-stack/chart";
+import { TRAEFIK_POD_LABELS } from "../../components/ingress/traefik/chart";
 import { CHART_WORKLOADS, ChartWorkload, chartName, chartReleases } from "../../tools/netpol/chart-workloads";
 import { cidrRange, inRange, ipToInt } from "../../lib/ipv4";
 import { API_SERVER_ID, INTERNET_ID, KUBE_DNS_ID, modelFromRender, modelPods } from "../../tools/netpol/model";
@@ -137,10 +137,10 @@ describe("pods of Helm charts", () => {
   });
 
   test("kube-prometheus-stack's pods carry the monitoring tier's labels", () => {
-    const m = modelFromRender(rendered(chart("monitoring", KUBE_PROMETHEUS_STACK.chart, "monitoring", RELEASE)));
+    const m = modelFromRender(rendered(chart("monitoring", KUBE_PROMETHEUS_STACK.pin.chart, "monitoring", RELEASE)));
     const byName = new Map(m.workloads.filter((w) => w.source === "chart").map((w) => [w.name, w]));
-    expect(byName.get(`prometheus-${RELEASE}`)!.labels).toEqual(MONITORING_POD_LABELS.prometheus);
-    expect(byName.get(`${RELEASE}-grafana`)!.labels).toEqual(MONITORING_POD_LABELS.grafana);
+    expect(byName.get(`prometheus-${RELEASE}`)!.labels).toMatchObject(MONITORING_POD_LABELS.prometheus);
+    expect(byName.get(`${RELEASE}-grafana`)!.labels).toMatchObject(MONITORING_POD_LABELS.grafana);
     expect(byName.get(`${RELEASE}-prometheus-node-exporter`)!.hostNetwork).toBe(true);
     expect(byName.size).toBe(Object.keys(MONITORING_POD_LABELS).length);
   });

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { NAMESPACES, SERVICES, ServiceSpec, databaseOwners } from "../../catalog";
-import { CERT_MANAGER_WEBHOOK_PORT } from "../../components/ingress/cert-manager/cert-manager";
+import { CERT_MANAGER_WEBHOOK_PORT } from "../../components/ingress/cert-manager/chart";
 import { planSubnets } from "../../components/foundation/network";
 import { ALLOW_DNS, DEFAULT_DENY, PolicyManifest, networkPolicyPlan, selectorOf } from "../../components/network-policies/rules";
 import { cidrsOverlap } from "../../lib/validate";

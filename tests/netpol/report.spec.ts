@@ -1,5 +1,5 @@
 import { Platform } from "../../components/platform";
-import { RELEASE } from "../../components/monitoring/kube-prometheus-stack/values";
+import { RELEASE } from "../../components/monitoring/kube-prometheus-stack/chart";
 import { loadConfig } from "../../config";
 import { lintModel } from "../../tools/netpol/lints";
 import { FlowMatrix, computeMatrix } from "../../tools/netpol/matrix";

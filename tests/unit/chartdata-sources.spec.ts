@@ -1,25 +1,16 @@
 /**
  * chartdata/ holds upstream files at the pinned chart versions; SOURCES.yaml says where each came
- * from. A file edited by hand, added without a source, or left behind by a version bump fails here.
+ * from. A file edited by hand, added without a source, or left behind by a version bump fails here,
+ * and so does a chart module (components/charts.ts) whose pin is not what chartdata/ holds.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
-import { CERT_MANAGER_CHART } from "../../components/ingress/cert-manager/cert-manager";
-import { TRAEFIK_CHART } from "../../components/ingress/traefik/values";
-import { KUBE_PROMETHEUS_STACK } from "../../components/monitoring/kube-prometheus-stack/values";
+import { CHARTS } from "../../components/charts";
 import { CHARTDATA_DIR } from "../../lib/schema-check";
+import { ChartdataReader, SOURCES, pinProblems, readChartdata } from "./chart-checks";
 
-interface SourceEntry {
-  readonly dir: string;
-  readonly repo: string;
-  readonly ref: string;
-  readonly files: readonly { readonly file: string; readonly bytes: number; readonly sha256: string }[];
-}
-
-const sources: SourceEntry[] = YAML.parse(fs.readFileSync(path.join(CHARTDATA_DIR, "SOURCES.yaml"), "utf8")).entries;
-const listed = sources.flatMap((e) => e.files.map((f) => ({ ...f, path: path.posix.join(e.dir, f.file) })));
+const listed = SOURCES.flatMap((e) => e.files.map((f) => ({ ...f, path: path.posix.join(e.dir, f.file) })));
 
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(path.join(CHARTDATA_DIR, dir), { withFileTypes: true }).flatMap((d) => {
@@ -41,14 +32,29 @@ test.each(listed.map((f) => [f.path, f] as const))("%s has the size and sha256 S
   });
 });
 
-test.each([
-  ["traefik", TRAEFIK_CHART.version],
-  ["cert-manager", CERT_MANAGER_CHART.version],
-  ["kube-prometheus-stack", KUBE_PROMETHEUS_STACK.version],
-])("%s is vendored at the version the program pins (%s)", (dir, version) => {
-  const refs = sources.filter((e) => e.dir === dir || e.dir.startsWith(`${dir}/`)).map((e) => e.ref);
-  expect(refs.length).toBeGreaterThan(0);
-  // Release tags are `v<version>` (traefik, cert-manager) or `<chart>-<version>` (prometheus-community).
-  const bare = version.replace(/^v/, "");
-  for (const ref of refs) expect([`v${bare}`, `${dir}-${bare}`]).toContain(ref);
+describe.each(CHARTS.map((c) => [c.pin.chart, c] as const))("the %s module", (_name, chart) => {
+  test("pins the version vendored in chartdata/, from the tag SOURCES.yaml records", () => {
+    expect(pinProblems(chart, SOURCES, readChartdata)).toEqual([]);
+  });
+});
+
+describe("a pin that disagrees with chartdata/ is reported", () => {
+  const traefik = CHARTS.find((c) => c.pin.chart === "traefik")!;
+  const { version } = traefik.pin;
+  const { repo, tag } = traefik.source;
+  const other = `${version}-rc.1`;
+  test.each([
+    ["a version bump without new chartdata", { ...traefik, pin: { ...traefik.pin, version: other } }, `Chart.yaml is traefik ${version}, the module pins traefik ${other}`],
+    ["a tag that is not the version's", { ...traefik, source: { ...traefik.source, tag: "v0.0.1" } }, `tag v0.0.1 does not name the pinned version ${version}`],
+    ["chartdata from another tag", { ...traefik, source: { ...traefik.source, tag: `${tag}.0` } }, `chartdata/traefik comes from ${repo}@${tag}, the module pins ${repo}@${tag}.0`],
+    ["a folder SOURCES.yaml does not list", { ...traefik, chartdata: [...traefik.chartdata, "traefik/extra"] }, "no entry for chartdata/traefik/extra"],
+  ])("%s", (_label, planted, message) => {
+    expect(pinProblems(planted, SOURCES, readChartdata).join("\n")).toContain(message);
+  });
+
+  test("chart-info.yaml (cert-manager's published version) is read before Chart.yaml's placeholder", () => {
+    const certManager = CHARTS.find((c) => c.pin.chart === "cert-manager")!;
+    const withoutInfo: ChartdataReader = (rel) => (rel.endsWith("chart-info.yaml") ? undefined : readChartdata(rel));
+    expect(pinProblems(certManager, SOURCES, withoutInfo).join("\n")).toContain(`Chart.yaml is cert-manager v0.0.0, the module pins cert-manager ${certManager.pin.version}`);
+  });
 });

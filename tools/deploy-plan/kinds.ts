@@ -3,6 +3,7 @@
  * type and, for Kubernetes objects, from its inputs (await annotations, StatefulSet replicas and
  * pod management policy, Service type and selector, chart `skipAwait`).
  */
+import { CERT_MANAGER_API_GROUP } from "../../components/ingress/cert-manager/chart";
 import { DURATIONS, DurationKind, DurationRule } from "./durations";
 
 /** Resource types (exact token) -> kind. */
@@ -99,7 +100,7 @@ function kubernetesKind(obj: Record<string, any>): Duration {
     }
   }
   if (annotations["pulumi.com/waitFor"]) {
-    return group === "cert-manager.io" && obj.kind === "Certificate" ? make("certificate-issued") : make("k8s-awaited-custom");
+    return group === CERT_MANAGER_API_GROUP && obj.kind === "Certificate" ? make("certificate-issued") : make("k8s-awaited-custom");
   }
   return make("k8s-object");
 }

@@ -3,6 +3,7 @@
  * shorten the critical path, these dependencies stay. Each check names what it examined and every
  * pair that is not ordered.
  */
+import { chartCrdGroups } from "../../components/charts";
 import { DeployGraph, shortUrn, waitsTransitively } from "./graph";
 import { durationOf } from "./kinds";
 
@@ -23,13 +24,8 @@ export interface OrderingCheck {
   readonly violations: string[];
 }
 
-/** API groups whose CRDs a pinned chart installs: its custom resources wait for the chart. */
-export const CHART_CRD_GROUPS: Readonly<Record<string, string>> = {
-  "cert-manager.io": "cert-manager",
-  "acme.cert-manager.io": "cert-manager",
-  "monitoring.coreos.com": "kube-prometheus-stack",
-  "traefik.io": "traefik",
-};
+/** API groups whose CRDs a pinned chart installs (its module's `crdGroups`): its custom resources wait for the chart. */
+export const CHART_CRD_GROUPS: Readonly<Record<string, string>> = chartCrdGroups();
 
 /** CSI provisioners an EKS add-on installs: the claims of a class wait for that add-on. */
 export const CSI_ADDONS: Readonly<Record<string, string>> = { "ebs.csi.aws.com": "aws-ebs-csi-driver" };

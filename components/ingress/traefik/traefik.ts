@@ -2,10 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IngressSettings } from "../../../config";
 import { pinnedChart } from "../../../lib/helm";
-import { TRAEFIK_CHART, TRAEFIK_NAME, traefikValues } from "./values";
-
-/** API version of Traefik's custom resources (Middleware, TLSOption, IngressRoute). */
-export const TRAEFIK_API_VERSION = "traefik.io/v1alpha1";
+import { TRAEFIK, TRAEFIK_API_VERSION, TRAEFIK_NAME } from "./chart";
 
 /**
  * TLS 1.2 and 1.3 only. TLS 1.2 is limited to forward-secret AEAD suites; TLS 1.3 suites are all
@@ -100,10 +97,9 @@ export class Traefik extends pulumi.ComponentResource {
     this.chart = pinnedChart(
       name,
       {
-        pin: TRAEFIK_CHART,
-        release: TRAEFIK_NAME,
+        chart: TRAEFIK,
         namespace: args.namespace,
-        values: traefikValues({ settings: args.settings, domain: args.domain }),
+        values: TRAEFIK.values({ settings: args.settings, domain: args.domain }),
         after: args.nodesReady,
       },
       this,

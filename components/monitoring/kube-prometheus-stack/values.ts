@@ -1,64 +1,12 @@
 /**
- * kube-prometheus-stack: the pinned chart, the names and labels of what it creates (other tiers
- * select on them) and the values the platform installs it with.
+ * The values kube-prometheus-stack is installed with, as a pure function of the monitoring
+ * settings and of the names the chart module (./chart.ts) gives.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { MonitoringSettings } from "../../../config";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../../lib/pod-security";
 import { RECEIVER_SECRET, alertmanagerConfig } from "../alertmanager";
-
-export const KUBE_PROMETHEUS_STACK = {
-  chart: "kube-prometheus-stack",
-  version: "88.5.3",
-  repo: "https://prometheus-community.github.io/helm-charts",
-} as const;
-
-/**
- * Helm release name, also the chart's `fullnameOverride`: every object the chart creates is
- * named from it, so the names below do not depend on the Pulumi resource name.
- */
-export const RELEASE = "monitoring";
-
-export const PROMETHEUS_PORT = 9090;
-export const GRAFANA_PORT = 3000;
-export const ALERTMANAGER_PORT = 9093;
-
-/** Services in the monitoring namespace. */
-export const MONITORING_SERVICES = {
-  /** The seed's name for Prometheus, created by the platform in front of the Prometheus pods. */
-  prometheus: "prometheus",
-  /** The chart's own Prometheus Service (same pods, same port); Grafana's data source uses it. */
-  chartPrometheus: `${RELEASE}-prometheus`,
-  alertmanager: `${RELEASE}-alertmanager`,
-  grafana: `${RELEASE}-grafana`,
-} as const;
-
-/** Secret holding Grafana's admin login, and its keys (the chart's defaults). */
-export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } as const;
-
-/** Label that makes Grafana's sidecar load a ConfigMap as a dashboard. */
-export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
-
-/** Whether Grafana gets the chart's Alertmanager data source (the policies follow this). */
-export const GRAFANA_ALERTMANAGER_DATASOURCE = true;
-
-/** UID of the Prometheus data source the chart provisions in Grafana; dashboards refer to it. */
-export const PROMETHEUS_DATASOURCE_UID = "prometheus";
-
-/**
- * Pod labels of the monitoring workloads, for NetworkPolicies. Prometheus and Alertmanager pods
- * are labelled by the operator after their custom resource (named `RELEASE` thanks to
- * `cleanPrometheusOperatorObjectNames`); the others by their charts' selectors.
- */
-export const MONITORING_POD_LABELS = {
-  prometheus: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": RELEASE },
-  alertmanager: { "app.kubernetes.io/name": "alertmanager", alertmanager: RELEASE },
-  grafana: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": RELEASE },
-  operator: { app: "kube-prometheus-stack-operator", release: RELEASE },
-  kubeStateMetrics: { "app.kubernetes.io/name": "kube-state-metrics", "app.kubernetes.io/instance": RELEASE },
-  nodeExporter: { "app.kubernetes.io/name": "prometheus-node-exporter", "app.kubernetes.io/instance": RELEASE },
-} as const;
 
 /**
  * Value paths holding Kubernetes API objects (security contexts, resources, volume claims): their
@@ -113,8 +61,20 @@ export interface StackValuesInputs {
   readonly storageClassName?: string;
 }
 
+/** The names the values give what the chart creates: the chart module's own (./chart.ts). */
+export interface StackNames {
+  /** The release name, also `fullnameOverride`. */
+  readonly release: string;
+  readonly grafanaPort: number;
+  readonly grafanaAdminSecret: { readonly name: string; readonly userKey: string; readonly passwordKey: string };
+  /** The label (one key) that makes Grafana's sidecar load a ConfigMap as a dashboard. */
+  readonly dashboardLabel: Readonly<Record<string, string>>;
+  readonly prometheusDatasourceUid: string;
+  readonly grafanaAlertmanagerDatasource: boolean;
+}
+
 /** The chart values. Every key is one of the chart's (tests/stack/monitoring/values.spec.ts). */
-export function kubePrometheusStackValues(inputs: StackValuesInputs): Record<string, unknown> {
+export function kubePrometheusStackValues(inputs: StackValuesInputs, names: StackNames): Record<string, unknown> {
   const s = inputs.settings;
   const prometheusResources: Resources = { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "4Gi" } };
   const alertmanagerResources: Resources = { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } };
@@ -123,7 +83,7 @@ export function kubePrometheusStackValues(inputs: StackValuesInputs): Record<str
   // A ReadWriteOnce volume cannot follow a rolling update to another node: stop, then start.
   const grafanaStrategy: DeploymentStrategy = { type: "Recreate" };
   return {
-    fullnameOverride: RELEASE,
+    fullnameOverride: names.release,
     cleanPrometheusOperatorObjectNames: true,
     crds: { enabled: true },
     // EKS runs the control plane (scheduler, controller manager, etcd) out of reach, and its
@@ -197,32 +157,32 @@ export function kubePrometheusStackValues(inputs: StackValuesInputs): Record<str
       defaultDashboardsEnabled: true,
       defaultDashboardsTimezone: "utc",
       admin: {
-        existingSecret: GRAFANA_ADMIN_SECRET.name,
-        userKey: GRAFANA_ADMIN_SECRET.userKey,
-        passwordKey: GRAFANA_ADMIN_SECRET.passwordKey,
+        existingSecret: names.grafanaAdminSecret.name,
+        userKey: names.grafanaAdminSecret.userKey,
+        passwordKey: names.grafanaAdminSecret.passwordKey,
       },
       // Grafana only reads ConfigMaps of its own namespace, with a Role rather than a ClusterRole.
       rbac: { namespaced: true },
       sidecar: {
         dashboards: {
           enabled: true,
-          label: Object.keys(GRAFANA_DASHBOARD_LABEL)[0],
-          labelValue: Object.values(GRAFANA_DASHBOARD_LABEL)[0],
+          label: Object.keys(names.dashboardLabel)[0],
+          labelValue: Object.values(names.dashboardLabel)[0],
           searchNamespace: inputs.namespace,
         },
         datasources: {
           enabled: true,
           defaultDatasourceEnabled: true,
           isDefaultDatasource: true,
-          uid: PROMETHEUS_DATASOURCE_UID,
+          uid: names.prometheusDatasourceUid,
           // Alerts and silences in Grafana: the chart provisions an Alertmanager data source that
           // Grafana's server queries at `monitoring-alertmanager:<alertmanager.service.port>`
           // (kube-prometheus-stack 88.5.3 `templates/grafana/configmaps-datasources.yaml`), port
           // and target port 9093 by default: the NetworkPolicies open Grafana -> Alertmanager 9093.
-          alertmanager: { enabled: GRAFANA_ALERTMANAGER_DATASOURCE },
+          alertmanager: { enabled: names.grafanaAlertmanagerDatasource },
         },
       },
-      service: { port: GRAFANA_PORT },
+      service: { port: names.grafanaPort },
       persistence: {
         enabled: true,
         type: "pvc",

@@ -5,6 +5,8 @@ import { buildGraph, levels, peakConcurrency, schedule, topologicalOrder, waitsT
 import { DURATIONS } from "../../../tools/deploy-plan/durations";
 import { durationOf } from "../../../tools/deploy-plan/kinds";
 import { deployPlan } from "../../../tools/deploy-plan/deploy-plan";
+import { CHARTS } from "../../../components/charts";
+import { CERT_MANAGER, CERT_MANAGER_API_VERSION } from "../../../components/ingress/cert-manager/chart";
 import { STACKS, renderComponent, stackRender, stackRun } from "../../harness";
 
 /** A resource of a synthetic stack `t` of project `ecommerce`. */
@@ -139,9 +141,9 @@ describe("durations", () => {
     [{ kind: "Service", spec: { clusterIP: "None" } }, "k8s-object"],
     [{ kind: "Deployment", metadata: { annotations: { "pulumi.com/skipAwait": "true" } } }, "k8s-object"],
     [{ kind: "Deployment" }, "k8s-deployment"],
-    [{ apiVersion: "cert-manager.io/v1", kind: "Certificate" }, "k8s-object"],
+    [{ apiVersion: CERT_MANAGER_API_VERSION, kind: "Certificate" }, "k8s-object"],
     [
-      { apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { annotations: { "pulumi.com/waitFor": "condition=Ready" } } },
+      { apiVersion: CERT_MANAGER_API_VERSION, kind: "Certificate", metadata: { annotations: { "pulumi.com/waitFor": "condition=Ready" } } },
       "certificate-issued",
     ],
   ])("Kubernetes object %j is weighted as %s", (inputs, kind) => {
@@ -208,11 +210,11 @@ describe("ordering checks on synthetic graphs", () => {
   test("custom resources must wait for their CRD or the chart that installs it; workloads for their Secrets", () => {
     const crd = k8s("CustomResourceDefinition", "crd", { spec: { group: "example.com", names: { kind: "Widget" } } });
     const widget = res("w", { type: "kubernetes:example.com/v1:Widget", inputs: { apiVersion: "example.com/v1", kind: "Widget" } });
-    const chart = res("cm", { type: "kubernetes:helm.sh/v4:Chart", custom: false, inputs: { chart: "cert-manager" } });
+    const chart = res("cm", { type: "kubernetes:helm.sh/v4:Chart", custom: false, inputs: { chart: CERT_MANAGER.pin.chart } });
     const issuer = res("i", {
-      type: "kubernetes:cert-manager.io/v1:ClusterIssuer",
+      type: `kubernetes:${CERT_MANAGER_API_VERSION}:ClusterIssuer`,
       deps: [chart.urn],
-      inputs: { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer" },
+      inputs: { apiVersion: CERT_MANAGER_API_VERSION, kind: "ClusterIssuer" },
     });
     expect(violationsOf([crd, widget, chart, issuer], "CRDs before custom resources")).toMatchObject({
       checked: 2,
@@ -224,6 +226,16 @@ describe("ordering checks on synthetic graphs", () => {
     expect(violationsOf([secret, deploy], "Secrets before the workloads that use them").violations).toHaveLength(1);
     expect(violationsOf([secret, { ...deploy, dependsOn: [secret.urn] }], "Secrets before the workloads that use them").violations).toEqual([]);
   });
+
+  test.each(CHARTS.flatMap((c) => c.crdGroups.map((group) => [group, c.pin.chart] as const)))(
+    "a custom resource of %s waits for the %s chart, whose module lists the group",
+    (group, chartName) => {
+      const chart = res("c", { type: "kubernetes:helm.sh/v4:Chart", custom: false, inputs: { chart: `oci://registry.example.com/${chartName}` } });
+      const cr = res("x", { type: `kubernetes:${group}/v1:X`, inputs: { apiVersion: `${group}/v1`, kind: "X" } });
+      expect(violationsOf([chart, cr], "CRDs before custom resources").violations).toEqual([expect.stringContaining("X::x does not wait for")]);
+      expect(violationsOf([chart, { ...cr, dependsOn: [chart.urn] }], "CRDs before custom resources").violations).toEqual([]);
+    },
+  );
 
   test("CoreDNS created without waiting for the node group is reported", () => {
     const cluster = res("cluster", { type: "eks:index:Cluster", custom: false });

@@ -1,4 +1,5 @@
 import { ADMIN_PATH } from "../../../components/ingress/api-ingress";
+import { CLUSTER_ISSUER_ANNOTATION } from "../../../components/ingress/cert-manager/chart";
 import { crdCheck } from "../../../lib/schema-check";
 import { STACKS, stackRender, stackSetting } from "../../harness";
 import { ADMIN_CIDRS, GATEWAY_PORT, changedIngress } from "./helpers";
@@ -36,7 +37,7 @@ describe.each(STACKS)("the gateway's Ingress in %s", (stack) => {
     expect(ing.metadata.annotations).toEqual({
       "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
       "traefik.ingress.kubernetes.io/router.tls": "true",
-      "cert-manager.io/cluster-issuer": issuer,
+      [CLUSTER_ISSUER_ANNOTATION]: issuer,
       "traefik.ingress.kubernetes.io/router.middlewares": "e-commerce-security-headers@kubernetescrd,e-commerce-rate-limit@kubernetescrd",
     });
   });
@@ -66,7 +67,7 @@ describe.each(STACKS)("the gateway's Ingress in %s", (stack) => {
     expect(middlewareRefs(admin)[0]).toBe("e-commerce-admin-allowlist@kubernetescrd");
     expect(admin.metadata.annotations["traefik.ingress.kubernetes.io/router.entrypoints"]).toBe("websecure");
     // One Ingress owns the Certificate; two would fight over it.
-    expect(admin.metadata.annotations["cert-manager.io/cluster-issuer"]).toBeUndefined();
+    expect(admin.metadata.annotations[CLUSTER_ISSUER_ANNOTATION]).toBeUndefined();
     expect(r.find("Middleware", "admin-allowlist", "e-commerce").spec).toEqual({
       ipAllowList: { sourceRange: stackSetting(stack, "adminAllowedCidrs") },
     });
@@ -98,7 +99,7 @@ describe.each(STACKS)("the gateway's Ingress in %s", (stack) => {
 describe("the Ingress follows the configuration and the catalog", () => {
   test("another issuer and other limits are applied as configured", async () => {
     const r = await changedIngress("prod");
-    expect(r.find("Ingress", "api-gateway-ingress").metadata.annotations["cert-manager.io/cluster-issuer"]).toBe("selfsigned");
+    expect(r.find("Ingress", "api-gateway-ingress").metadata.annotations[CLUSTER_ISSUER_ANNOTATION]).toBe("selfsigned");
     expect(r.find("Middleware", "rate-limit").spec.rateLimit).toEqual({ average: 7, burst: 9, period: "1s" });
     expect(r.find("Middleware", "admin-allowlist").spec.ipAllowList.sourceRange).toEqual(ADMIN_CIDRS);
   });

@@ -1,7 +1,7 @@
 import { NAMESPACES, SERVICES, databaseName, databaseOwners } from "../../../catalog";
 import { platformDashboards } from "../../../components/monitoring/dashboards";
 import { platformRuleGroups, quorum } from "../../../components/monitoring/rules";
-import { GRAFANA_DASHBOARD_LABEL, PROMETHEUS_DATASOURCE_UID } from "../../../components/monitoring/kube-prometheus-stack/values";
+import { GRAFANA_DASHBOARD_LABEL, MONITORING_API_VERSION, PROMETHEUS_DATASOURCE_UID } from "../../../components/monitoring/kube-prometheus-stack/chart";
 import { STACKS, stackRender } from "../../harness";
 import { crdProblems, promqlErrors } from "./schemas";
 
@@ -72,7 +72,7 @@ describe.each(STACKS)("alert rules of %s", (stack) => {
 
 test("the CRD check rejects a rule whose duration is not one", () => {
   const groups = [{ name: "g", rules: [{ alert: "A", expr: "up == 0", for: "5 minutes", labels: {}, annotations: {} }] }];
-  const bad = { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "r" }, spec: { groups } };
+  const bad = { apiVersion: MONITORING_API_VERSION, kind: "PrometheusRule", metadata: { name: "r" }, spec: { groups } };
   expect(crdProblems(bad).join("\n")).toMatch(/\/spec\/groups\/0\/rules\/0\/for/);
 });
 

@@ -15,7 +15,7 @@
  * Without promtool on the PATH the suite is reported as skipped; CI installs it (.ci/run).
  */
 import { NAMESPACES, SERVICES } from "../../../catalog";
-import { CERT_MANAGER_METRICS } from "../../../components/ingress/cert-manager/cert-manager";
+import { CERT_MANAGER_METRICS } from "../../../components/ingress/cert-manager/chart";
 import type { AlertRule } from "../../../components/monitoring/rules";
 import { RABBITMQ_NAME } from "../../../components/data/rabbitmq";
 import { STACKS, StackName, stackRender } from "../../harness";

@@ -1,5 +1,5 @@
 import { NAMESPACES } from "../../../catalog";
-import { GRAFANA_ADMIN_SECRET, KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS, RELEASE } from "../../../components/monitoring/kube-prometheus-stack/values";
+import { GRAFANA_ADMIN_SECRET, KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS } from "../../../components/monitoring/kube-prometheus-stack/chart";
 import { STACKS, StackName, stackRender, stackRun } from "../../harness";
 
 const MON = NAMESPACES.monitoring.name;
@@ -15,13 +15,15 @@ describe.each(STACKS)("monitoring stack of %s", (stack) => {
 
   test("kube-prometheus-stack is pinned, from its repository, in the monitoring namespace", async () => {
     const { inputs } = await chart();
+    const { pin } = KUBE_PROMETHEUS_STACK;
     expect(inputs).toMatchObject({
-      chart: KUBE_PROMETHEUS_STACK.chart,
-      version: "88.5.3",
-      repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" },
-      namespace: MON,
-      name: RELEASE,
+      chart: pin.chart,
+      version: pin.version,
+      repositoryOpts: { repo: pin.repo },
+      namespace: KUBE_PROMETHEUS_STACK.namespace,
+      name: KUBE_PROMETHEUS_STACK.release,
     });
+    expect(KUBE_PROMETHEUS_STACK.namespace).toBe(MON);
   });
 
   test("the chart waits for its namespace, the admin Secret and the nodes", async () => {

@@ -1,5 +1,6 @@
 import { KUBE_SYSTEM, NAMESPACES, SERVICES, ServiceSpec, serviceLabels } from "../../../catalog";
-import { CERT_MANAGER_METRICS } from "../../../components/ingress/cert-manager/cert-manager";
+import { CERT_MANAGER, CERT_MANAGER_METRICS } from "../../../components/ingress/cert-manager/chart";
+import { TRAEFIK, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../../../components/ingress/traefik/chart";
 import { COREDNS_METRICS_PORT, SEED_COREFILE } from "../../../components/foundation/cluster-addons";
 import { monitorManifest, scrapeTargets } from "../../../components/monitoring/targets";
 import { CHART_WORKLOADS } from "../../../tools/netpol/chart-workloads";
@@ -35,21 +36,14 @@ describe.each(STACKS)("monitors of %s", (stack) => {
     },
   );
 
-  // Ports and labels as the charts and add-ons name them: rabbitmq-server v4.1.4 (15692),
-  // traefik-helm-chart v41.3.0 `traefik/templates/_podtemplate.tpl` (container port named after
-  // its `ports` key), cert-manager v1.21.1 `deploy/charts/cert-manager/templates/service.yaml`
-  // (port 9402 `http-metrics`), CoreDNS by its container port 9153 (the EKS add-on's Service is AWS's).
+  // Ports and labels as the charts and add-ons name them: rabbitmq-server v4.1.4 (15692), the
+  // chart modules' pod rows and metrics Services (checked against the charts in chart-pods.spec.ts),
+  // CoreDNS by its container port 9153 (the EKS add-on's Service is AWS's).
   test.each([
     ["rabbitmq-cluster", "ServiceMonitor", NAMESPACES.messaging.name, { "app.kubernetes.io/name": "rabbitmq-cluster" }, { port: "prometheus" }],
-    ["traefik", "PodMonitor", NAMESPACES.traefik.name, { "app.kubernetes.io/name": "traefik" }, { port: "metrics" }],
+    ["traefik", "PodMonitor", TRAEFIK.namespace, { "app.kubernetes.io/name": TRAEFIK_POD_LABELS["app.kubernetes.io/name"] }, { port: TRAEFIK_METRICS.portName }],
     ["coredns", "ServiceMonitor", KUBE_SYSTEM, { "k8s-app": "kube-dns" }, { targetPort: 9153 }],
-    [
-      "cert-manager",
-      "ServiceMonitor",
-      NAMESPACES.certManager.name,
-      { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": "controller" },
-      { port: "http-metrics" },
-    ],
+    ["cert-manager", "ServiceMonitor", CERT_MANAGER.namespace, CERT_MANAGER_METRICS.serviceLabels, { port: CERT_MANAGER_METRICS.portName }],
   ])("%s: a %s in %s selecting %j on %j", async (name, kind, namespace, labels, port) => {
     const m = (await monitors(stack)).get(name)!;
     expect(m.inputs.kind).toBe(kind);
@@ -77,23 +71,22 @@ describe.each(STACKS)("monitors of %s", (stack) => {
 });
 
 describe("scrape targets match the charts' pods", () => {
-  // The analyzer's table of chart pods and the monitor must agree with the chart at v1.21.1:
-  // the controller container declares 9402 `http-metrics` (templates/deployment.yaml) and its
-  // Service exposes it under the same name (templates/service.yaml).
+  // The table of chart pods (its rows checked against the charts in chart-pods.spec.ts) and the
+  // monitor must agree: the controller container declares the port its Service exposes under
+  // the same name (cert-manager's `templates/service.yaml`, cited by CERT_MANAGER_METRICS).
   test("cert-manager: the monitor's port is the controller's metrics port, by name and number", () => {
     const row = CHART_WORKLOADS.find((w) => w.chart === "cert-manager" && w.labels["app.kubernetes.io/component"] === "controller")!;
     expect(row.ports).toContainEqual({ name: CERT_MANAGER_METRICS.portName, containerPort: CERT_MANAGER_METRICS.port, protocol: "TCP" });
-    expect(CERT_MANAGER_METRICS).toMatchObject({ portName: "http-metrics", port: 9402 });
     const target = scrapeTargets(SERVICES).find((t) => t.name === "cert-manager")!;
-    expect(target.port).toBe("http-metrics");
+    expect(target.port).toBe(CERT_MANAGER_METRICS.portName);
     // The controller pods carry every label the Service is selected by.
-    expect(row.labels).toMatchObject(Object.fromEntries(Object.keys(target.selector).map((k) => [k, k === "app.kubernetes.io/instance" ? "{release}" : target.selector[k]])));
+    expect(row.labels).toMatchObject(target.selector);
   });
 
   test("Traefik: the PodMonitor's port is the metrics container port the chart declares", () => {
     const row = CHART_WORKLOADS.find((w) => w.chart === "traefik")!;
     const target = scrapeTargets(SERVICES).find((t) => t.name === "traefik")!;
-    expect(row.ports.find((p) => p.name === target.port)?.containerPort).toBe(9100);
+    expect(row.ports.find((p) => p.name === target.port)?.containerPort).toBe(TRAEFIK_METRICS.port);
     expect(row.labels).toMatchObject(target.selector);
   });
 

@@ -1,22 +1,32 @@
 /**
- * Helm values of the Traefik chart, as a pure function of the ingress settings, and the names
- * other tiers rely on (the Service, the IngressClass, the pod and metrics labels).
+ * The Traefik chart: its pin, release, namespace, the pods it runs, its CRD groups and the values
+ * the platform installs it with, and the names other tiers rely on (the Service, the IngressClass,
+ * the pod and metrics labels). A version bump is an edit here plus `chartdata/traefik/`.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { PORT_NAMES } from "../../../catalog";
+import { NAMESPACES, PORT_NAMES } from "../../../catalog";
 import type { IngressSettings } from "../../../config";
-import type { ChartPin } from "../../../lib/helm";
+import { ChartModule, HELM_MANAGED_BY, UpstreamFile } from "../../../lib/helm";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../../lib/pod-security";
 
-export const TRAEFIK_CHART: ChartPin = { chart: "traefik", version: "41.3.0", repo: "https://traefik.github.io/charts" };
+export const TRAEFIK_CHART = { chart: "traefik", version: "41.3.0", repo: "https://traefik.github.io/charts" } as const;
+const SOURCE = { repo: "traefik/traefik-helm-chart", tag: "v41.3.0", path: "traefik" } as const;
 
 /** Release, Service, IngressClass and instance label: one fixed name so that nothing is suffixed. */
 export const TRAEFIK_NAME = "traefik";
 
+/** API group of Traefik's custom resources; the chart's `crds/` also holds Traefik Hub's (`traefik/crds/`). */
+export const TRAEFIK_API_GROUP = "traefik.io";
+/** API version of Traefik's custom resources (Middleware, TLSOption, IngressRoute). */
+export const TRAEFIK_API_VERSION = `${TRAEFIK_API_GROUP}/v1alpha1`;
+
 /** UID/GID the Traefik image runs as. */
 const TRAEFIK_UID = 65532;
 
-/** Labels on every Traefik pod (the chart's selector); NetworkPolicies and monitors select on them. */
+/**
+ * The chart's selector labels (`traefik.labelselector`: the chart's name, and the instance label
+ * the values override with the release name); NetworkPolicies, spreads and monitors select on them.
+ */
 export const TRAEFIK_POD_LABELS = {
   "app.kubernetes.io/name": TRAEFIK_NAME,
   "app.kubernetes.io/instance": TRAEFIK_NAME,
@@ -146,3 +156,50 @@ export function traefikValues({ settings: s, domain }: TraefikValuesArgs): Recor
     global: { checkNewVersion: false, sendAnonymousUsage: false },
   };
 }
+
+/** The version the rows below were read at: on a version bump, re-read each file cited at the new tag first. */
+const READ_AT = "41.3.0";
+const file = (path: string, lines: string): UpstreamFile => ({ repo: SOURCE.repo, tag: `v${READ_AT}`, path: `${SOURCE.path}/${path}`, lines });
+
+/**
+ * The one Deployment. Labels: `traefik.labels` (`templates/_helpers.tpl`) with no `commonLabels`
+ * or `deployment.podLabels`. Ports: one per entry of `ports` in key order, named after the key,
+ * `containerPort` defaulting to `port`, no HTTP/3 twin while `http3.enabled` is false
+ * (`templates/_podtemplate.tpl`): the chart's `traefik` (8080) and the values' three.
+ */
+const TRAEFIK_POD = {
+  name: "{release}",
+  kind: "Deployment",
+  labels: { ...TRAEFIK_POD_LABELS, ...HELM_MANAGED_BY },
+  ports: [
+    { name: TRAEFIK_METRICS.portName, containerPort: TRAEFIK_METRICS.port, protocol: "TCP" },
+    { name: "traefik", containerPort: 8080, protocol: "TCP" },
+    { name: "web", containerPort: ENTRYPOINTS.web.port, protocol: "TCP" },
+    { name: "websecure", containerPort: ENTRYPOINTS.websecure.port, protocol: "TCP" },
+  ],
+  hostNetwork: false,
+  purpose: "ingress controller behind the load balancer",
+  source: {
+    chart: TRAEFIK_CHART.chart,
+    version: READ_AT,
+    files: [
+      file("templates/_helpers.tpl", "6-8"),
+      file("templates/_helpers.tpl", "90-109"),
+      file("templates/_podtemplate.tpl", "15-35"),
+      file("templates/_podtemplate.tpl", "112-139"),
+      file("values.yaml", "918-1196"),
+    ],
+  },
+} as const;
+
+export const TRAEFIK: ChartModule<TraefikValuesArgs> = {
+  pin: TRAEFIK_CHART,
+  source: SOURCE,
+  release: TRAEFIK_NAME,
+  namespace: NAMESPACES.traefik.name,
+  pods: [TRAEFIK_POD],
+  // `traefik/crds/` (its kustomization.yaml, vendored, lists them): traefik.io_* and hub.traefik.io_*.
+  crdGroups: [TRAEFIK_API_GROUP, `hub.${TRAEFIK_API_GROUP}`],
+  chartdata: ["traefik", "traefik/crds"],
+  values: traefikValues,
+};

@@ -37,7 +37,7 @@ async function secretsOfTier(): Promise<{ secrets: SecretSeen[]; clientNames: st
         storageClass: "gp3",
         settings: {
           rabbitmqReplicas: 3,
-          volumeSizes: { mysql: "1Gi", redis: "1Gi", rabbitmq: "1Gi", minio: "1Gi" },
+          volumeSizes: { mysql: "1Gi", redis: "1Gi", minio: "1Gi", rabbitmq: "1Gi" },
           backup: { enabled: false, retentionDays: 7 },
         },
       },
@@ -73,7 +73,7 @@ describe("credentials", () => {
 
   test("every client Secret of the contract exists in e-commerce with the contract's keys", () => {
     const c = dataConnections(SERVICES);
-    const expected = [...Object.values(c.mysql), c.redis, c.rabbitmq, c.minio];
+    const expected = Object.values(c).flatMap((instances) => instances.map((i) => i.connection));
     expect([...seen.clientNames].sort()).toEqual(expected.map((x) => x.secretName).sort());
     for (const conn of expected) {
       const data = secret(conn.secretName, "e-commerce");

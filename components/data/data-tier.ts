@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreInstance, DatastoreKind, NAMESPACES, ServiceSpec } from "../../catalog";
+import { DATASTORES, DatastoreInstance, DatastoreKind, NAMESPACES, ServiceSpec } from "../../catalog";
 import type { DataSettings } from "../../config";
 import { DataConnections, dataConnections } from "../../catalog/contracts";
 import type { DataStoreArgs } from "../../lib/stateful";
@@ -42,6 +42,15 @@ export function storeArgs(instance: DatastoreInstance, args: DataTierArgs): Omit
 }
 
 /**
+ * Kinds of the catalog's table that have no component. The table of components is a `Record`
+ * over the kinds, so none compiles; a row that escapes the compiler fails here instead of going
+ * undeployed.
+ */
+export function kindsWithoutComponent(): string[] {
+  return Object.keys(DATASTORES).filter((kind) => !Object.hasOwn(DATASTORE_COMPONENTS, kind));
+}
+
+/**
  * The data and messaging tier: every instance of every datastore kind the catalog needs (a MySQL
  * per owning service, Redis, the RabbitMQ cluster, MinIO), with the client Secrets the
  * application tier reads (see catalog/contracts.ts).
@@ -58,6 +67,10 @@ export class DataTier extends pulumi.ComponentResource {
 
   constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:data:DataTier", name, {}, opts);
+    const missing = kindsWithoutComponent();
+    if (missing.length > 0) {
+      throw new pulumi.ResourceError(`datastore kinds without a component (components/data/datastore-components.ts): ${missing.join(", ")}`, this);
+    }
     this.connections = dataConnections(args.services);
     const kinds = Object.keys(DATASTORE_COMPONENTS) as DatastoreKind[];
     const build = (kind: DatastoreKind) =>

@@ -1,4 +1,4 @@
-import { DATASTORES, DatastoreKind, databaseOwners } from "../../../catalog";
+import { DATASTORE_KINDS, datastoreRow, databaseOwners } from "../../../catalog";
 import { restrictedViolations } from "../../../lib/pod-security";
 import { claimRetention, dataSafety } from "../../../lib/stateful";
 import { RecordedResource } from "../../../tools/render/engine";
@@ -9,7 +9,7 @@ const DATA_NAMESPACES = ["e-commerce", "e-commerce-messaging"];
 /** Databases of the catalog: one MySQL StatefulSet, two Secrets and two passwords each. */
 const DATABASES = databaseOwners().length;
 /** The shared stores, each one StatefulSet: Redis, RabbitMQ, MinIO. */
-const SHARED_STORES = (Object.keys(DATASTORES) as DatastoreKind[]).filter((k) => k !== "mysql").length;
+const SHARED_STORES = DATASTORE_KINDS.filter((k) => datastoreRow(k).scope === "shared").length;
 const STATEFUL_SETS = DATABASES + SHARED_STORES;
 /** Secrets of the shared stores: Redis (client, server include), RabbitMQ (client, server, cookie), MinIO (client, server). */
 const SHARED_STORE_SECRETS = 2 + 3 + 2;

@@ -12,7 +12,8 @@ const service = (name: string) => SERVICES.find((s) => s.name === name)!;
 
 describe("a service's environment", () => {
   test("every kind's variables carry the kind's upper-case name", () => {
-    expect(DATASTORE_KINDS.map(envPrefix)).toEqual(["MYSQL", "REDIS", "MINIO", "RABBITMQ"]);
+    expect((["mysql", "redis", "minio", "rabbitmq"] as const).map(envPrefix)).toEqual(["MYSQL", "REDIS", "MINIO", "RABBITMQ"]);
+    for (const kind of DATASTORE_KINDS) expect(envPrefix(kind)).toMatch(/^[A-Z][A-Z0-9_]*$/);
   });
 
   test("host, port and settings as values, credentials as references, kind by kind in the order its catalog row lists them", () => {

@@ -95,23 +95,31 @@ describe("what each kind needs besides its row", () => {
   });
 
   test("each instance gets its kind's volume size and its namespace's resource", () => {
-    const settings = { volumeSizes: { mysql: "1Gi", redis: "2Gi", minio: "3Gi", rabbitmq: "4Gi" }, rabbitmqReplicas: 3, backup: { enabled: false, retentionDays: 7 } };
+    const size = (kind: DatastoreKind) => `${DATASTORE_KINDS.indexOf(kind) + 1}Gi`;
+    const volumeSizes = Object.fromEntries(DATASTORE_KINDS.map((kind) => [kind, size(kind)])) as Record<DatastoreKind, string>;
+    const settings = { volumeSizes, rabbitmqReplicas: 3, backup: { enabled: false, retentionDays: 7 } };
     const namespaces = { "e-commerce": "ns-app", "e-commerce-messaging": "ns-messaging" };
     const base = { services: SERVICES, settings, storageClass: "gp3", protectData: true, namespaces };
     const c = dataConnections(SERVICES);
-    expect(storeArgs(c.rabbitmq[0], base)).toMatchObject({ storageSize: "4Gi", namespace: "ns-messaging", clientNamespace: "ns-app" });
-    expect(storeArgs(c.mysql[0], base)).toMatchObject({ storageSize: "1Gi", namespace: "ns-app", clientNamespace: "ns-app" });
+    expect(storeArgs(c.rabbitmq[0], base)).toMatchObject({ storageSize: size("rabbitmq"), namespace: "ns-messaging", clientNamespace: "ns-app" });
+    expect(storeArgs(c.mysql[0], base)).toMatchObject({ storageSize: size("mysql"), namespace: "ns-app", clientNamespace: "ns-app" });
+    expect(new Set(DATASTORE_KINDS.map(size)).size).toBe(DATASTORE_KINDS.length);
     // Without the Namespace resources, the catalog's names.
     expect(storeArgs(c.minio[0], { ...base, namespaces: undefined })).toMatchObject({ namespace: "e-commerce-messaging", clientNamespace: "e-commerce" });
   });
 
-  test("a ServiceMonitor for every instance whose row names a metrics endpoint, on that port's name", () => {
+  test("a ServiceMonitor for every instance whose row names a metrics endpoint, on that port's name; none for the others", () => {
     const c = dataConnections(SERVICES);
-    const instances = DATASTORE_KINDS.flatMap((k) => c[k].map((i) => i.name));
-    const monitored = scrapeTargets(SERVICES).filter((t) => instances.includes(t.name));
-    expect(monitored.map((t) => [t.name, t.kind, t.port, t.selector])).toEqual([
-      ["rabbitmq-cluster", "ServiceMonitor", "prometheus", { "app.kubernetes.io/name": "rabbitmq-cluster" }],
-    ]);
+    const targets = scrapeTargets(SERVICES);
+    for (const kind of DATASTORE_KINDS) {
+      const metrics = datastoreRow(kind).metrics;
+      for (const i of c[kind]) {
+        const monitors = targets.filter((t) => t.name === i.name).map((t) => [t.kind, t.namespace, t.port, t.selector]);
+        expect([i.name, monitors]).toEqual([i.name, metrics ? [["ServiceMonitor", i.namespace, metrics.portName, i.labels]] : []]);
+      }
+    }
+    // The Prometheus plugin's port on the broker's client Service (the README's table).
+    expect(targets.find((t) => t.name === "rabbitmq-cluster")?.port).toBe("prometheus");
   });
 });
 
@@ -125,7 +133,7 @@ describe("a datastore kind is its own row, never another kind's", () => {
   const egressOf = (plan: ReturnType<typeof planOf>, service: string) => plan.find((p) => p.name === `allow-${service}-database`)?.spec.egress ?? [];
 
   test("a service using a kind the table lacks is an error naming the kinds, not a broker client", () => {
-    expect(() => planOf([...SERVICES, wishlist(["postgres"])])).toThrow(/unknown datastore kind 'postgres': the kinds are mysql, redis, minio, rabbitmq/);
+    expect(() => planOf([...SERVICES, wishlist(["postgres"])])).toThrow(`unknown datastore kind 'postgres': the kinds are ${DATASTORE_KINDS.join(", ")}`);
     expect(() => datastoreRow("postgres" as DatastoreKind)).toThrow(/unknown datastore kind 'postgres'/);
   });
 

@@ -2,7 +2,7 @@
  * The data tier deploys every instance the datastore table derives from the catalog, and a kind
  * without a component is refused rather than left undeployed.
  */
-import { DATASTORES, DATASTORE_KINDS, SERVICES, ServiceSpec } from "../../../catalog";
+import { DATASTORES, DATASTORE_KINDS, DatastoreKind, SERVICES, ServiceSpec } from "../../../catalog";
 import { dataConnections } from "../../../catalog/contracts";
 import { DataTier } from "../../../components/data/data-tier";
 import { dataObjects } from "./fixtures";
@@ -10,7 +10,7 @@ import { renderComponent, stackRender } from "../../harness";
 
 const settings = {
   rabbitmqReplicas: 1,
-  volumeSizes: { mysql: "1Gi", redis: "1Gi", minio: "1Gi", rabbitmq: "1Gi" },
+  volumeSizes: Object.fromEntries(DATASTORE_KINDS.map((kind) => [kind, "1Gi"])) as Record<DatastoreKind, string>,
   backup: { enabled: false, retentionDays: 7 },
 };
 

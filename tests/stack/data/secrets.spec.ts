@@ -3,7 +3,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { SERVICES, databaseOwners } from "../../../catalog";
+import { DATASTORE_KINDS, DatastoreKind, SERVICES, databaseOwners } from "../../../catalog";
 import { DataTier } from "../../../components/data/data-tier";
 import { Platform } from "../../../components/platform";
 import { dataConnections } from "../../../catalog/contracts";
@@ -37,7 +37,7 @@ async function secretsOfTier(): Promise<{ secrets: SecretSeen[]; clientNames: st
         storageClass: "gp3",
         settings: {
           rabbitmqReplicas: 3,
-          volumeSizes: { mysql: "1Gi", redis: "1Gi", minio: "1Gi", rabbitmq: "1Gi" },
+          volumeSizes: Object.fromEntries(DATASTORE_KINDS.map((kind) => [kind, "1Gi"])) as Record<DatastoreKind, string>,
           backup: { enabled: false, retentionDays: 7 },
         },
       },

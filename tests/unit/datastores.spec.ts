@@ -15,6 +15,9 @@ import { networkPolicyPlan } from "../../components/network-policies/rules";
 import { scrapeTargets } from "../../components/monitoring/targets";
 import { PROJECT_DIR, STACKS } from "../harness";
 
+/** A kind no row of the table has (planted by the tests below, then removed). */
+const PLANTED = "planted-kind";
+
 const usersOf = (kind: string) => SERVICES.filter((s) => (s.uses as readonly string[]).includes(kind)).map((s) => s.name);
 const planOf = (services: readonly ServiceSpec[]) =>
   networkPolicyPlan({
@@ -133,29 +136,30 @@ describe("a datastore kind is its own row, never another kind's", () => {
   const egressOf = (plan: ReturnType<typeof planOf>, service: string) => plan.find((p) => p.name === `allow-${service}-database`)?.spec.egress ?? [];
 
   test("a service using a kind the table lacks is an error naming the kinds, not a broker client", () => {
-    expect(() => planOf([...SERVICES, wishlist(["postgres"])])).toThrow(`unknown datastore kind 'postgres': the kinds are ${DATASTORE_KINDS.join(", ")}`);
-    expect(() => datastoreRow("postgres" as DatastoreKind)).toThrow(/unknown datastore kind 'postgres'/);
+    expect(() => planOf([...SERVICES, wishlist([PLANTED])])).toThrow(`unknown datastore kind '${PLANTED}': the kinds are ${DATASTORE_KINDS.join(", ")}`);
+    expect(() => datastoreRow(PLANTED as DatastoreKind)).toThrow(`unknown datastore kind '${PLANTED}'`);
   });
 
   test("a new row's clients reach its own pods on its own port", () => {
     const table = DATASTORES as unknown as Record<string, unknown>;
-    table.postgres = {
+    expect(table[PLANTED]).toBeUndefined();
+    table[PLANTED] = {
       ...DATASTORES.redis,
-      kind: "postgres",
+      kind: PLANTED,
       perService: false,
       port: 5432,
-      instanceName: "postgres",
+      instanceName: PLANTED,
       podLabels: (instance: string) => ({ app: instance, component: "sql" }),
-      secretName: "postgres-credentials",
+      secretName: `${PLANTED}-credentials`,
     };
     try {
-      const egress = egressOf(planOf([...SERVICES, wishlist(["postgres"])]), "wishlist-service");
+      const egress = egressOf(planOf([...SERVICES, wishlist([PLANTED])]), "wishlist-service");
       expect(egress).toHaveLength(1);
       expect(egress[0].ports).toEqual([{ protocol: "TCP", port: 5432 }]);
-      expect(egress[0].to![0].podSelector).toEqual({ matchLabels: { app: "postgres", component: "sql" } });
+      expect(egress[0].to![0].podSelector).toEqual({ matchLabels: { app: PLANTED, component: "sql" } });
       expect(egress[0].to![0].podSelector).not.toEqual({ matchLabels: rabbitLabels });
     } finally {
-      delete table.postgres;
+      delete table[PLANTED];
     }
   });
 });

@@ -8,6 +8,9 @@ import { DataTier } from "../../../components/data/data-tier";
 import { dataObjects } from "./fixtures";
 import { renderComponent, stackRender } from "../../harness";
 
+/** A kind no row of the table has (planted by the tests below, then removed). */
+const PLANTED = "planted-kind";
+
 const settings = {
   rabbitmqReplicas: 1,
   volumeSizes: Object.fromEntries(DATASTORE_KINDS.map((kind) => [kind, "1Gi"])) as Record<DatastoreKind, string>,
@@ -38,14 +41,15 @@ describe.each(["dev", "prod"] as const)("the data tier of %s", (stack) => {
 describe("a kind without a component", () => {
   test("is refused by name instead of going undeployed", async () => {
     const table = DATASTORES as unknown as Record<string, unknown>;
-    table.postgres = { ...DATASTORES.redis, kind: "postgres", port: 5432, instanceName: "postgres", secretName: "postgres-credentials" };
-    const wishlist = { ...SERVICES[1], name: "wishlist-service", uses: ["postgres"], notes: undefined } as unknown as ServiceSpec;
+    expect(table[PLANTED]).toBeUndefined();
+    table[PLANTED] = { ...DATASTORES.redis, kind: PLANTED, port: 5432, instanceName: PLANTED, secretName: `${PLANTED}-credentials` };
+    const wishlist = { ...SERVICES[1], name: "wishlist-service", uses: [PLANTED], notes: undefined } as unknown as ServiceSpec;
     try {
       await expect(
         renderComponent(() => new DataTier("data", { services: [...SERVICES, wishlist], settings, storageClass: "gp3", protectData: false })),
-      ).rejects.toThrow(/datastore kinds without a component \(components\/data\/datastore-components\.ts\): postgres/);
+      ).rejects.toThrow(/datastore kinds without a component \(components\/data\/datastore-components\.ts\): planted-kind/);
     } finally {
-      delete table.postgres;
+      delete table[PLANTED];
     }
   });
 });

@@ -3,14 +3,14 @@ import * as path from "path";
 import * as YAML from "yaml";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DATASTORE_KINDS, DatastoreKind, SERVICES, databaseOwners } from "../../../catalog";
+import { DATASTORE_KINDS, DatastoreKind, SERVICES } from "../../../catalog";
 import { DataTier } from "../../../components/data/data-tier";
 import { Platform } from "../../../components/platform";
 import { dataConnections } from "../../../catalog/contracts";
 import { loadConfig } from "../../../config";
 import { readData } from "../../../config/data";
 import { renderStack } from "../../../tools/render/render";
-import { dataObjects, dataTierResources } from "./fixtures";
+import { dataObjects, dataTierResources, expectedStoreKeys } from "./fixtures";
 import { PROJECT_DIR, STACKS, renderComponent } from "../../harness";
 
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
@@ -127,9 +127,8 @@ describe.each(["dev", "prod"])("no generated value in plain text (%s)", (stack) 
     dataSecretFiles = dataObjects(result.rendered, "Secret").map((r) => `manifests/${r.inputs.metadata.namespace}/secret-${r.inputs.metadata.name}.yaml`);
   });
 
-  test("there are generated passwords to look for: 2 per database, Redis, RabbitMQ (password, cookie), MinIO", () => {
-    // Two per database, then Redis, RabbitMQ (password, cookie), MinIO.
-    expect(dataValues).toHaveLength(databaseOwners().length * 2 + 1 + 2 + 1);
+  test("there are generated passwords to look for: every one each datastore instance holds", () => {
+    expect([...dataValues].sort()).toEqual(expectedStoreKeys().passwords.map((p) => `mock-${p}`).sort());
     expect(dataValues).toContain("mock-rabbitmq-cluster-erlang-cookie");
     expect(mockValues).toEqual(expect.arrayContaining(dataValues));
   });
@@ -151,8 +150,7 @@ describe.each(["dev", "prod"])("no generated value in plain text (%s)", (stack) 
   });
 
   test("Secrets carry their values only as masked stringData", () => {
-    // Two per database, then Redis (2), RabbitMQ (3), MinIO (2).
-    expect(dataSecretFiles).toHaveLength(databaseOwners().length * 2 + 2 + 3 + 2);
+    expect(dataSecretFiles).toHaveLength(expectedStoreKeys().secrets.length);
     for (const file of dataSecretFiles) expect(files.get(file)).toMatch(/^stringData: "\[secret\]"$/m);
   });
 });

@@ -4,7 +4,10 @@
  * Credentials live in Secrets in the clients' namespace (`e-commerce`); clients read them with
  * `secretKeyRef`, never by value.
  */
-import { DATASTORES, NAMESPACES, ServiceSpec, databaseName, serviceFqdn } from ".";
+import { DATASTORE_KINDS, DatastoreInstance, DatastoreKind, datastoreInstances } from "./datastores";
+import type { ServiceSpec } from "./index";
+
+export { schemaName } from "./datastores";
 
 export interface DatastoreConnection {
   /** Fully qualified host name, without the root dot (see serviceFqdn). */
@@ -19,49 +22,17 @@ export interface DatastoreConnection {
   readonly settings?: Readonly<Record<string, string>>;
 }
 
-export interface DataConnections {
-  /** MySQL connection of each owning service, by service name. */
-  readonly mysql: Readonly<Record<string, DatastoreConnection>>;
-  readonly redis: DatastoreConnection;
-  readonly rabbitmq: DatastoreConnection;
-  readonly minio: DatastoreConnection;
-}
-
-/** The database (schema) name inside a service's MySQL: `auth-service` -> `auth_service`. */
-export function schemaName(service: string): string {
-  return service.replace(/-/g, "_");
-}
+/** Every datastore instance of the catalog, by kind, each with its connection and its clients. */
+export type DataConnections = Readonly<Record<DatastoreKind, readonly DatastoreInstance[]>>;
 
 export function dataConnections(services: readonly ServiceSpec[]): DataConnections {
-  const app = NAMESPACES.app.name;
-  const messaging = NAMESPACES.messaging.name;
-  const mysql: Record<string, DatastoreConnection> = {};
-  for (const s of services.filter((x) => x.uses.includes("mysql"))) {
-    mysql[s.name] = {
-      host: serviceFqdn(databaseName(s.name), app),
-      port: DATASTORES.mysql.port,
-      secretName: `${databaseName(s.name)}-credentials`,
-      usernameKey: "username",
-      passwordKey: "password",
-      settings: { database: schemaName(s.name) },
-    };
-  }
-  return {
-    mysql,
-    redis: { host: serviceFqdn("redis", app), port: DATASTORES.redis.port, secretName: "redis-credentials", passwordKey: "password" },
-    rabbitmq: {
-      host: serviceFqdn("rabbitmq-cluster", messaging),
-      port: DATASTORES.rabbitmq.port,
-      secretName: "rabbitmq-client-credentials",
-      usernameKey: "username",
-      passwordKey: "password",
-    },
-    minio: {
-      host: serviceFqdn("minio", messaging),
-      port: DATASTORES.minio.port,
-      secretName: "minio-client-credentials",
-      usernameKey: "accessKey",
-      passwordKey: "secretKey",
-    },
-  };
+  return Object.fromEntries(DATASTORE_KINDS.map((kind) => [kind, datastoreInstances(kind, services)])) as Record<
+    DatastoreKind,
+    DatastoreInstance[]
+  >;
+}
+
+/** The connection `client` uses for `kind` (its own database for a per-service kind), if any. */
+export function connectionFor(connections: DataConnections, kind: DatastoreKind, client: string): DatastoreConnection | undefined {
+  return connections[kind]?.find((i) => i.clients.some((c) => c.name === client))?.connection;
 }

@@ -1,49 +1,13 @@
 /**
- * The platform as data: namespaces, datastores and the 14 services with what each one uses.
- * Everything else (Deployments, Services, databases, NetworkPolicies, monitors) is derived from
- * these tables; adding a service is one row in `SERVICES`.
+ * The platform as data: namespaces (namespaces.ts), datastore kinds (datastores.ts) and the 14
+ * services with what each one uses. Everything else (Deployments, Services, databases,
+ * NetworkPolicies, monitors) is derived from these tables; adding a service is one row in
+ * `SERVICES`, a datastore kind one row in `DATASTORES`.
  */
+import { DATASTORES, DatastoreKind } from "./datastores";
 
-export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
-
-export interface NamespaceSpec {
-  readonly name: string;
-  /** Pod Security Standard enforced, audited and warned in the namespace. */
-  readonly podSecurity: PodSecurityLevel;
-  readonly purpose: string;
-}
-
-export const NAMESPACES = {
-  traefik: { name: "traefik", podSecurity: "restricted", purpose: "ingress controller" },
-  certManager: { name: "cert-manager", podSecurity: "restricted", purpose: "certificates" },
-  app: { name: "e-commerce", podSecurity: "restricted", purpose: "gateway, microservices, MySQL, Redis" },
-  messaging: { name: "e-commerce-messaging", podSecurity: "restricted", purpose: "RabbitMQ, MinIO" },
-  // node-exporter needs host networking, host PID and hostPath mounts: only `privileged` admits it.
-  monitoring: { name: "monitoring", podSecurity: "privileged", purpose: "Prometheus, Grafana" },
-} as const satisfies Record<string, NamespaceSpec>;
-
-export type NamespaceKey = keyof typeof NAMESPACES;
-
-/** Cluster-wide namespace of CoreDNS and the API server's endpoints. */
-export const KUBE_SYSTEM = "kube-system";
-
-export type DatastoreKind = "mysql" | "redis" | "rabbitmq" | "minio";
-
-export interface DatastoreSpec {
-  readonly kind: DatastoreKind;
-  readonly namespace: string;
-  /** Port clients connect to. */
-  readonly port: number;
-  /** `true` when each owning service gets its own instance (`<service>-mysql`). */
-  readonly perService: boolean;
-}
-
-export const DATASTORES: Readonly<Record<DatastoreKind, DatastoreSpec>> = {
-  mysql: { kind: "mysql", namespace: NAMESPACES.app.name, port: 3306, perService: true },
-  redis: { kind: "redis", namespace: NAMESPACES.app.name, port: 6379, perService: false },
-  rabbitmq: { kind: "rabbitmq", namespace: NAMESPACES.messaging.name, port: 5672, perService: false },
-  minio: { kind: "minio", namespace: NAMESPACES.messaging.name, port: 9000, perService: false },
-};
+export * from "./namespaces";
+export * from "./datastores";
 
 /** Port every workload exposes Prometheus metrics on. */
 export const METRICS_PORT = 9090;
@@ -108,7 +72,7 @@ export const SERVICES: readonly ServiceSpec[] = [
 
 /** Name of the MySQL instance owned by a service (also its Service's DNS label). */
 export function databaseName(service: string): string {
-  return `${service}-mysql`;
+  return DATASTORES.mysql.instanceName(service);
 }
 
 /** The services that own a MySQL database, in catalog order. */
@@ -122,31 +86,18 @@ export function usersOf(kind: DatastoreKind, services: readonly ServiceSpec[] = 
 }
 
 /**
- * Pod labels of every workload. NetworkPolicies, Services and monitors select on these, so they
- * are defined once, here. The seed's policies select `app`, `component` and, for RabbitMQ,
- * `app.kubernetes.io/name: rabbitmq-cluster`.
+ * Pod labels of the catalog's workloads. NetworkPolicies, Services and monitors select on these,
+ * so they are defined once, here; a datastore's come from its row (datastores.ts). The seed's
+ * policies select `app` and `component`.
  */
 export const WORKLOAD_LABELS = {
   gateway: (): Record<string, string> => ({ app: "api-gateway", component: "gateway" }),
   microservice: (name: string): Record<string, string> => ({ app: name, component: "microservice" }),
-  mysql: (owner: string): Record<string, string> => ({ app: databaseName(owner), component: "database", owner }),
-  redis: (): Record<string, string> => ({ app: "redis", component: "cache" }),
-  rabbitmq: (): Record<string, string> => ({ "app.kubernetes.io/name": "rabbitmq-cluster" }),
-  minio: (): Record<string, string> => ({ app: "minio", component: "object-storage" }),
 };
 
 /** Labels of a catalog service's pods (the gateway's differ so that it is not a `microservice`). */
 export function serviceLabels(s: ServiceSpec): Record<string, string> {
   return s.role === "gateway" ? WORKLOAD_LABELS.gateway() : WORKLOAD_LABELS.microservice(s.name);
-}
-
-/**
- * Fully qualified DNS name of a Service, without the root dot: HTTP clients disagree on a dotted
- * Host (urllib3 strips it, botocore signs it: boto/boto3#3492). Pods resolve it in one query
- * anyway, since it has more dots than their `ndots` (components/app/microservice.ts, DNS_NDOTS).
- */
-export function serviceFqdn(name: string, namespace: string): string {
-  return `${name}.${namespace}.svc.cluster.local`;
 }
 
 /**

@@ -98,7 +98,7 @@ export class Platform extends pulumi.ComponentResource {
         // The StatefulSets still wait for it (storageReady below).
         storageClass: DEFAULT_STORAGE_CLASS,
         protectData: cfg.protectData,
-        namespaces: { app: ns[NAMESPACES.app.name].metadata.name, messaging: ns[NAMESPACES.messaging.name].metadata.name },
+        namespaces: Object.fromEntries(Object.entries(ns).map(([nsName, namespace]) => [nsName, namespace.metadata.name])),
         // DNS as well: RabbitMQ's nodes find their peers by name. It costs nothing: CoreDNS is up
         // before the volume driver these StatefulSets wait for anyway.
         waitFor: [...this.cluster.nodesReady, ...this.cluster.dnsReady, ...this.cluster.storageReady],

@@ -1,5 +1,6 @@
-/** Data tier settings: volume sizes, the size of the RabbitMQ cluster, backups. */
+/** Data tier settings: a volume size per datastore kind, the size of the RabbitMQ cluster, backups. */
 import type { ConfigReader } from ".";
+import { DATASTORE_KINDS, DatastoreKind, storageSizeKey } from "../catalog";
 import { EMAIL, STORAGE_SIZE, storageGiB } from "../lib/validate";
 
 /** EBS gp3 volumes are 1 GiB to 16 TiB; anything outside is rejected by the CSI driver at bind time. */
@@ -8,14 +9,8 @@ export const VOLUME_MAX_GIB = 16 * 1024;
 
 export const RABBITMQ_MAX_REPLICAS = 7;
 
-export interface VolumeSizes {
-  /** Each MySQL database's volume. */
-  readonly mysql: string;
-  readonly redis: string;
-  /** Each RabbitMQ node's volume. */
-  readonly rabbitmq: string;
-  readonly minio: string;
-}
+/** The volume of each instance (each node) of every datastore kind, from `<kind>StorageSize`. */
+export type VolumeSizes = Readonly<Record<DatastoreKind, string>>;
 
 /** AWS Backup of the cluster's volumes (components/foundation/backup.ts). */
 export interface BackupSettings {
@@ -68,12 +63,7 @@ export function readData(r: ConfigReader): DataSettings {
   // own could only differ from it, and a claim naming a class that does not exist stays Pending.
   r.retired("storageClass", "the data tier's volumes use the cluster's StorageClass (gp3); remove the key from the stack file");
   return {
-    volumeSizes: {
-      mysql: volumeSize(r, "mysqlStorageSize"),
-      redis: volumeSize(r, "redisStorageSize"),
-      rabbitmq: volumeSize(r, "rabbitmqStorageSize"),
-      minio: volumeSize(r, "minioStorageSize"),
-    },
+    volumeSizes: Object.fromEntries(DATASTORE_KINDS.map((kind) => [kind, volumeSize(r, storageSizeKey(kind))])) as Record<DatastoreKind, string>,
     rabbitmqReplicas,
     backup: readBackup(r),
   };

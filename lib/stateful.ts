@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 
-import type { DatastoreConnection } from "../catalog/contracts";
+import type { DatastoreInstance } from "../catalog";
 
 type Probe = k8s.types.input.core.v1.Probe;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -136,10 +136,15 @@ export function configChecksum(...files: string[]): Record<string, string> {
 
 /** What every data store component takes. */
 export interface DataStoreArgs {
-  /** What clients use: the Secret (name and keys) the component creates for them. */
-  readonly connection: DatastoreConnection;
+  /**
+   * The catalog's instance: its name, its labels, and what clients use (the Secret, by name and
+   * keys, the component creates for them).
+   */
+  readonly instance: DatastoreInstance;
   /** Namespace of the store. */
   readonly namespace: pulumi.Input<string>;
+  /** Namespace of the clients, where their copy of the credentials lives. */
+  readonly clientNamespace: pulumi.Input<string>;
   /** The cluster's StorageClass (components/foundation/storage-class.ts). */
   readonly storageClass: pulumi.Input<string>;
   /** Size of each replica's volume. */
@@ -152,6 +157,18 @@ export interface DataStoreArgs {
   readonly resources?: ResourceProfile;
   /** What the pods need before they can start: nodes, the StorageClass and its CSI driver. @default none */
   readonly waitFor?: pulumi.Resource[];
+}
+
+/**
+ * The value of a builder inside a component's constructor; a rule the builder enforces fails as
+ * a ResourceError naming the component.
+ */
+export function asResourceError<T>(component: pulumi.Resource, build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    throw new pulumi.ResourceError(err instanceof Error ? err.message : String(err), component);
+  }
 }
 
 /** A TCP port of a Service; the target is the same number (EKS's policy agent matches on it). */

@@ -4,21 +4,13 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DatastoreKind, NAMESPACES, ServiceSpec, serviceFqdn } from "../../catalog";
+import { DatastoreKind, NAMESPACES, ServiceSpec, datastoreRow, serviceFqdn } from "../../catalog";
 import type { AppSettings } from "../../config/apps";
 import { imageReference, unknownOverrideServices } from "../../config/apps";
-import type { DataConnections, DatastoreConnection } from "../../catalog/contracts";
+import { DataConnections, DatastoreConnection, connectionFor } from "../../catalog/contracts";
 import { Microservice } from "./microservice";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
-
-/** Prefix of a datastore's environment variables (`MYSQL_HOST`, `REDIS_PASSWORD`, ...). */
-export const ENV_PREFIX: Readonly<Record<DatastoreKind, string>> = {
-  mysql: "MYSQL",
-  redis: "REDIS",
-  rabbitmq: "RABBITMQ",
-  minio: "MINIO",
-};
 
 /** `auth-service` -> `AUTH_SERVICE`, `accessKey` -> `ACCESS_KEY`. */
 export function envName(...parts: string[]): string {
@@ -27,9 +19,14 @@ export function envName(...parts: string[]): string {
     .join("_");
 }
 
-/** The connection a service uses for a datastore kind (its own database for MySQL). */
+/** Prefix of a datastore kind's environment variables: `mysql` -> `MYSQL_HOST`, `MYSQL_PASSWORD`, ... */
+export function envPrefix(kind: DatastoreKind): string {
+  return envName(kind);
+}
+
+/** The connection a service uses for a datastore kind (its own instance of a per-service kind). */
 export function connectionOf(spec: ServiceSpec, kind: DatastoreKind, connections: DataConnections): DatastoreConnection {
-  const conn = kind === "mysql" ? connections.mysql[spec.name] : connections[kind];
+  const conn = connectionFor(connections, kind, spec.name);
   if (!conn) throw new Error(`service '${spec.name}' uses ${kind}, but the data tier offers no ${kind} connection for it`);
   return conn;
 }
@@ -54,13 +51,20 @@ export function serviceUrl(spec: ServiceSpec): string {
   return `http://${serviceFqdn(spec.name, NAMESPACES.app.name)}:${spec.httpPort}`;
 }
 
+/** The settings a datastore kind's row gives this client (`MINIO_BUCKET`), as values. */
+export function clientSettingsEnv(spec: ServiceSpec, kind: DatastoreKind): EnvVar[] {
+  return Object.entries(datastoreRow(kind).clientSettings(spec)).map(([key, value]) => ({ name: envName(envPrefix(kind), key), value }));
+}
+
 /**
  * A service's environment: its catalog datastores, in catalog order, and for the gateway the URL
  * of every microservice (`AUTH_SERVICE_URL`, ...).
  */
 export function serviceEnv(spec: ServiceSpec, services: readonly ServiceSpec[], connections: DataConnections): EnvVar[] {
-  const env = spec.uses.flatMap((kind) => connectionEnv(ENV_PREFIX[kind], connectionOf(spec, kind, connections)));
-  if (spec.notes?.minioBucket) env.push({ name: "MINIO_BUCKET", value: spec.notes.minioBucket });
+  const env = spec.uses.flatMap((kind) => [
+    ...connectionEnv(envPrefix(kind), connectionOf(spec, kind, connections)),
+    ...clientSettingsEnv(spec, kind),
+  ]);
   if (spec.role === "gateway") {
     for (const target of services.filter((s) => s.role === "microservice")) {
       env.push({ name: envName(target.name, "url"), value: serviceUrl(target) });

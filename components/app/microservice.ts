@@ -144,6 +144,41 @@ export function serviceSpec(spec: ServiceSpec): k8s.types.input.core.v1.ServiceS
   };
 }
 
+/**
+ * The Deployment's spec. No `replicas`: the autoscaler owns the count, and a declared one would
+ * be re-applied, shrinking the service, on every update.
+ */
+export function deploymentSpec(args: MicroserviceArgs, serviceAccount: pulumi.Input<string>): k8s.types.input.apps.v1.DeploymentSpec {
+  const labels = serviceLabels(args.spec);
+  return {
+    selector: { matchLabels: labels },
+    revisionHistoryLimit: 5,
+    // A new pod must be ready before an old one goes: never below the disruption budget.
+    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+    template: { metadata: { labels }, spec: podSpec(args, serviceAccount) },
+  };
+}
+
+/** CPU and memory scaling between the replica bounds; it names the Deployment, so it does not wait for its rollout. */
+export function autoscalerSpec(args: MicroserviceArgs): k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec {
+  const utilization = (name: string, averageUtilization: number) => ({ type: "Resource", resource: { name, target: { type: "Utilization", averageUtilization } } });
+  return {
+    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: args.spec.name },
+    minReplicas: args.replicas.min,
+    maxReplicas: args.replicas.max,
+    metrics: [utilization("cpu", args.targetCpuUtilization ?? 70), utilization("memory", args.targetMemoryUtilization ?? 80)],
+  };
+}
+
+/**
+ * One pod at a time, whatever the count: a node drain always proceeds, even with a single
+ * replica (dev), while a larger service keeps all but one pod serving. A pod that is not ready
+ * serves nothing; evicting it must not block a drain.
+ */
+export function disruptionBudgetSpec(spec: ServiceSpec): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
+  return { selector: { matchLabels: serviceLabels(spec) }, maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow" };
+}
+
 /** A catalog service's workload and its Service. The Kubernetes provider comes from `opts.providers`. */
 export class Microservice extends pulumi.ComponentResource {
   /** In-cluster DNS name of the Service. */
@@ -157,63 +192,19 @@ export class Microservice extends pulumi.ComponentResource {
     if (replicas.min < 1 || replicas.min > replicas.max) {
       throw new pulumi.ResourceError(`service '${spec.name}': replicas ${replicas.min}-${replicas.max} need 1 <= min <= max`, this);
     }
-    const labels = serviceLabels(spec);
-    const metadata = { name: spec.name, namespace: args.namespace, labels };
+    const metadata = { name: spec.name, namespace: args.namespace, labels: serviceLabels(spec) };
+    const child = { parent: this };
 
-    const account = new k8s.core.v1.ServiceAccount(name, { metadata, automountServiceAccountToken: false }, { parent: this });
-
+    const account = new k8s.core.v1.ServiceAccount(name, { metadata, automountServiceAccountToken: false }, child);
     this.deployment = new k8s.apps.v1.Deployment(
       name,
-      {
-        metadata,
-        spec: {
-          // No `replicas`: the autoscaler owns the count, and a declared one would be re-applied,
-          // shrinking the service, on every update.
-          selector: { matchLabels: labels },
-          revisionHistoryLimit: 5,
-          // A new pod must be ready before an old one goes: never below the disruption budget.
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
-          template: { metadata: { labels }, spec: podSpec(args, account.metadata.name) },
-        },
-      },
+      { metadata, spec: deploymentSpec(args, account.metadata.name) },
       // Pods that start before their Secrets fail with CreateContainerConfigError.
       { parent: this, dependsOn: [...(args.secrets ?? [])] },
     );
-
-    this.service = new k8s.core.v1.Service(name, { metadata, spec: serviceSpec(spec) }, { parent: this });
-
-    // Both refer to the Deployment by name, not by output, so neither waits for its rollout.
-    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-      name,
-      {
-        metadata,
-        spec: {
-          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: spec.name },
-          minReplicas: replicas.min,
-          maxReplicas: replicas.max,
-          metrics: [
-            { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuUtilization ?? 70 } } },
-            { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: args.targetMemoryUtilization ?? 80 } } },
-          ],
-        },
-      },
-      { parent: this },
-    );
-    new k8s.policy.v1.PodDisruptionBudget(
-      name,
-      {
-        metadata,
-        spec: {
-          selector: { matchLabels: labels },
-          // One pod at a time, whatever the count: a node drain always proceeds, even with a
-          // single replica (dev), while a larger service keeps all but one pod serving.
-          maxUnavailable: 1,
-          // A pod that is not ready serves nothing; evicting it must not block a drain.
-          unhealthyPodEvictionPolicy: "AlwaysAllow",
-        },
-      },
-      { parent: this },
-    );
+    this.service = new k8s.core.v1.Service(name, { metadata, spec: serviceSpec(spec) }, child);
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, { metadata, spec: autoscalerSpec(args) }, child);
+    new k8s.policy.v1.PodDisruptionBudget(name, { metadata, spec: disruptionBudgetSpec(spec) }, child);
 
     this.serviceName = this.service.metadata.apply((m) => `${m.name}.${m.namespace}.svc.cluster.local`);
     this.registerOutputs({ serviceName: this.serviceName });

@@ -1,14 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DATASTORES, NAMESPACES, ServiceSpec, databaseName, databaseOwners, usersOf } from "../../catalog";
+import { DATASTORES, DatastoreInstance, DatastoreKind, NAMESPACES, ServiceSpec } from "../../catalog";
 import type { DataSettings } from "../../config";
 import { DataConnections, dataConnections } from "../../catalog/contracts";
-import { MinioStore } from "./minio";
-import { MySqlDatabase } from "./mysql";
-import { RabbitMqCluster } from "./rabbitmq";
-import { Redis } from "./redis";
+import type { DataStoreArgs } from "../../lib/stateful";
+import { DATASTORE_COMPONENTS, DataStore } from "./datastore-components";
 
 export interface DataTierArgs {
-  /** The service catalog: one MySQL per owner, the shared stores where some service uses them. */
+  /** The service catalog: the instances of each datastore kind its rows need (catalog/datastores.ts). */
   readonly services: readonly ServiceSpec[];
   readonly settings: DataSettings;
   /**
@@ -19,93 +17,68 @@ export interface DataTierArgs {
   /** Protect StatefulSets and Secrets, retain volumes (StackConfig.protectData). */
   readonly protectData: boolean;
   /**
-   * Namespace names. Pass the Namespace resources' `metadata.name` so that every object waits for
-   * its namespace. @default the catalog's names
+   * Namespace names by the catalog's name. Pass the Namespace resources' `metadata.name` so that
+   * every object waits for its namespace. @default the catalog's names
    */
-  readonly namespaces?: { readonly app?: pulumi.Input<string>; readonly messaging?: pulumi.Input<string> };
+  readonly namespaces?: Readonly<Record<string, pulumi.Input<string>>>;
   /** What the StatefulSets wait for: nodes, the StorageClass and its CSI driver. @default none */
   readonly waitFor?: pulumi.Resource[];
 }
 
 /**
- * The data and messaging tier: a MySQL per owning service, Redis, the RabbitMQ cluster and MinIO,
- * with the client Secrets the application tier reads (see catalog/contracts.ts).
+ * The arguments every store component of an instance takes, from the tier's: its namespace, the
+ * clients' (the catalog's services run in `e-commerce`), its kind's volume size.
+ */
+export function storeArgs(instance: DatastoreInstance, args: DataTierArgs): Omit<DataStoreArgs, "instance"> {
+  const namespace = (name: string) => args.namespaces?.[name] ?? name;
+  return {
+    storageClass: args.storageClass,
+    protectData: args.protectData,
+    waitFor: args.waitFor,
+    namespace: namespace(instance.namespace),
+    clientNamespace: namespace(NAMESPACES.app.name),
+    storageSize: args.settings.volumeSizes[instance.kind],
+  };
+}
+
+/**
+ * Kinds of the catalog's table that have no component. The table of components is a `Record`
+ * over the kinds, so none compiles; a row that escapes the compiler fails here instead of going
+ * undeployed.
+ */
+export function kindsWithoutComponent(): string[] {
+  return Object.keys(DATASTORES).filter((kind) => !Object.hasOwn(DATASTORE_COMPONENTS, kind));
+}
+
+/**
+ * The data and messaging tier: every instance of every datastore kind the catalog needs (a MySQL
+ * per owning service, Redis, the RabbitMQ cluster, MinIO), with the client Secrets the
+ * application tier reads (see catalog/contracts.ts).
  */
 export class DataTier extends pulumi.ComponentResource {
   /** Hosts, ports and Secret names for the application tier. */
   readonly connections: DataConnections;
+  /** The store components of each kind. */
+  readonly stores: Readonly<Record<DatastoreKind, readonly DataStore[]>>;
   /** The client Secrets in `e-commerce`, for `dependsOn` by workloads that read them. */
   readonly secrets: pulumi.Resource[];
   /** The same Secrets by name, so that a workload waits only for those it reads. */
   readonly secretsByName: Readonly<Record<string, pulumi.Resource>>;
-  readonly databases: MySqlDatabase[];
-  readonly redis?: Redis;
-  readonly rabbitmq?: RabbitMqCluster;
-  readonly minio?: MinioStore;
 
   constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:data:DataTier", name, {}, opts);
-    const s = args.settings;
-    const connections = dataConnections(args.services);
-    const appNs = args.namespaces?.app ?? NAMESPACES.app.name;
-    const messagingNs = args.namespaces?.messaging ?? NAMESPACES.messaging.name;
-    const namespaceOf = (kind: keyof typeof DATASTORES) => (DATASTORES[kind].namespace === NAMESPACES.app.name ? appNs : messagingNs);
-    const common = { storageClass: args.storageClass, protectData: args.protectData, waitFor: args.waitFor };
-    const child = { parent: this };
-
-    this.databases = databaseOwners(args.services).map(
-      (owner) =>
-        new MySqlDatabase(
-          databaseName(owner.name),
-          {
-            ...common,
-            owner: owner.name,
-            connection: connections.mysql[owner.name],
-            namespace: namespaceOf("mysql"),
-            storageSize: s.volumeSizes.mysql,
-          },
-          child,
-        ),
-    );
-    if (usersOf("redis", args.services).length > 0) {
-      this.redis = new Redis(
-        "redis",
-        { ...common, connection: connections.redis, namespace: namespaceOf("redis"), storageSize: s.volumeSizes.redis },
-        child,
-      );
+    const missing = kindsWithoutComponent();
+    if (missing.length > 0) {
+      throw new pulumi.ResourceError(`datastore kinds without a component (components/data/datastore-components.ts): ${missing.join(", ")}`, this);
     }
-    if (usersOf("rabbitmq", args.services).length > 0) {
-      this.rabbitmq = new RabbitMqCluster(
-        "rabbitmq-cluster",
-        {
-          ...common,
-          connection: connections.rabbitmq,
-          namespace: namespaceOf("rabbitmq"),
-          clientNamespace: appNs,
-          replicas: s.rabbitmqReplicas,
-          storageSize: s.volumeSizes.rabbitmq,
-        },
-        child,
-      );
-    }
-    if (usersOf("minio", args.services).length > 0) {
-      this.minio = new MinioStore(
-        "minio",
-        {
-          ...common,
-          connection: connections.minio,
-          namespace: namespaceOf("minio"),
-          clientNamespace: appNs,
-          storageSize: s.volumeSizes.minio,
-        },
-        child,
-      );
-    }
-
-    this.connections = connections;
-    const stores = [...this.databases, this.redis, this.rabbitmq, this.minio].filter((x) => x !== undefined);
-    this.secrets = stores.map((x) => x.clientSecret);
-    this.secretsByName = Object.fromEntries(stores.map((x) => [x.clientSecretName, x.clientSecret]));
-    this.registerOutputs({ databases: this.databases.map((d) => d.serviceName) });
+    this.connections = dataConnections(args.services);
+    const kinds = Object.keys(DATASTORE_COMPONENTS) as DatastoreKind[];
+    const build = (kind: DatastoreKind) =>
+      this.connections[kind].map((instance) => DATASTORE_COMPONENTS[kind](instance, storeArgs(instance, args), args.settings, { parent: this }));
+    this.stores = Object.fromEntries(kinds.map((kind) => [kind, build(kind)])) as Record<DatastoreKind, DataStore[]>;
+    const all = kinds.flatMap((kind) => this.stores[kind]);
+    this.secrets = all.map((x) => x.clientSecret);
+    this.secretsByName = Object.fromEntries(all.map((x) => [x.clientSecretName, x.clientSecret]));
+    this.registerOutputs({ instances: Object.fromEntries(kinds.map((kind) => [kind, this.connections[kind].map((i) => i.name)])) });
   }
 }

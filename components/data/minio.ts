@@ -1,9 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DATASTORES, WORKLOAD_LABELS } from "../../catalog";
+import { DATASTORES } from "../../catalog";
 import {
   DataStoreArgs,
   ResourceProfile,
+  StatefulSetShape,
+  asResourceError,
   containerPort,
   dataSafety,
   generatedPassword,
@@ -16,10 +18,12 @@ import {
 } from "../../lib/stateful";
 import { dataStatefulSet } from "../../lib/data-statefulset";
 
+type Container = k8s.types.input.core.v1.Container;
+
 export const MINIO_IMAGE = "quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z";
 /** The image has no user of its own; any non-root UID owning the volume works. */
 export const MINIO_UID = 1000;
-export const MINIO_NAME = "minio";
+export const MINIO_NAME = DATASTORES.minio.instanceName;
 export const MINIO_PORTS = { api: DATASTORES.minio.port, console: 9001 };
 /** The root user's name; its password is generated. */
 export const MINIO_ROOT_USER = "ecommerce";
@@ -28,9 +32,72 @@ export const MINIO_SECRET_LENGTH = 40;
 
 export const MINIO_RESOURCES: ResourceProfile = { cpuRequest: "250m", memoryRequest: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" };
 
-export interface MinioStoreArgs extends DataStoreArgs {
-  /** Namespace of the clients, where their copy of the credentials lives. */
-  readonly clientNamespace: pulumi.Input<string>;
+export type MinioStoreArgs = DataStoreArgs;
+
+/** The key of the access key in the client Secret, which a MinIO connection must name. */
+export function minioAccessKeyName(args: MinioStoreArgs): string {
+  const { usernameKey } = args.instance.connection;
+  if (!usernameKey) throw new Error("the MinIO connection must name an access key");
+  return usernameKey;
+}
+
+/** The server's root credentials and the clients' copy of them: one generated value, two namespaces. */
+export function minioSecrets(args: MinioStoreArgs, rootPassword: pulumi.Input<string>): { root: k8s.core.v1.SecretArgs; client: k8s.core.v1.SecretArgs } {
+  const { name, labels, connection } = args.instance;
+  return {
+    root: opaqueSecret(`${name}-root-credentials`, args.namespace, labels, { rootUser: MINIO_ROOT_USER, rootPassword }),
+    client: opaqueSecret(connection.secretName, args.clientNamespace, labels, {
+      [minioAccessKeyName(args)]: MINIO_ROOT_USER,
+      [connection.passwordKey]: rootPassword,
+    }),
+  };
+}
+
+/** The client Service: the S3 API and the console. */
+export function minioService(args: MinioStoreArgs): k8s.core.v1.ServiceArgs {
+  const { name, labels } = args.instance;
+  return serviceArgs(name, args.namespace, labels, [servicePort("api", MINIO_PORTS.api), servicePort("console", MINIO_PORTS.console)]);
+}
+
+/** The MinIO server. The health endpoints need no credentials; `ready` also checks the drive is usable. */
+export function minioContainer(args: MinioStoreArgs, rootSecret: pulumi.Input<string>, tmpMount: { name: string; mountPath: string }): Container {
+  const P = MINIO_PORTS;
+  const rootEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: rootSecret, key } } });
+  const health = (endpoint: "live" | "ready") => ({ path: `/minio/health/${endpoint}`, port: "api" });
+  return {
+    name: "minio",
+    image: args.image ?? MINIO_IMAGE,
+    args: ["server", "/data", "--address", `:${P.api}`, "--console-address", `:${P.console}`, "--certs-dir", "/tmp/certs"],
+    ports: [containerPort("api", P.api), containerPort("console", P.console)],
+    env: [rootEnv("MINIO_ROOT_USER", "rootUser"), rootEnv("MINIO_ROOT_PASSWORD", "rootPassword")],
+    securityContext: hardenedContainer(MINIO_UID),
+    resources: resourceRequirements(args.resources ?? MINIO_RESOURCES),
+    volumeMounts: [{ name: "data", mountPath: "/data" }, tmpMount],
+    startupProbe: { httpGet: health("live"), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 },
+    livenessProbe: { httpGet: health("live"), periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+    readinessProbe: { httpGet: health("ready"), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+  };
+}
+
+/** The single-drive MinIO StatefulSet. */
+export function minioStatefulSet(args: MinioStoreArgs, objects: { service: pulumi.Input<string>; rootSecret: pulumi.Input<string> }): StatefulSetShape {
+  // MinIO keeps its TLS material under a certs directory it creates at start.
+  const tmp = scratch("tmp", "/tmp");
+  return {
+    name: args.instance.name,
+    namespace: args.namespace,
+    labels: args.instance.labels,
+    serviceName: objects.service,
+    replicas: 1,
+    store: args,
+    scaledDownClaims: "Retain",
+    uid: MINIO_UID,
+    pod: {
+      terminationGracePeriodSeconds: 30,
+      containers: [minioContainer(args, objects.rootSecret, tmp.mount)],
+      volumes: [tmp.volume],
+    },
+  };
 }
 
 /** Single-drive MinIO on its volume: Service `minio` with the S3 API on 9000 and the console on 9001. */
@@ -43,72 +110,19 @@ export class MinioStore extends pulumi.ComponentResource {
 
   constructor(name: string, args: MinioStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:data:MinioStore", name, {}, opts);
-    const labels = WORKLOAD_LABELS.minio();
-    const ns = args.namespace;
-    const conn = args.connection;
-    if (!conn.usernameKey) throw new pulumi.ResourceError("the MinIO connection must name an access key", this);
+    const store = args.instance.name;
     const safety = dataSafety(args.protectData);
-    this.clientSecretName = conn.secretName;
-    const P = MINIO_PORTS;
+    this.clientSecretName = args.instance.connection.secretName;
 
-    const rootPassword = generatedPassword(`${MINIO_NAME}-root-password`, { parent: this, protect: args.protectData }, MINIO_SECRET_LENGTH);
-    // One generated value, two Secrets: a Pod can only read Secrets of its own namespace.
-    const rootSecret = new k8s.core.v1.Secret(
-      `${MINIO_NAME}-root-credentials`,
-      opaqueSecret(`${MINIO_NAME}-root-credentials`, ns, labels, { rootUser: MINIO_ROOT_USER, rootPassword: rootPassword.result }),
-      { parent: this, ...safety },
-    );
-    this.clientSecret = new k8s.core.v1.Secret(
-      conn.secretName,
-      opaqueSecret(conn.secretName, args.clientNamespace, labels, {
-        [conn.usernameKey]: MINIO_ROOT_USER,
-        [conn.passwordKey]: rootPassword.result,
-      }),
-      { parent: this, ...safety },
-    );
-    const service = new k8s.core.v1.Service(
-      MINIO_NAME,
-      serviceArgs(MINIO_NAME, ns, labels, [servicePort("api", P.api), servicePort("console", P.console)]),
-      { parent: this },
-    );
+    asResourceError(this, () => minioAccessKeyName(args));
+    const rootPassword = generatedPassword(`${store}-root-password`, { parent: this, protect: args.protectData }, MINIO_SECRET_LENGTH);
+    const secrets = minioSecrets(args, rootPassword.result);
+    const rootSecret = new k8s.core.v1.Secret(`${store}-root-credentials`, secrets.root, { parent: this, ...safety });
+    this.clientSecret = new k8s.core.v1.Secret(this.clientSecretName, secrets.client, { parent: this, ...safety });
+    const service = new k8s.core.v1.Service(store, minioService(args), { parent: this });
 
-    // MinIO keeps its TLS material under a certs directory it creates at start.
-    const tmp = scratch("tmp", "/tmp");
-    const rootEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: rootSecret.metadata.name, key } } });
-    const health = (endpoint: "live" | "ready") => ({ path: `/minio/health/${endpoint}`, port: "api" });
-    this.statefulSet = dataStatefulSet(
-      {
-        name: MINIO_NAME,
-        namespace: ns,
-        labels,
-        serviceName: service.metadata.name,
-        replicas: 1,
-        store: args,
-        scaledDownClaims: "Retain",
-        uid: MINIO_UID,
-        pod: {
-          terminationGracePeriodSeconds: 30,
-          containers: [
-            {
-              name: "minio",
-              image: args.image ?? MINIO_IMAGE,
-              args: ["server", "/data", "--address", `:${P.api}`, "--console-address", `:${P.console}`, "--certs-dir", "/tmp/certs"],
-              ports: [containerPort("api", P.api), containerPort("console", P.console)],
-              env: [rootEnv("MINIO_ROOT_USER", "rootUser"), rootEnv("MINIO_ROOT_PASSWORD", "rootPassword")],
-              securityContext: hardenedContainer(MINIO_UID),
-              resources: resourceRequirements(args.resources ?? MINIO_RESOURCES),
-              volumeMounts: [{ name: "data", mountPath: "/data" }, tmp.mount],
-              // The health endpoints need no credentials; `ready` also checks the drive is usable.
-              startupProbe: { httpGet: health("live"), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 },
-              livenessProbe: { httpGet: health("live"), periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
-              readinessProbe: { httpGet: health("ready"), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-            },
-          ],
-          volumes: [tmp.volume],
-        },
-      },
-      { parent: this, ...safety, dependsOn: args.waitFor },
-    ).statefulSet;
+    const shape = minioStatefulSet(args, { service: service.metadata.name, rootSecret: rootSecret.metadata.name });
+    this.statefulSet = dataStatefulSet(shape, { parent: this, ...safety, dependsOn: args.waitFor }).statefulSet;
     this.registerOutputs({});
   }
 }

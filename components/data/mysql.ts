@@ -1,9 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DATASTORES, WORKLOAD_LABELS, databaseName } from "../../catalog";
+import { DATASTORES } from "../../catalog";
 import {
   DataStoreArgs,
   ResourceProfile,
+  StatefulSetShape,
+  asResourceError,
   containerPort,
   dataSafety,
   generatedPassword,
@@ -17,6 +19,10 @@ import {
 } from "../../lib/stateful";
 import { dataStatefulSet } from "../../lib/data-statefulset";
 import { MYSQL_ENTRYPOINT, mysqlInitScript } from "./mysql-init";
+
+type Container = k8s.types.input.core.v1.Container;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type Volume = k8s.types.input.core.v1.Volume;
 
 /** MySQL 8.4 is the long-term support series. */
 export const MYSQL_IMAGE = "mysql:8.4.6";
@@ -38,9 +44,109 @@ export function mysqlUsername(schema: string): string {
   return schema.slice(0, MYSQL_USERNAME_MAX);
 }
 
-export interface MySqlDatabaseArgs extends DataStoreArgs {
-  /** The catalog service that owns the database. */
-  readonly owner: string;
+export type MySqlDatabaseArgs = DataStoreArgs;
+
+/** The schema and the client Secret's keys, which a MySQL connection must name. */
+export function mysqlContract(args: MySqlDatabaseArgs): { database: string; usernameKey: string; passwordKey: string; secretName: string } {
+  const { name, connection } = args.instance;
+  const database = connection.settings?.database;
+  if (!database || !connection.usernameKey) throw new Error(`the connection of ${name} must name a database and a username key`);
+  return { database, usernameKey: connection.usernameKey, passwordKey: connection.passwordKey, secretName: connection.secretName };
+}
+
+/** Root stays with the server; clients only get their own user. */
+export function mysqlSecrets(
+  args: MySqlDatabaseArgs,
+  passwords: { root: pulumi.Input<string>; app: pulumi.Input<string> },
+): { root: k8s.core.v1.SecretArgs; client: k8s.core.v1.SecretArgs } {
+  const { name, labels } = args.instance;
+  const c = mysqlContract(args);
+  return {
+    root: opaqueSecret(`${name}-root`, args.namespace, labels, { password: passwords.root }),
+    client: opaqueSecret(c.secretName, args.clientNamespace, labels, { [c.usernameKey]: mysqlUsername(c.database), [c.passwordKey]: passwords.app }),
+  };
+}
+
+/** Names of the root and client Secrets the containers read. */
+export interface MySqlSecretNames {
+  readonly root: pulumi.Input<string>;
+  readonly client: pulumi.Input<string>;
+}
+
+const secretEnv = (envName: string, secret: pulumi.Input<string>, key: string): EnvVar => ({
+  name: envName,
+  valueFrom: { secretKeyRef: { name: secret, key } },
+});
+
+/** The server's arguments other than `--datadir`, shared by the init container's temporary server. */
+export const MYSQL_SERVER_ARGS = ["--skip-name-resolve"];
+
+/**
+ * The init container (a first start initialises the data directory, atomically:
+ * components/data/mysql-init.ts) and the server, which reads its schema and user from the
+ * client Secret.
+ */
+export function mysqlContainers(args: MySqlDatabaseArgs, secrets: MySqlSecretNames): { init: Container; server: Container; volumes: Volume[] } {
+  const c = mysqlContract(args);
+  const run = scratch("run", "/var/run/mysqld");
+  const tmp = scratch("tmp", "/tmp", "256Mi");
+  // The client reads the password from MYSQL_PWD, so it never shows on a command line. The
+  // readiness check logs in as the application over TCP and opens its schema: exactly what a
+  // client does (over TLS: the CLI prefers it and the server has its generated certificate).
+  const appQuery = 'MYSQL_PWD="$MYSQL_PASSWORD" mysql --protocol=tcp -h 127.0.0.1 -u "$MYSQL_USER" -D "$MYSQL_DATABASE" -e "SELECT 1"';
+  const appEnv = [
+    { name: "MYSQL_DATABASE", value: c.database },
+    secretEnv("MYSQL_USER", secrets.client, c.usernameKey),
+    secretEnv("MYSQL_PASSWORD", secrets.client, c.passwordKey),
+  ];
+  const common = {
+    image: args.image ?? MYSQL_IMAGE,
+    securityContext: hardenedContainer(MYSQL_UID),
+    resources: resourceRequirements(args.resources ?? MYSQL_RESOURCES),
+    volumeMounts: [{ name: "data", mountPath: VOLUME_PATH }, run.mount, tmp.mount],
+  };
+  const initScript = mysqlInitScript(
+    { volume: VOLUME_PATH, datadir: MYSQL_DATADIR, staging: MYSQL_STAGING_DIR, entrypoint: MYSQL_ENTRYPOINT },
+    MYSQL_SERVER_ARGS,
+  );
+  const init = { name: "mysql-init", command: ["bash", "-c", initScript], env: [secretEnv("MYSQL_ROOT_PASSWORD", secrets.root, "password"), ...appEnv], ...common };
+  const server = {
+    name: "mysql",
+    // Through the image's entrypoint, which finds the directory initialised and runs mysqld.
+    args: [`--datadir=${MYSQL_DATADIR}`, ...MYSQL_SERVER_ARGS],
+    ports: [containerPort("mysql", DATASTORES.mysql.port)],
+    env: appEnv,
+    ...common,
+    // Crash recovery after an unclean stop: up to 5 minutes before liveness applies.
+    startupProbe: shellProbe(appQuery, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
+    readinessProbe: shellProbe(appQuery, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }),
+    // `mysqladmin ping` succeeds whenever the server answers, even refusing a login:
+    // a restart would not fix a credentials problem, only a hung server.
+    livenessProbe: shellProbe("mysqladmin --protocol=tcp -h 127.0.0.1 ping", { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 }),
+  };
+  return { init, server, volumes: [run.volume, tmp.volume] };
+}
+
+/** The single-replica MySQL StatefulSet. */
+export function mysqlStatefulSet(args: MySqlDatabaseArgs, objects: MySqlSecretNames & { service: pulumi.Input<string> }): StatefulSetShape {
+  const { init, server, volumes } = mysqlContainers(args, objects);
+  return {
+    name: args.instance.name,
+    namespace: args.namespace,
+    labels: args.instance.labels,
+    serviceName: objects.service,
+    replicas: 1,
+    store: args,
+    scaledDownClaims: "Retain",
+    uid: MYSQL_UID,
+    pod: {
+      // InnoDB flushes its buffer pool on a clean shutdown; killing it means crash recovery.
+      terminationGracePeriodSeconds: 60,
+      initContainers: [init],
+      containers: [server],
+      volumes,
+    },
+  };
 }
 
 /**
@@ -59,114 +165,25 @@ export class MySqlDatabase extends pulumi.ComponentResource {
 
   constructor(name: string, args: MySqlDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:data:MySqlDatabase", name, {}, opts);
-    const fullName = databaseName(args.owner);
-    const labels = WORKLOAD_LABELS.mysql(args.owner);
-    const port = DATASTORES.mysql.port;
-    const ns = args.namespace;
-    const conn = args.connection;
-    const database = conn.settings?.database;
-    if (!database || !conn.usernameKey) {
-      throw new pulumi.ResourceError(`the connection of ${fullName} must name a database and a username key`, this);
-    }
+    const { instance, namespace } = args;
+    this.clientSecretName = asResourceError(this, () => mysqlContract(args)).secretName;
     const safety = dataSafety(args.protectData);
-    this.clientSecretName = conn.secretName;
     const keyOpts = { parent: this, protect: args.protectData };
 
-    const rootPassword = generatedPassword(`${fullName}-root-password`, keyOpts);
-    const appPassword = generatedPassword(`${fullName}-password`, keyOpts);
-    // Root stays with the server; clients only get their own user.
-    const rootSecret = new k8s.core.v1.Secret(
-      `${fullName}-root`,
-      opaqueSecret(`${fullName}-root`, ns, labels, { password: rootPassword.result }),
-      { parent: this, ...safety },
-    );
-    this.clientSecret = new k8s.core.v1.Secret(
-      conn.secretName,
-      opaqueSecret(conn.secretName, ns, labels, {
-        [conn.usernameKey]: mysqlUsername(database),
-        [conn.passwordKey]: appPassword.result,
-      }),
-      { parent: this, ...safety },
-    );
-    const service = new k8s.core.v1.Service(fullName, serviceArgs(fullName, ns, labels, [servicePort("mysql", port)]), { parent: this });
-
-    const secretEnv = (envName: string, secret: pulumi.Input<string>, key: string) => ({
-      name: envName,
-      valueFrom: { secretKeyRef: { name: secret, key } },
-    });
-    const run = scratch("run", "/var/run/mysqld");
-    const tmp = scratch("tmp", "/tmp", "256Mi");
-    // The client reads the password from MYSQL_PWD, so it never shows on a command line. The
-    // readiness check logs in as the application over TCP and opens its schema: exactly what a
-    // client does (over TLS: the CLI prefers it and the server has its generated certificate).
-    const appQuery = 'MYSQL_PWD="$MYSQL_PASSWORD" mysql --protocol=tcp -h 127.0.0.1 -u "$MYSQL_USER" -D "$MYSQL_DATABASE" -e "SELECT 1"';
-    const image = args.image ?? MYSQL_IMAGE;
-    const serverArgs = ["--skip-name-resolve"];
-    const appEnv = [
-      { name: "MYSQL_DATABASE", value: database },
-      secretEnv("MYSQL_USER", this.clientSecret.metadata.name, conn.usernameKey),
-      secretEnv("MYSQL_PASSWORD", this.clientSecret.metadata.name, conn.passwordKey),
-    ];
-    const common = {
-      image,
-      securityContext: hardenedContainer(MYSQL_UID),
-      resources: resourceRequirements(args.resources ?? MYSQL_RESOURCES),
-      volumeMounts: [{ name: "data", mountPath: VOLUME_PATH }, run.mount, tmp.mount],
-    };
-    const initScript = mysqlInitScript(
-      { volume: VOLUME_PATH, datadir: MYSQL_DATADIR, staging: MYSQL_STAGING_DIR, entrypoint: MYSQL_ENTRYPOINT },
-      serverArgs,
+    const rootPassword = generatedPassword(`${instance.name}-root-password`, keyOpts);
+    const appPassword = generatedPassword(`${instance.name}-password`, keyOpts);
+    const secrets = mysqlSecrets(args, { root: rootPassword.result, app: appPassword.result });
+    const rootSecret = new k8s.core.v1.Secret(`${instance.name}-root`, secrets.root, { parent: this, ...safety });
+    this.clientSecret = new k8s.core.v1.Secret(this.clientSecretName, secrets.client, { parent: this, ...safety });
+    const service = new k8s.core.v1.Service(
+      instance.name,
+      serviceArgs(instance.name, namespace, instance.labels, [servicePort("mysql", DATASTORES.mysql.port)]),
+      { parent: this },
     );
 
-    this.statefulSet = dataStatefulSet(
-      {
-        name: fullName,
-        namespace: ns,
-        labels,
-        serviceName: service.metadata.name,
-        replicas: 1,
-        store: args,
-        scaledDownClaims: "Retain",
-        uid: MYSQL_UID,
-        pod: {
-          // InnoDB flushes its buffer pool on a clean shutdown; killing it means crash recovery.
-          terminationGracePeriodSeconds: 60,
-          // A first start initialises the data directory here, atomically (components/data/mysql-init.ts).
-          initContainers: [
-            {
-              name: "mysql-init",
-              command: ["bash", "-c", initScript],
-              env: [secretEnv("MYSQL_ROOT_PASSWORD", rootSecret.metadata.name, "password"), ...appEnv],
-              ...common,
-            },
-          ],
-          containers: [
-            {
-              name: "mysql",
-              // Through the image's entrypoint, which finds the directory initialised and runs mysqld.
-              args: [`--datadir=${MYSQL_DATADIR}`, ...serverArgs],
-              ports: [containerPort("mysql", port)],
-              env: appEnv,
-              ...common,
-              // Crash recovery after an unclean stop: up to 5 minutes before liveness applies.
-              startupProbe: shellProbe(appQuery, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
-              readinessProbe: shellProbe(appQuery, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }),
-              // `mysqladmin ping` succeeds whenever the server answers, even refusing a login:
-              // a restart would not fix a credentials problem, only a hung server.
-              livenessProbe: shellProbe("mysqladmin --protocol=tcp -h 127.0.0.1 ping", {
-                periodSeconds: 20,
-                timeoutSeconds: 5,
-                failureThreshold: 3,
-              }),
-            },
-          ],
-          volumes: [run.volume, tmp.volume],
-        },
-      },
-      { parent: this, ...safety, dependsOn: args.waitFor },
-    ).statefulSet;
-
-    this.serviceName = fullName;
+    const objects = { service: service.metadata.name, root: rootSecret.metadata.name, client: this.clientSecret.metadata.name };
+    this.statefulSet = dataStatefulSet(mysqlStatefulSet(args, objects), { parent: this, ...safety, dependsOn: args.waitFor }).statefulSet;
+    this.serviceName = instance.name;
     this.registerOutputs({ serviceName: this.serviceName });
   }
 }

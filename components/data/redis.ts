@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DATASTORES, WORKLOAD_LABELS } from "../../catalog";
+import { DATASTORES } from "../../catalog";
 import {
   DataStoreArgs,
   ResourceProfile,
+  StatefulSetShape,
   configChecksum,
   containerPort,
   dataSafety,
@@ -18,10 +19,12 @@ import {
 } from "../../lib/stateful";
 import { dataStatefulSet } from "../../lib/data-statefulset";
 
+type Container = k8s.types.input.core.v1.Container;
+
 export const REDIS_IMAGE = "redis:7.4.5";
 /** The `redis` user of the official (Debian) image. */
 export const REDIS_UID = 999;
-export const REDIS_NAME = "redis";
+export const REDIS_NAME = DATASTORES.redis.instanceName;
 
 export const REDIS_RESOURCES: ResourceProfile = { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "500m", memoryLimit: "512Mi" };
 
@@ -52,6 +55,75 @@ export function redisConfig(memoryLimit: string, port: number = DATASTORES.redis
 
 export type RedisArgs = DataStoreArgs;
 
+/** The client Secret (the password under the contract's key) and the server's `requirepass` include. */
+export function redisSecrets(args: RedisArgs, password: pulumi.Input<string>): { client: k8s.core.v1.SecretArgs; auth: k8s.core.v1.SecretArgs } {
+  const { name, labels, connection } = args.instance;
+  return {
+    client: opaqueSecret(connection.secretName, args.clientNamespace, labels, { [connection.passwordKey]: password }),
+    auth: opaqueSecret(`${name}-auth-config`, args.namespace, labels, { "auth.conf": pulumi.interpolate`requirepass ${password}\n` }),
+  };
+}
+
+/**
+ * The Redis container. redis-cli reads the password from REDISCLI_AUTH, so it never shows on a
+ * command line. Ready only on PONG; alive as long as it answers at all (LOADING while it replays
+ * the AOF).
+ */
+export function redisContainer(args: RedisArgs, profile: ResourceProfile, clientSecret: pulumi.Input<string>): Container {
+  const port = DATASTORES.redis.port;
+  const ping = `redis-cli -h 127.0.0.1 -p ${port} ping`;
+  const answers = `${ping} | grep -Eq '^(PONG|LOADING)'`;
+  return {
+    name: "redis",
+    image: args.image ?? REDIS_IMAGE,
+    // Through the image's entrypoint, which sets a private umask for the data files.
+    args: ["redis-server", "/etc/redis/redis.conf"],
+    ports: [containerPort("redis", port)],
+    env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: clientSecret, key: args.instance.connection.passwordKey } } }],
+    securityContext: hardenedContainer(REDIS_UID),
+    resources: resourceRequirements(profile),
+    volumeMounts: [
+      { name: "data", mountPath: "/data" },
+      { name: "config", mountPath: "/etc/redis/redis.conf", subPath: "redis.conf", readOnly: true },
+      { name: "auth", mountPath: AUTH_DIR, readOnly: true },
+    ],
+    startupProbe: shellProbe(answers, { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 }),
+    readinessProbe: shellProbe(`${ping} | grep -q '^PONG'`, { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
+    livenessProbe: shellProbe(answers, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 }),
+  };
+}
+
+/** The objects the Redis pod refers to, by name (outputs, so that the StatefulSet waits for them). */
+export interface RedisPodObjects {
+  readonly service: pulumi.Input<string>;
+  readonly clientSecret: pulumi.Input<string>;
+  readonly authSecret: pulumi.Input<string>;
+  readonly config: pulumi.Input<string>;
+}
+
+/** The single-replica Redis StatefulSet; a changed redis.conf rolls the pod. */
+export function redisStatefulSet(args: RedisArgs, profile: ResourceProfile, configText: string, objects: RedisPodObjects): StatefulSetShape {
+  return {
+    name: args.instance.name,
+    namespace: args.namespace,
+    labels: args.instance.labels,
+    serviceName: objects.service,
+    replicas: 1,
+    store: args,
+    scaledDownClaims: "Retain",
+    uid: REDIS_UID,
+    podAnnotations: configChecksum(configText),
+    pod: {
+      terminationGracePeriodSeconds: 30,
+      containers: [redisContainer(args, profile, objects.clientSecret)],
+      volumes: [
+        { name: "config", configMap: { name: objects.config } },
+        { name: "auth", secret: { secretName: objects.authSecret, defaultMode: 0o440 } },
+      ],
+    },
+  };
+}
+
 /** Redis with a password and an append-only file on its volume; Service `redis` on 6379. */
 export class Redis extends pulumi.ComponentResource {
   /** The Secret clients read (`password`). */
@@ -62,78 +134,37 @@ export class Redis extends pulumi.ComponentResource {
 
   constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:data:Redis", name, {}, opts);
-    const labels = WORKLOAD_LABELS.redis();
-    const port = DATASTORES.redis.port;
-    const ns = args.namespace;
-    const conn = args.connection;
+    const { instance, namespace } = args;
     const safety = dataSafety(args.protectData);
-    this.clientSecretName = conn.secretName;
+    this.clientSecretName = instance.connection.secretName;
     const profile = args.resources ?? REDIS_RESOURCES;
 
-    const password = generatedPassword(`${REDIS_NAME}-password`, { parent: this, protect: args.protectData });
-    this.clientSecret = new k8s.core.v1.Secret(
-      conn.secretName,
-      opaqueSecret(conn.secretName, ns, labels, { [conn.passwordKey]: password.result }),
-      { parent: this, ...safety },
-    );
-    const authSecret = new k8s.core.v1.Secret(
-      `${REDIS_NAME}-auth-config`,
-      opaqueSecret(`${REDIS_NAME}-auth-config`, ns, labels, { "auth.conf": pulumi.interpolate`requirepass ${password.result}\n` }),
-      { parent: this, ...safety },
-    );
-    const configText = redisConfig(profile.memoryLimit, port);
+    const password = generatedPassword(`${instance.name}-password`, { parent: this, protect: args.protectData });
+    const secrets = redisSecrets(args, password.result);
+    this.clientSecret = new k8s.core.v1.Secret(this.clientSecretName, secrets.client, { parent: this, ...safety });
+    const authSecret = new k8s.core.v1.Secret(`${instance.name}-auth-config`, secrets.auth, { parent: this, ...safety });
+    const configText = redisConfig(profile.memoryLimit, DATASTORES.redis.port);
     const config = new k8s.core.v1.ConfigMap(
-      `${REDIS_NAME}-config`,
-      { metadata: { name: `${REDIS_NAME}-config`, namespace: ns, labels }, data: { "redis.conf": configText } },
+      `${instance.name}-config`,
+      { metadata: { name: `${instance.name}-config`, namespace, labels: instance.labels }, data: { "redis.conf": configText } },
       { parent: this },
     );
-    const service = new k8s.core.v1.Service(REDIS_NAME, serviceArgs(REDIS_NAME, ns, labels, [servicePort("redis", port)]), { parent: this });
-
-    // redis-cli reads the password from REDISCLI_AUTH, so it never shows on a command line.
-    // Ready only on PONG; alive as long as it answers at all (LOADING while it replays the AOF).
-    const ping = `redis-cli -h 127.0.0.1 -p ${port} ping`;
-    const answers = `${ping} | grep -Eq '^(PONG|LOADING)'`;
-    this.statefulSet = dataStatefulSet(
-      {
-        name: REDIS_NAME,
-        namespace: ns,
-        labels,
-        serviceName: service.metadata.name,
-        replicas: 1,
-        store: args,
-        scaledDownClaims: "Retain",
-        uid: REDIS_UID,
-        podAnnotations: configChecksum(configText),
-        pod: {
-          terminationGracePeriodSeconds: 30,
-          containers: [
-            {
-              name: "redis",
-              image: args.image ?? REDIS_IMAGE,
-              // Through the image's entrypoint, which sets a private umask for the data files.
-              args: ["redis-server", "/etc/redis/redis.conf"],
-              ports: [containerPort("redis", port)],
-              env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: this.clientSecret.metadata.name, key: conn.passwordKey } } }],
-              securityContext: hardenedContainer(REDIS_UID),
-              resources: resourceRequirements(profile),
-              volumeMounts: [
-                { name: "data", mountPath: "/data" },
-                { name: "config", mountPath: "/etc/redis/redis.conf", subPath: "redis.conf", readOnly: true },
-                { name: "auth", mountPath: AUTH_DIR, readOnly: true },
-              ],
-              startupProbe: shellProbe(answers, { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 }),
-              readinessProbe: shellProbe(`${ping} | grep -q '^PONG'`, { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
-              livenessProbe: shellProbe(answers, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 }),
-            },
-          ],
-          volumes: [
-            { name: "config", configMap: { name: config.metadata.name } },
-            { name: "auth", secret: { secretName: authSecret.metadata.name, defaultMode: 0o440 } },
-          ],
-        },
-      },
-      { parent: this, ...safety, dependsOn: args.waitFor },
-    ).statefulSet;
+    const service = new k8s.core.v1.Service(
+      instance.name,
+      serviceArgs(instance.name, namespace, instance.labels, [servicePort("redis", DATASTORES.redis.port)]),
+      { parent: this },
+    );
+    const objects = {
+      service: service.metadata.name,
+      clientSecret: this.clientSecret.metadata.name,
+      authSecret: authSecret.metadata.name,
+      config: config.metadata.name,
+    };
+    this.statefulSet = dataStatefulSet(redisStatefulSet(args, profile, configText, objects), {
+      parent: this,
+      ...safety,
+      dependsOn: args.waitFor,
+    }).statefulSet;
     this.registerOutputs({});
   }
 }

@@ -7,9 +7,8 @@
  * `http_request_duration_seconds`. MySQL runs without an exporter, so "MySQL up" is the
  * StatefulSet's ready replicas from kube-state-metrics.
  */
-import { NAMESPACES, ServiceSpec, databaseName, databaseOwners } from "../../catalog";
+import { DATASTORES, NAMESPACES, ServiceSpec, databaseName, databaseOwners } from "../../catalog";
 import { PROMETHEUS_DATASOURCE_UID } from "./kube-prometheus-stack/chart";
-import { PLATFORM_TARGETS } from "./targets";
 
 /** Metric names the service dashboards query. */
 export const HTTP_METRICS = {
@@ -94,8 +93,9 @@ function sums(title: string, sel: string, lines: [metric: string, legend: string
 }
 
 function rabbitmq(): Dashboard {
-  const target = PLATFORM_TARGETS.find((t) => t.name === "rabbitmq-cluster")!;
-  const sel = `namespace="${target.namespace}", job="${target.name}"`;
+  // The job of a ServiceMonitor's targets is its Service's name: the instance's (targets.ts).
+  const broker = DATASTORES.rabbitmq;
+  const sel = `namespace="${broker.namespace}", job="${broker.instanceName}"`;
   return {
     uid: "ecommerce-rabbitmq",
     title: "E-commerce / RabbitMQ",

@@ -3,9 +3,9 @@
  * the chart's default rules cover the cluster itself (nodes, kubelet, workloads, Prometheus).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { NAMESPACES, ServiceSpec } from "../../catalog";
+import { DATASTORES, NAMESPACES, ServiceSpec } from "../../catalog";
 import { MONITORING_API_VERSION } from "./kube-prometheus-stack/chart";
-import { OperatorResource, PLATFORM_MONITORING_LABELS, PLATFORM_TARGETS } from "./targets";
+import { OperatorResource, PLATFORM_MONITORING_LABELS } from "./targets";
 
 export interface AlertRule {
   readonly alert: string;
@@ -53,15 +53,16 @@ function rabbitmqRules(opts: AlertOptions): AlertRule[] {
   if (!Number.isInteger(opts.rabbitmqNodes) || opts.rabbitmqNodes < 1) {
     throw new Error(`rabbitmqNodes must be a whole number of at least 1 (the stack's RabbitMQ replicas), got ${opts.rabbitmqNodes}`);
   }
-  const target = PLATFORM_TARGETS.find((t) => t.name === "rabbitmq-cluster")!;
-  const up = `up{namespace="${target.namespace}", job="${target.name}"} == 1`;
+  // The job of a ServiceMonitor's targets is its Service's name: the instance's (targets.ts).
+  const broker = DATASTORES.rabbitmq;
+  const up = `up{namespace="${broker.namespace}", job="${broker.instanceName}"} == 1`;
   const needed = quorum(opts.rabbitmqNodes);
   return [
     {
       alert: "RabbitMQBelowQuorum",
       expr: `(count(${up}) or vector(0)) < ${needed}`,
       for: "2m",
-      labels: { severity: "critical", namespace: target.namespace },
+      labels: { severity: "critical", namespace: broker.namespace },
       annotations: {
         summary: "RabbitMQ cluster below quorum",
         description: `Fewer than ${needed} of ${opts.rabbitmqNodes} RabbitMQ nodes answer: quorum queues refuse to publish and deliver.`,

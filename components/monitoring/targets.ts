@@ -4,7 +4,7 @@
  * metrics port). Derived from the catalog: a new service row gets its monitor.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { KUBE_SYSTEM, NAMESPACES, PORT_NAMES, ServiceSpec, WORKLOAD_LABELS, serviceLabels } from "../../catalog";
+import { DATASTORE_KINDS, KUBE_SYSTEM, NAMESPACES, PORT_NAMES, ServiceSpec, datastoreInstances, datastoreRow, serviceLabels } from "../../catalog";
 import { CERT_MANAGER, CERT_MANAGER_METRICS } from "../ingress/cert-manager/chart";
 import { COREDNS_METRICS_PORT, COREDNS_POD_LABELS } from "../foundation/cluster-addons";
 import { TRAEFIK, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../ingress/traefik/chart";
@@ -34,18 +34,23 @@ export interface ScrapeTarget {
   readonly honorLabels?: boolean;
 }
 
+/**
+ * Every instance of a datastore kind whose row names a metrics endpoint, by its client Service
+ * (named after the instance, labelled like its pods) and that port's name. Every pod behind the
+ * Service is scraped: RabbitMQ's quorum alert counts its nodes so.
+ */
+export function datastoreTargets(services: readonly ServiceSpec[]): ScrapeTarget[] {
+  return DATASTORE_KINDS.flatMap((kind) => {
+    const metrics = datastoreRow(kind).metrics;
+    if (!metrics) return [];
+    return datastoreInstances(kind, services).map(
+      (i): ScrapeTarget => ({ name: i.name, kind: "ServiceMonitor", namespace: i.namespace, selector: i.labels, port: metrics.portName }),
+    );
+  });
+}
+
 /** The platform components outside the catalog, with the names their charts and add-ons give them. */
 export const PLATFORM_TARGETS: readonly ScrapeTarget[] = [
-  {
-    // The RabbitMQ client Service serves the Prometheus plugin on `prometheus` (15692, the
-    // plugin's default port: rabbitmq-server v4.1.4 `deps/rabbitmq_prometheus/Makefile`); every
-    // node behind it is scraped, which the quorum alert counts.
-    name: "rabbitmq-cluster",
-    kind: "ServiceMonitor",
-    namespace: NAMESPACES.messaging.name,
-    selector: WORKLOAD_LABELS.rabbitmq(),
-    port: "prometheus",
-  },
   {
     // Scraped per pod: each replica counts its own requests, and no Service hides which one. The
     // chart names each container port after its `ports` key (the pod row of ../ingress/traefik/chart.ts).
@@ -85,7 +90,7 @@ export const PLATFORM_TARGETS: readonly ScrapeTarget[] = [
   },
 ];
 
-/** One ServiceMonitor per catalog service on its Service's `metrics` port, then the platform's targets. */
+/** One ServiceMonitor per catalog service on its Service's `metrics` port, then the datastores', then the platform's. */
 export function scrapeTargets(services: readonly ServiceSpec[]): ScrapeTarget[] {
   const targets: ScrapeTarget[] = [
     ...services.map(
@@ -97,6 +102,7 @@ export function scrapeTargets(services: readonly ServiceSpec[]): ScrapeTarget[] 
         port: PORT_NAMES.metrics,
       }),
     ),
+    ...datastoreTargets(services),
     ...PLATFORM_TARGETS,
   ];
   const names = targets.map((t) => t.name);

@@ -2,7 +2,7 @@
  * Building blocks of the NetworkPolicies (network-policy-rules.ts): peers by namespace and labels,
  * by address, ports, and where the tiers' pods are.
  */
-import { DATASTORES, NAMESPACES, ServiceSpec, WORKLOAD_LABELS } from "../../catalog";
+import { NAMESPACES, ServiceSpec } from "../../catalog";
 import { CHART_WORKLOADS } from "../chart-pods";
 import { AUTOMATIC_NAMESPACE_LABEL } from "../../lib/network-policy";
 import type { LabelSelector, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort } from "../../lib/network-policy";
@@ -87,7 +87,6 @@ export const NS = {
 };
 export const prometheus = podsIn(NS.monitoring, M.prometheus);
 export const traefik = podsIn(NS.traefik, TRAEFIK_POD_LABELS);
-export const rabbitmq = podsIn(DATASTORES.rabbitmq.namespace, WORKLOAD_LABELS.rabbitmq());
 
 export function policy(namespace: string, name: string, podSelector: LabelSelector, rules: { ingress?: NetworkPolicyIngressRule[]; egress?: NetworkPolicyEgressRule[] }): PolicyManifest {
   const policyTypes = [...(rules.ingress ? ["Ingress" as const] : []), ...(rules.egress ? ["Egress" as const] : [])];

@@ -6,7 +6,21 @@
  * deny a flow needs the two. tests/netpol/proof.spec.ts proves the result equals the intended
  * matrix of DESIGN.md, flow by flow.
  */
-import { DATASTORES, DatastoreKind, KUBE_SYSTEM, METRICS_PORT, NAMESPACES, ServiceSpec, WORKLOAD_LABELS, databaseName, serviceLabels, usersOf } from "../../catalog";
+import {
+  DATASTORES,
+  DATASTORE_KINDS,
+  DatastoreInstance,
+  DatastoreKind,
+  KUBE_SYSTEM,
+  METRICS_PORT,
+  NAMESPACES,
+  ServiceSpec,
+  datastoreInstances,
+  datastoreRow,
+  instanceServing,
+  serviceLabels,
+  usersOf,
+} from "../../catalog";
 import { ACME_HTTP01_SOLVER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT, certManagerPodLabels } from "../ingress/cert-manager/chart";
 import { ALERTMANAGER_PORT, GRAFANA_ALERTMANAGER_DATASOURCE, GRAFANA_PORT, PROMETHEUS_PORT, RELEASE } from "../monitoring/kube-prometheus-stack/chart";
 import {
@@ -27,13 +41,11 @@ import {
   podsMatching,
   policy,
   prometheus,
-  rabbitmq,
   selectorOf,
   tcp,
   traefik,
   udp,
 } from "./peers";
-import { RABBITMQ_PORTS } from "../data/rabbitmq";
 import { ENTRYPOINTS, TRAEFIK_METRICS } from "../ingress/traefik/chart";
 import type { NetworkPolicyEgressRule, NetworkPolicyPeer } from "../../lib/network-policy";
 
@@ -48,10 +60,54 @@ function baseline(namespace: string): PolicyManifest[] {
   ];
 }
 
-/** Where a shared datastore's pods are, by kind. */
-function datastorePeer(kind: DatastoreKind): NetworkPolicyPeer {
-  const labels = kind === "redis" ? WORKLOAD_LABELS.redis() : kind === "minio" ? WORKLOAD_LABELS.minio() : WORKLOAD_LABELS.rabbitmq();
-  return podsIn(DATASTORES[kind].namespace, labels);
+/** The pods of a datastore instance, by its own labels (catalog/datastores.ts). */
+function storePods(store: DatastoreInstance): NetworkPolicyPeer {
+  return podsIn(store.namespace, store.labels);
+}
+
+/** Egress from `client` to the instance of `kind` serving it (its own, for a per-service kind). */
+function toStore(kind: DatastoreKind, client: ServiceSpec, services: readonly ServiceSpec[]): NetworkPolicyEgressRule {
+  return { to: [storePods(instanceServing(kind, client, services))], ports: [tcp(DATASTORES[kind].port)] };
+}
+
+/** The ingress of each datastore instance from its clients; its pods among themselves; Prometheus on its metrics port. */
+function datastorePolicies(services: readonly ServiceSpec[]): PolicyManifest[] {
+  const instances = DATASTORE_KINDS.flatMap((kind) => datastoreInstances(kind, services));
+  const clientsOf = (store: DatastoreInstance) => store.clients.map((s) => podsIn(NS.app, serviceLabels(s)));
+  const out = instances.map((store) =>
+    policy(store.namespace, `allow-${store.id}-ingress`, { matchLabels: { ...store.labels } }, {
+      ingress: [{ from: clientsOf(store), ports: [tcp(DATASTORES[store.kind].port)] }],
+    }),
+  );
+  for (const store of instances) {
+    const row = datastoreRow(store.kind);
+    const peers = Object.values(row.peerPorts).map(tcp);
+    // Peer discovery is by DNS (the headless Service): the nodes need each other, not the API server.
+    if (peers.length > 0) {
+      out.push(
+        policy(store.namespace, `allow-${store.name}`, { matchLabels: { ...store.labels } }, {
+          ingress: [{ from: [storePods(store)], ports: peers }],
+          egress: [{ to: [storePods(store)], ports: peers }],
+        }),
+      );
+    }
+    if (row.metrics) {
+      out.push(
+        policy(store.namespace, "allow-monitoring-scraping", { matchLabels: { ...store.labels } }, {
+          ingress: [{ from: [prometheus], ports: [tcp(row.metrics.port)] }],
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** Prometheus to every datastore instance exporting metrics. */
+function datastoreScrapes(services: readonly ServiceSpec[]): NetworkPolicyEgressRule[] {
+  return DATASTORE_KINDS.flatMap((kind) => {
+    const metrics = datastoreRow(kind).metrics;
+    return metrics ? datastoreInstances(kind, services).map((store) => ({ to: [storePods(store)], ports: [tcp(metrics.port)] })) : [];
+  });
 }
 
 /** The application and data tiers: the catalog's rows, flow by flow. */
@@ -59,7 +115,6 @@ function applicationPolicies(inp: PolicyPlanInputs): PolicyManifest[] {
   const gateway = inp.services.find((s) => s.role === "gateway")!;
   const micro = inp.services.filter((s) => s.role === "microservice");
   const out: PolicyManifest[] = [];
-  const clientsOf = (users: readonly ServiceSpec[]) => users.map((s) => podsIn(NS.app, serviceLabels(s)));
 
   out.push(
     policy(NS.app, "allow-api-gateway-ingress", selectorOf([serviceLabels(gateway)]), {
@@ -69,9 +124,8 @@ function applicationPolicies(inp: PolicyPlanInputs): PolicyManifest[] {
       // One rule per service: each on its own HTTP port.
       egress: [
         ...micro.map((s) => ({ to: [podsIn(NS.app, serviceLabels(s))], ports: [tcp(s.httpPort)] })),
-        ...gateway.uses
-          .filter((k) => k !== "mysql")
-          .map((k) => ({ to: [datastorePeer(k)], ports: [tcp(DATASTORES[k].port)] })),
+        // The shared stores its row lists: the gateway owns no database.
+        ...gateway.uses.filter((k) => datastoreRow(k).scope === "shared").map((k) => toStore(k, gateway, inp.services)),
       ],
     }),
   );
@@ -87,52 +141,20 @@ function applicationPolicies(inp: PolicyPlanInputs): PolicyManifest[] {
       ingress: [{ from: [prometheus], ports: [tcp(METRICS_PORT)] }],
     }),
   );
-  const brokerUsers = usersOf("rabbitmq", micro);
-  if (brokerUsers.length > 0) {
-    out.push(
-      policy(NS.app, "allow-microservices-rabbitmq", selectorOf(brokerUsers.map(serviceLabels)), {
-        egress: [{ to: [rabbitmq], ports: [tcp(DATASTORES.rabbitmq.port)] }],
-      }),
-    );
+  // A store nearly every service uses (the broker): one policy for all its clients.
+  for (const kind of DATASTORE_KINDS.filter((k) => datastoreRow(k).clientEgress === "sharedPolicy")) {
+    const users = usersOf(kind, micro);
+    if (users.length === 0) continue;
+    // One rule per instance the clients reach (a shared store has one).
+    const egress = [...new Map(users.map((s) => toStore(kind, s, inp.services)).map((r) => [JSON.stringify(r), r])).values()];
+    out.push(policy(NS.app, `allow-microservices-${kind}`, selectorOf(users.map(serviceLabels)), { egress }));
   }
   // Least privilege: each service its own database and the shared stores its row lists, nothing else.
   for (const s of micro) {
-    const egress: NetworkPolicyEgressRule[] = s.uses
-      .filter((k) => k !== "rabbitmq")
-      .map((k) => ({
-        to: [k === "mysql" ? podsIn(NS.app, WORKLOAD_LABELS.mysql(s.name)) : datastorePeer(k)],
-        ports: [tcp(DATASTORES[k].port)],
-      }));
+    const egress = s.uses.filter((k) => datastoreRow(k).clientEgress === "ownPolicy").map((k) => toStore(k, s, inp.services));
     if (egress.length > 0) out.push(policy(NS.app, `allow-${s.name}-database`, selectorOf([serviceLabels(s)]), { egress }));
   }
-  for (const s of usersOf("mysql", inp.services)) {
-    out.push(
-      policy(NS.app, `allow-${databaseName(s.name)}-ingress`, selectorOf([WORKLOAD_LABELS.mysql(s.name)]), {
-        ingress: [{ from: [podsIn(NS.app, serviceLabels(s))], ports: [tcp(DATASTORES.mysql.port)] }],
-      }),
-    );
-  }
-  for (const kind of ["redis", "minio", "rabbitmq"] as const) {
-    const users = usersOf(kind, inp.services);
-    if (users.length === 0) continue;
-    const peer = datastorePeer(kind);
-    out.push(
-      policy(DATASTORES[kind].namespace, `allow-${kind}-ingress`, peer.podSelector!, {
-        ingress: [{ from: clientsOf(users), ports: [tcp(DATASTORES[kind].port)] }],
-      }),
-    );
-  }
-  const peers = [tcp(RABBITMQ_PORTS.epmd), tcp(RABBITMQ_PORTS.clustering)];
-  out.push(
-    // Peer discovery is by DNS (the headless Service): the nodes need each other, not the API server.
-    policy(NS.messaging, "allow-rabbitmq-cluster", rabbitmq.podSelector!, {
-      ingress: [{ from: [rabbitmq], ports: peers }],
-      egress: [{ to: [rabbitmq], ports: peers }],
-    }),
-    policy(NS.messaging, "allow-monitoring-scraping", rabbitmq.podSelector!, {
-      ingress: [{ from: [prometheus], ports: [tcp(RABBITMQ_PORTS.prometheus)] }],
-    }),
-  );
+  out.push(...datastorePolicies(inp.services));
   return out;
 }
 
@@ -203,7 +225,7 @@ function prometheusPolicies(inp: PolicyPlanInputs): PolicyManifest[] {
     policy(NS.monitoring, "allow-prometheus-egress", { matchLabels: { ...M.prometheus } }, {
       egress: [
         { to: [podsMatching(NS.app, selectorOf(inp.services.map(serviceLabels)))], ports: [tcp(METRICS_PORT)] },
-        { to: [rabbitmq], ports: [tcp(RABBITMQ_PORTS.prometheus)] },
+        ...datastoreScrapes(inp.services),
         { to: [traefik], ports: [tcp(TRAEFIK_METRICS.port)] },
         { to: [podsIn(NS.certManager, certManagerPodLabels("controller"))], ports: [tcp(CERT_MANAGER_METRICS.port)] },
         { to: [podsIn(KUBE_SYSTEM, KUBE_DNS.labels)], ports: [tcp(KUBE_DNS.metricsPort)] },

@@ -86,7 +86,7 @@ describe("service catalog", () => {
     const auth = base[1];
     test.each([
       ["duplicate name", [...base, auth], /'auth-service' is listed more than once/],
-      ["unknown datastore", [...base, { ...auth, name: "x-service", uses: ["postgres" as any] }], /unknown datastore 'postgres'/],
+      ["unknown datastore", [...base, { ...auth, name: "x-service", uses: ["no-such-store" as any] }], /unknown datastore 'no-such-store'/],
       ["a second public service", [...base, { ...auth, name: "admin-service", public: true }], /only the gateway may be public/],
       ["no gateway", base.slice(1), /exactly one gateway/],
       ["bad name", [...base, { ...auth, name: "Bad_Name" }], /not a DNS label/],

@@ -54,7 +54,7 @@ describe("Application on its own", () => {
   const connections = dataConnections(SERVICES);
   const secretsByName = () =>
     Object.fromEntries(
-      [connections.redis, connections.rabbitmq, connections.minio, ...Object.values(connections.mysql)].map((c) => [
+      Object.values(connections).flatMap((instances) => instances.map((i) => i.connection)).map((c) => [
         c.secretName,
         new k8s.core.v1.Secret(c.secretName, { metadata: { name: c.secretName, namespace: NS } }),
       ]),

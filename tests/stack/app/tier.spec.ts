@@ -1,5 +1,5 @@
-import { DatastoreKind, METRICS_PORT, NAMESPACES, SERVICES, ServiceSpec, databaseName, serviceFqdn, serviceLabels } from "../../../catalog";
-import { ENV_PREFIX } from "../../../components/app/application";
+import { DATASTORE_KINDS, DatastoreKind, METRICS_PORT, NAMESPACES, SERVICES, ServiceSpec, databaseName, serviceFqdn, serviceLabels } from "../../../catalog";
+import { envPrefix } from "../../../components/app/application";
 import { dataConnections } from "../../../catalog/contracts";
 import { restrictedViolations } from "../../../lib/pod-security";
 import { loadStackConfig } from "../../../lib/stack-files";
@@ -182,7 +182,7 @@ describe.each(STACKS)("application tier of %s", (stack) => {
 
   describe("environment wiring", () => {
     const kindsIn = (names: string[]) =>
-      (Object.keys(ENV_PREFIX) as DatastoreKind[]).filter((k) => names.some((n) => n.startsWith(`${ENV_PREFIX[k]}_`)));
+      DATASTORE_KINDS.filter((k: DatastoreKind) => names.some((n) => n.startsWith(`${envPrefix(k)}_`)));
 
     test.each(SERVICES.map((s) => [s.name, s] as const))("%s sees exactly its catalog datastores", async (_n, s) => {
       const d = await deployment(s);
@@ -199,12 +199,7 @@ describe.each(STACKS)("application tier of %s", (stack) => {
 
     test("credentials are references to the data tier's Secrets, never values", async () => {
       const r = await render();
-      const secretNames = new Set([
-        ...Object.values(connections.mysql).map((c) => c.secretName),
-        connections.redis.secretName,
-        connections.rabbitmq.secretName,
-        connections.minio.secretName,
-      ]);
+      const secretNames = new Set(Object.values(connections).flatMap((instances) => instances.map((i) => i.connection.secretName)));
       for (const d of r.kind("Deployment", NS)) {
         for (const e of envOf(d.inputs)) {
           if (/PASSWORD|SECRET|USERNAME|ACCESS_KEY/.test(e.name)) {

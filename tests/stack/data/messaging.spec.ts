@@ -1,4 +1,4 @@
-import { SERVICES, WORKLOAD_LABELS } from "../../../catalog";
+import { SERVICES } from "../../../catalog";
 import { quorumOf, rabbitmqConfig } from "../../../components/data/rabbitmq";
 import { redisConfig } from "../../../components/data/redis";
 import { renderProgram, stackRender } from "../../harness";
@@ -8,7 +8,8 @@ const REPLICAS = { dev: 1, prod: 3 } as const;
 const portsOf = (svc: any) => svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort]);
 
 describe.each(["dev", "prod"] as const)("RabbitMQ cluster of %s", (stack) => {
-  const rabbit = WORKLOAD_LABELS.rabbitmq();
+  // The seed's label, as the README documents it.
+  const rabbit = { "app.kubernetes.io/name": "rabbitmq-cluster" };
 
   test("client Service rabbitmq-cluster: AMQP, management, Prometheus; target port == port", async () => {
     const svc = (await stackRender(stack)).find("Service", "rabbitmq-cluster", MSG);
@@ -92,7 +93,7 @@ describe("RabbitMQ quorum protection", () => {
   test("prod: the PodDisruptionBudget keeps 2 of 3 nodes, and a stopping node waits for quorum + 1", async () => {
     const r = await stackRender("prod");
     const pdb = r.find("PodDisruptionBudget", "rabbitmq-cluster", MSG);
-    expect(pdb.spec).toEqual({ minAvailable: 2, selector: { matchLabels: WORKLOAD_LABELS.rabbitmq() } });
+    expect(pdb.spec).toEqual({ minAvailable: 2, selector: { matchLabels: { "app.kubernetes.io/name": "rabbitmq-cluster" } } });
     const spec = r.find("StatefulSet", "rabbitmq-cluster", MSG).spec.template.spec;
     expect(spec.containers[0].lifecycle.preStop.exec.command.slice(0, 2)).toEqual(["rabbitmq-upgrade", "await_online_quorum_plus_one"]);
     expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(600);
@@ -115,10 +116,10 @@ describe("RabbitMQ quorum protection", () => {
   });
 
   test("memory and disk alarms follow the container limit and the volume", () => {
-    const conf = rabbitmqConfig({ memoryLimit: "2Gi", volumeSize: "20Gi" });
+    const conf = rabbitmqConfig({ clusterName: "rabbitmq-cluster", memoryLimit: "2Gi", volumeSize: "20Gi" });
     expect(conf).toMatch(/^total_memory_available_override_value = 2147483648$/m);
     expect(conf).toMatch(/^disk_free_limit\.absolute = 2048MiB$/m);
-    expect(rabbitmqConfig({ memoryLimit: "2Gi", volumeSize: "1Gi" })).toMatch(/^disk_free_limit\.absolute = 102MiB$/m);
+    expect(rabbitmqConfig({ clusterName: "rabbitmq-cluster", memoryLimit: "2Gi", volumeSize: "1Gi" })).toMatch(/^disk_free_limit\.absolute = 102MiB$/m);
   });
 });
 
@@ -127,7 +128,7 @@ describe.each(["dev", "prod"] as const)("Redis and MinIO of %s", (stack) => {
     const r = await stackRender(stack);
     const svc = r.find("Service", "redis", "e-commerce");
     expect(portsOf(svc)).toEqual([["redis", 6379, 6379]]);
-    expect(svc.spec.selector).toEqual(WORKLOAD_LABELS.redis());
+    expect(svc.spec.selector).toEqual({ app: "redis", component: "cache" });
     const sts = r.find("StatefulSet", "redis", "e-commerce");
     expect(sts.spec.serviceName).toBe("redis");
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe(stack === "prod" ? "10Gi" : "1Gi");
@@ -152,7 +153,7 @@ describe.each(["dev", "prod"] as const)("Redis and MinIO of %s", (stack) => {
     const r = await stackRender(stack);
     const svc = r.find("Service", "minio", MSG);
     expect(portsOf(svc)).toEqual([["api", 9000, 9000], ["console", 9001, 9001]]);
-    expect(svc.spec.selector).toEqual(WORKLOAD_LABELS.minio());
+    expect(svc.spec.selector).toEqual({ app: "minio", component: "object-storage" });
     const sts = r.find("StatefulSet", "minio", MSG);
     expect(sts.spec.serviceName).toBe("minio");
     const c = sts.spec.template.spec.containers[0];

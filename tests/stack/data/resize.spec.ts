@@ -12,18 +12,28 @@
  * `ValidatePersistentVolumeClaimUpdate` lets `resources.requests` of a bound claim change and
  * forbids a value below `status.capacity`).
  */
+import { DATASTORE_KINDS, SERVICES, storageSizeKey } from "../../../catalog";
+import { dataConnections } from "../../../catalog/contracts";
+import { storageGiB } from "../../../lib/validate";
 import { RecordedResource, Rendered } from "../../../tools/render/engine";
 import { dataObjects, dataTierResources } from "./fixtures";
 import { PlannedChange, plan } from "./plan-model";
-import { StackName, renderProgram, stackRender } from "../../harness";
+import { STACKS, StackName, renderProgram, stackRender, stackSetting } from "../../harness";
 
-const SIZE_KEYS = ["mysqlStorageSize", "redisStorageSize", "rabbitmqStorageSize", "minioStorageSize"] as const;
-const GROWN: Record<StackName, Record<(typeof SIZE_KEYS)[number], string>> = {
-  dev: { mysqlStorageSize: "6Gi", redisStorageSize: "2Gi", rabbitmqStorageSize: "3Gi", minioStorageSize: "8Gi" },
-  staging: { mysqlStorageSize: "12Gi", redisStorageSize: "3Gi", rabbitmqStorageSize: "6Gi", minioStorageSize: "25Gi" },
-  prod: { mysqlStorageSize: "60Gi", redisStorageSize: "12Gi", rabbitmqStorageSize: "25Gi", minioStorageSize: "120Gi" },
+/** Every datastore kind's size key, one size larger than the stack file's (about a fifth, at least 1Gi). */
+const SIZE_KEYS = DATASTORE_KINDS.map(storageSizeKey);
+const grownSize = (current: string) => {
+  const gib = storageGiB(current)!;
+  return `${Math.ceil(gib) + Math.max(1, Math.ceil(gib / 5))}Gi`;
 };
-const KEY_OF_STORE: Record<string, (typeof SIZE_KEYS)[number]> = { redis: "redisStorageSize", "rabbitmq-cluster": "rabbitmqStorageSize", minio: "minioStorageSize" };
+const GROWN = Object.fromEntries(
+  STACKS.map((stack) => [stack, Object.fromEntries(SIZE_KEYS.map((key) => [key, grownSize(stackSetting<string>(stack, key))]))]),
+) as Record<StackName, Record<string, string>>;
+/** The size key of each datastore instance, by its StatefulSet's name. */
+const connections = dataConnections(SERVICES);
+const KEY_OF_STORE: Record<string, string> = Object.fromEntries(
+  DATASTORE_KINDS.flatMap((kind) => connections[kind].map((i) => [i.name, storageSizeKey(kind)])),
+);
 const overrides = (sizes: Record<string, string>) => Object.fromEntries(Object.entries(sizes).map(([k, v]) => [`ecommerce:${k}`, v]));
 
 /** What holds data or the keys to it: none of these may be replaced or deleted by a resize. */
@@ -77,7 +87,7 @@ describe.each(["dev", "staging", "prod"] as const)("growing every data volume of
   test("the patches ask for the configured sizes", () => {
     const sizeOf: Record<string, string> = {};
     for (const sts of dataObjects(after, "StatefulSet")) {
-      const key = /-mysql$/.test(sts.name) ? "mysqlStorageSize" : KEY_OF_STORE[sts.name];
+      const key = KEY_OF_STORE[sts.name];
       for (const claim of claimsOf(sts)) sizeOf[claim] = GROWN[stack][key];
     }
     const patches = claimPatches(after);

@@ -1,20 +1,12 @@
-import { DATASTORES, DatastoreKind, databaseOwners } from "../../../catalog";
 import { restrictedViolations } from "../../../lib/pod-security";
 import { claimRetention, dataSafety } from "../../../lib/stateful";
 import { RecordedResource } from "../../../tools/render/engine";
-import { dataObjects, dataTierResources } from "./fixtures";
+import { dataObjects, dataTierResources, expectedStoreKeys, storeInstances } from "./fixtures";
 import { stackRender } from "../../harness";
 
 const DATA_NAMESPACES = ["e-commerce", "e-commerce-messaging"];
-/** Databases of the catalog: one MySQL StatefulSet, two Secrets and two passwords each. */
-const DATABASES = databaseOwners().length;
-/** The shared stores, each one StatefulSet: Redis, RabbitMQ, MinIO. */
-const SHARED_STORES = (Object.keys(DATASTORES) as DatastoreKind[]).filter((k) => k !== "mysql").length;
-const STATEFUL_SETS = DATABASES + SHARED_STORES;
-/** Secrets of the shared stores: Redis (client, server include), RabbitMQ (client, server, cookie), MinIO (client, server). */
-const SHARED_STORE_SECRETS = 2 + 3 + 2;
-/** Generated passwords of the shared stores: Redis, RabbitMQ (password, Erlang cookie), MinIO. */
-const SHARED_STORE_PASSWORDS = 1 + 2 + 1;
+/** One StatefulSet per datastore instance of the catalog. */
+const STATEFUL_SETS = storeInstances().length;
 
 async function statefulSets(stack: "dev" | "prod") {
   const all = dataObjects(await stackRender(stack), "StatefulSet");
@@ -103,10 +95,12 @@ describe("data safety follows ecommerce:protectData", () => {
     const r = await stackRender("prod");
     const data = dataTierResources(r);
     const kept = data.filter((x) => x.type === "kubernetes:apps/v1:StatefulSet" || x.type === "kubernetes:core/v1:Secret");
-    expect(kept.length).toBe(STATEFUL_SETS + DATABASES * 2 + SHARED_STORE_SECRETS);
+    const expected = expectedStoreKeys();
+    expect(kept.filter((x) => x.type === "kubernetes:core/v1:Secret").map((x) => x.name).sort()).toEqual([...expected.secrets].sort());
+    expect(kept.length).toBe(STATEFUL_SETS + expected.secrets.length);
     for (const x of kept) expect([x.name, x.protect, x.retainOnDelete]).toEqual([x.name, true, true]);
     const passwords = data.filter((x) => x.type === "random:index/randomPassword:RandomPassword");
-    expect(passwords.length).toBe(DATABASES * 2 + SHARED_STORE_PASSWORDS);
+    expect(passwords.map((p) => p.name).sort()).toEqual([...expected.passwords].sort());
     for (const p of passwords) expect([p.name, p.protect]).toEqual([p.name, true]);
     for (const sts of await statefulSets("prod")) {
       expect(sts.inputs.spec.persistentVolumeClaimRetentionPolicy.whenDeleted).toBe("Retain");

@@ -3,11 +3,11 @@ import * as path from "path";
 import * as YAML from "yaml";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { SERVICES, databaseOwners } from "../../../catalog";
+import { DATASTORE_KINDS, DatastoreKind, SERVICES } from "../../../catalog";
 import { DataTier } from "../../../components/data/data-tier";
 import { dataConnections } from "../../../catalog/contracts";
 import { readData } from "../../../config/data";
-import { dataObjects, dataTierResources } from "./fixtures";
+import { dataObjects, dataTierResources, expectedStoreKeys } from "./fixtures";
 import { PROJECT_DIR, STACKS, renderComponent, stackRun } from "../../harness";
 
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
@@ -34,7 +34,7 @@ async function secretsOfTier(): Promise<{ secrets: SecretSeen[]; clientNames: st
         storageClass: "gp3",
         settings: {
           rabbitmqReplicas: 3,
-          volumeSizes: { mysql: "1Gi", redis: "1Gi", rabbitmq: "1Gi", minio: "1Gi" },
+          volumeSizes: Object.fromEntries(DATASTORE_KINDS.map((kind) => [kind, "1Gi"])) as Record<DatastoreKind, string>,
           backup: { enabled: false, retentionDays: 7 },
         },
       },
@@ -70,7 +70,7 @@ describe("credentials", () => {
 
   test("every client Secret of the contract exists in e-commerce with the contract's keys", () => {
     const c = dataConnections(SERVICES);
-    const expected = [...Object.values(c.mysql), c.redis, c.rabbitmq, c.minio];
+    const expected = Object.values(c).flatMap((instances) => instances.map((i) => i.connection));
     expect([...seen.clientNames].sort()).toEqual(expected.map((x) => x.secretName).sort());
     for (const conn of expected) {
       const data = secret(conn.secretName, "e-commerce");
@@ -121,9 +121,8 @@ describe.each(STACKS)("no generated value in plain text (%s)", (stack) => {
     dataSecretFiles = dataObjects(result.rendered, "Secret").map((r) => `manifests/${r.inputs.metadata.namespace}/secret-${r.inputs.metadata.name}.yaml`);
   });
 
-  test("there are generated passwords to look for: 2 per database, Redis, RabbitMQ (password, cookie), MinIO", () => {
-    // Two per database, then Redis, RabbitMQ (password, cookie), MinIO.
-    expect(dataValues).toHaveLength(databaseOwners().length * 2 + 1 + 2 + 1);
+  test("there are generated passwords to look for: every one each datastore instance holds", () => {
+    expect([...dataValues].sort()).toEqual(expectedStoreKeys().passwords.map((p) => `mock-${p}`).sort());
     expect(dataValues).toContain("mock-rabbitmq-cluster-erlang-cookie");
     expect(mockValues).toEqual(expect.arrayContaining(dataValues));
   });
@@ -145,8 +144,7 @@ describe.each(STACKS)("no generated value in plain text (%s)", (stack) => {
   });
 
   test("Secrets carry their values only as masked stringData", () => {
-    // Two per database, then Redis (2), RabbitMQ (3), MinIO (2).
-    expect(dataSecretFiles).toHaveLength(databaseOwners().length * 2 + 2 + 3 + 2);
+    expect(dataSecretFiles).toHaveLength(expectedStoreKeys().secrets.length);
     for (const file of dataSecretFiles) expect(files.get(file)).toMatch(/^stringData: "\[secret\]"$/m);
   });
 });

@@ -1,0 +1,33 @@
+/** The platform's namespaces, and the DNS names of Services in them. */
+
+export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
+
+export interface NamespaceSpec {
+  readonly name: string;
+  /** Pod Security Standard enforced, audited and warned in the namespace. */
+  readonly podSecurity: PodSecurityLevel;
+  readonly purpose: string;
+}
+
+export const NAMESPACES = {
+  traefik: { name: "traefik", podSecurity: "restricted", purpose: "ingress controller" },
+  certManager: { name: "cert-manager", podSecurity: "restricted", purpose: "certificates" },
+  app: { name: "e-commerce", podSecurity: "restricted", purpose: "gateway, microservices, MySQL, Redis" },
+  messaging: { name: "e-commerce-messaging", podSecurity: "restricted", purpose: "RabbitMQ, MinIO" },
+  // node-exporter needs host networking, host PID and hostPath mounts: only `privileged` admits it.
+  monitoring: { name: "monitoring", podSecurity: "privileged", purpose: "Prometheus, Grafana" },
+} as const satisfies Record<string, NamespaceSpec>;
+
+export type NamespaceKey = keyof typeof NAMESPACES;
+
+/** Cluster-wide namespace of CoreDNS and the API server's endpoints. */
+export const KUBE_SYSTEM = "kube-system";
+
+/**
+ * Fully qualified DNS name of a Service, without the root dot: HTTP clients disagree on a dotted
+ * Host (urllib3 strips it, botocore signs it: boto/boto3#3492). Pods resolve it in one query
+ * anyway, since it has more dots than their `ndots` (components/app/microservice.ts, DNS_NDOTS).
+ */
+export function serviceFqdn(name: string, namespace: string): string {
+  return `${name}.${namespace}.svc.cluster.local`;
+}

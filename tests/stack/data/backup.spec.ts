@@ -10,7 +10,8 @@ import { BACKUP_SCHEDULE, FAILED_JOB_STATES } from "../../../components/foundati
 import { tagParameters } from "../../../components/foundation/storage-class";
 import { RecordedResource, Rendered } from "../../../tools/render/engine";
 import { loadStackConfig } from "../../../lib/stack-files";
-import { PROJECT_DIR, STACKS, StackName, configError, renderProgram, stackRender } from "../../harness";
+import { PROJECT_DIR, STACKS, StackName, configError, stackRender } from "../../harness";
+import { changedDataTier } from "./fixtures";
 
 const stackValue = (stack: StackName, key: string) => loadStackConfig(PROJECT_DIR, stack).config[`ecommerce:${key}`];
 
@@ -128,7 +129,7 @@ describe("backups are optional by configuration", () => {
   });
 
   test("dev gets the same plan when the key is set", async () => {
-    const r = await renderProgram("dev", { overrides: { "ecommerce:backupEnabled": true } });
+    const r = await changedDataTier();
     expect(backupResources(r).map((x) => x.type).sort()).toEqual(["aws:backup/plan:Plan", "aws:backup/selection:Selection", "aws:backup/vault:Vault"]);
     expect(only(r, "aws:backup/plan:Plan").inputs.rules[0].lifecycle.deleteAfter).toBe(Number(stackValue("dev", "backupRetentionDays")));
   });

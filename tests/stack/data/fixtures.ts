@@ -2,6 +2,7 @@
 import { DATASTORE_KINDS, DatastoreInstance, DatastoreKind, SERVICES, ServiceSpec } from "../../../catalog";
 import { dataConnections } from "../../../catalog/contracts";
 import { RecordedResource, Rendered } from "../../../tools/render/engine";
+import { renderProgram } from "../../harness";
 
 /** Resources below the DataTier component (URNs only name the direct parent's type). */
 export function dataTierResources(r: Rendered): RecordedResource[] {
@@ -52,3 +53,18 @@ export function expectedStoreKeys(services: readonly ServiceSpec[] = SERVICES): 
   const keys = storeInstances(services).map((i) => STORE_KEYS[i.kind](i));
   return { secrets: keys.flatMap((k) => k.secrets), passwords: keys.flatMap((k) => k.passwords) };
 }
+
+/**
+ * dev with a changed catalog and backups on, shared by the data specs so that it costs one render
+ * per suite: one more owning service (`wishlist-service`, a copy of an owning row), no service
+ * using Redis or MinIO, and `ecommerce:backupEnabled`. The three changes do not interact: MySQL
+ * instances follow owners, the shared stores follow their users, the backup plan follows the key.
+ */
+export const WISHLIST = "wishlist-service";
+export const VARIANT_SERVICES: readonly ServiceSpec[] = (() => {
+  const withoutShared = SERVICES.map((s) => ({ ...s, uses: s.uses.filter((u) => u !== "redis" && u !== "minio"), notes: undefined }));
+  const owner = withoutShared.find((s) => s.uses.includes("mysql"))!;
+  return [...withoutShared, { ...owner, name: WISHLIST }];
+})();
+export const changedDataTier = () =>
+  renderProgram("dev", { overrides: { "ecommerce:backupEnabled": true }, services: VARIANT_SERVICES });

@@ -1,7 +1,7 @@
-import { SERVICES } from "../../../catalog";
 import { quorumOf, rabbitmqConfig } from "../../../components/data/rabbitmq";
 import { redisConfig } from "../../../components/data/redis";
 import { renderProgram, stackRender } from "../../harness";
+import { VARIANT_SERVICES, changedDataTier } from "./fixtures";
 
 const MSG = "e-commerce-messaging";
 const REPLICAS = { dev: 1, prod: 3 } as const;
@@ -169,8 +169,8 @@ describe.each(["dev", "prod"] as const)("Redis and MinIO of %s", (stack) => {
 
 describe("shared stores follow the catalog", () => {
   test("without a service using Redis or MinIO, neither is deployed", async () => {
-    const services = SERVICES.map((s) => ({ ...s, uses: s.uses.filter((u) => u !== "redis" && u !== "minio"), notes: undefined }));
-    const r = await renderProgram("dev", { services });
+    expect(VARIANT_SERVICES.filter((s) => s.uses.includes("redis") || s.uses.includes("minio"))).toEqual([]);
+    const r = await changedDataTier();
     expect(r.kind("StatefulSet").map((s) => s.inputs.metadata.name)).not.toContain("redis");
     expect(r.kind("StatefulSet").map((s) => s.inputs.metadata.name)).not.toContain("minio");
     expect(r.find("StatefulSet", "rabbitmq-cluster", MSG)).toBeDefined();

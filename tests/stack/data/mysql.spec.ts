@@ -1,7 +1,8 @@
 import { SERVICES, databaseOwners, serviceFqdn } from "../../../catalog";
 import { dataConnections, schemaName } from "../../../catalog/contracts";
 import { MYSQL_DATADIR, MYSQL_USERNAME_MAX, mysqlUsername } from "../../../components/data/mysql";
-import { renderProgram, stackRender } from "../../harness";
+import { stackRender } from "../../harness";
+import { VARIANT_SERVICES, WISHLIST, changedDataTier } from "./fixtures";
 
 const owners = databaseOwners().map((s) => s.name);
 const SIZES = { dev: "5Gi", prod: "50Gi" } as const;
@@ -75,13 +76,15 @@ describe.each(["dev", "prod"] as const)("MySQL databases of %s", (stack) => {
 
 describe("MySQL follows the catalog", () => {
   test("a new owning service yields its own database, Service and Secrets", async () => {
-    const extra = { ...SERVICES[2], name: "wishlist-service" };
-    const r = await renderProgram("dev", { services: [...SERVICES, extra] });
+    const r = await changedDataTier();
     expect(r.find("Service", "wishlist-service-mysql", "e-commerce").spec.selector.owner).toBe("wishlist-service");
     expect(r.find("StatefulSet", "wishlist-service-mysql", "e-commerce").spec.serviceName).toBe("wishlist-service-mysql");
     expect(r.find("Secret", "wishlist-service-mysql-credentials", "e-commerce")).toBeDefined();
     expect(r.find("Secret", "wishlist-service-mysql-root", "e-commerce")).toBeDefined();
-    expect(r.kind("StatefulSet", "e-commerce").filter((s) => s.inputs.metadata.name.endsWith("-mysql"))).toHaveLength(12);
+    expect(r.kind("StatefulSet", "e-commerce").filter((s) => s.inputs.metadata.name.endsWith("-mysql"))).toHaveLength(
+      VARIANT_SERVICES.filter((s) => s.uses.includes("mysql")).length,
+    );
+    expect(VARIANT_SERVICES.map((s) => s.name)).toContain(WISHLIST);
   });
 
   test("the contract's hosts are the Services' DNS names", () => {

@@ -82,7 +82,7 @@ describe("workloads", () => {
 describe("Services and NetworkPolicies", () => {
   test("Service ports keep their targetPort, which defaults to the port", () => {
     const m = modelFromRender(shop());
-    expect(m.services).toEqual([
+    expect(m.services.filter((s) => s.namespace !== "kube-system")).toEqual([
       { namespace: "app", name: "web", selector: { app: "web" }, ports: [{ name: "http", port: 8080, targetPort: "http", protocol: "TCP" }] },
       { namespace: "data", name: "db", selector: { app: "db" }, ports: [{ name: "mysql", port: 3306, targetPort: 3306, protocol: "TCP" }] },
     ]);
@@ -95,10 +95,10 @@ describe("Services and NetworkPolicies", () => {
 });
 
 describe("implicit actors", () => {
-  test("kube-dns in kube-system, an outsider pod and an internet address", () => {
+  test("CoreDNS in kube-system, an outsider pod whose namespace allows everything, and an internet address", () => {
     const m = modelFromRender(shop());
     expect(m.workloads.find((w) => w.id === KUBE_DNS_ID)).toMatchObject({
-      source: "implicit",
+      source: "addon",
       labels: { "k8s-app": "kube-dns" },
       ports: [
         { containerPort: 53, protocol: "TCP" },
@@ -107,6 +107,10 @@ describe("implicit actors", () => {
       ],
     });
     expect(m.workloads.find((w) => w.id === "outsider/outsider")!.source).toBe("implicit");
+    expect(m.implicitPolicies).toEqual([
+      { namespace: "outsider", name: "allow-all", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}], egress: [{}] } },
+    ]);
+    expect(m.policies).toEqual([]);
     expect(m.externals.map((x) => [x.id, x.ip])).toEqual([[INTERNET_ID, "203.0.113.10"]]);
   });
 

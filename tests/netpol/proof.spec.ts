@@ -1,7 +1,8 @@
 import { networkPolicyPlan } from "../../components/network-policies/rules";
 import { SERVICES } from "../../catalog";
 import { lintModel, formatFindings } from "../../tools/netpol/lints";
-import { computeMatrix, diffMatrix, formatDiff } from "../../tools/netpol/matrix";
+import { API_SEMANTICS, CNI_STRICT, computeMatrix, diffMatrix, formatDiff } from "../../tools/netpol/matrix";
+import type { Semantics } from "../../tools/netpol/cni";
 import { API_SERVER_ID, PlatformModel, modelFromRender } from "../../tools/netpol/model";
 import { platformAnalysis } from "../../tools/netpol/platform";
 import { countVerdicts } from "../../tools/netpol/report";
@@ -18,7 +19,11 @@ async function analysed(stack: (typeof STACKS)[number]) {
 }
 
 const withPolicies = (m: PlatformModel, policies: NetworkPolicy[]): PlatformModel => ({ ...m, policies });
-const diffOf = (m: PlatformModel) => diffMatrix(computeMatrix(m), intendedFlows(m));
+const diffOf = (m: PlatformModel, semantics: Semantics = API_SEMANTICS) => diffMatrix(computeMatrix(m, semantics), intendedFlows(m));
+const SEMANTICS: [string, Semantics][] = [
+  ["the NetworkPolicy API", API_SEMANTICS],
+  ["the EKS VPC CNI (strict mode)", CNI_STRICT],
+];
 
 describe.each(STACKS)("zero-trust proof for %s", (stack) => {
   test("the API server actor sits in the control-plane subnets, which hold no pod", async () => {
@@ -31,11 +36,11 @@ describe.each(STACKS)("zero-trust proof for %s", (stack) => {
     }
   });
 
-  test("the matrix of the rendered policies equals the intended matrix: no missing, no extra flow", async () => {
+  test.each(SEMANTICS)("under %s, the matrix of the rendered policies equals the intended matrix on every path: no missing, no extra flow", async (_, semantics) => {
     const { model } = await analysed(stack);
-    const matrix = computeMatrix(model);
+    const matrix = computeMatrix(model, semantics);
     const diff = diffMatrix(matrix, intendedFlows(model));
-    if (!diff.ok) throw new Error(formatDiff(diff, model));
+    if (!diff.ok) throw new Error(formatDiff(diff, model, semantics));
     const c = countVerdicts(matrix);
     expect(c.partial).toBe(0);
     expect(c.allowed).toBeGreaterThan(100);

@@ -6,7 +6,8 @@ import { FlowMatrix, computeMatrix } from "../../tools/netpol/matrix";
 import { MAX_EDGES, flowDiagram } from "../../tools/netpol/mermaid";
 import { modelFromRender } from "../../tools/netpol/model";
 import { platformAnalysis } from "../../tools/netpol/platform";
-import { FLOWS_FILE, countVerdicts, flowsMarkdown, flowsReport, matrixTable } from "../../tools/netpol/report";
+import { POD_PATH } from "../../tools/netpol/paths";
+import { FLOWS_FILE, countVerdicts, flowsMarkdown, flowsReport, matrixTable, reportMatrices } from "../../tools/netpol/report";
 import { renderStack } from "../../tools/render/render";
 import "../../tools/render/reports";
 import { PROJECT_DIR } from "../harness";
@@ -32,15 +33,15 @@ describe("flows.md", () => {
     expect(c.allowed).toBeGreaterThan(0);
     expect(c.denied).toBeGreaterThan(0);
     expect(md.split("\n").slice(0, 3).join("\n")).toBe(
-      `# Network flows\n\n**${c.allowed} allowed, ${c.denied} denied** of ${matrix.flows.length} flows probed, between 4 workloads and 1 outside endpoint (internet), under 6 NetworkPolicies.`,
+      `# Network flows\n\n**${c.allowed} allowed, ${c.denied} denied** of ${matrix.flows.length} flows probed under the NetworkPolicy API's enforcement, between 4 workloads and 1 outside endpoint (internet), under 6 NetworkPolicies.`,
     );
   });
 
   test("the table has one row per pair, with allowed and denied ports apart", () => {
     const table = matrixTable(matrix);
-    expect(table).toContain("| app/web | data/db | 3306/TCP mysql | - |");
+    expect(table).toContain("| app/web | data/db | 3306/TCP mysql (pod IPs, Service data/db) | - |");
     expect(table).toContain("| app/web | app/web | - | 8080/TCP http, 9090/TCP metrics |");
-    expect(table).toContain("| app/web | kube-system/kube-dns | 53/TCP dns-tcp, 53/UDP dns | 9153/TCP metrics |");
+    expect(table).toContain("| app/web | kube-system/coredns | 53/TCP dns-tcp (pod IPs, Service kube-system/kube-dns), 53/UDP dns (pod IPs, Service kube-system/kube-dns) | 9153/TCP metrics |");
     const pairs = new Set(matrix.flows.map((f) => `${f.source} ${f.destination}`));
     expect(table.split("\n")).toHaveLength(pairs.size + 2);
   });
@@ -51,7 +52,7 @@ describe("flows.md", () => {
     expect(text).toContain('  x_internet(("internet"))');
     expect(text).toContain('  w_app__web -->|"3306/TCP"| w_data__db');
     // A namespace of a single workload is drawn workload by workload.
-    expect(text).toContain('  w_app__web -->|"53/TCP, 53/UDP"| w_kube_system__kube_dns');
+    expect(text).toContain('  w_app__web -->|"53/TCP, 53/UDP"| w_kube_system__coredns');
     expect(text).not.toContain("w_outsider__outsider --> w_data__db");
     expect(text.match(/-->/g)!.length).toBe(flowDiagram(matrix).edges);
   });
@@ -69,7 +70,7 @@ describe("flows.md", () => {
 });
 
 describe("the diagram's grouping", () => {
-  const flow = (source: string, destination: string, port = 80) => ({ source, destination, port, protocol: "TCP" as const, verdict: "allowed" as const });
+  const flow = (source: string, destination: string, port = 80) => ({ source, destination, port, protocol: "TCP" as const, path: POD_PATH, verdict: "allowed" as const });
   const endpoints = [
     { id: "a/one", namespace: "a", name: "one" },
     { id: "a/two", namespace: "a", name: "two" },
@@ -110,12 +111,12 @@ describe("the diagram's grouping", () => {
 
   test("the Markdown says how to read the diagram, by workload or by namespace", () => {
     const m = modelFromRender(shop());
-    expect(flowsMarkdown(m, computeMatrix(m), [])).toMatch(/Arrows carry the allowed ports/);
+    expect(flowsMarkdown(m, reportMatrices(m), [])).toMatch(/Arrows carry the allowed ports/);
     const crowded: FlowMatrix = {
       endpoints: Array.from({ length: 20 }, (_, i) => ({ id: `c/w${i}`, namespace: "c", name: `w${i}` })),
       flows: Array.from({ length: 20 }, (_, i) => Array.from({ length: 20 }, (_, j) => flow(`c/w${i}`, `c/w${j}`, 1000 + j))).flat(),
     };
-    expect(flowsMarkdown(m, crowded, [])).toMatch(/Too many allowed flows to draw one by one/);
+    expect(flowsMarkdown(m, { api: crowded }, [])).toMatch(/Too many allowed flows to draw one by one/);
   });
 });
 

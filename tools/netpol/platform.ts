@@ -16,6 +16,9 @@ import { ExternalActor, ModelOptions, vpcCidrOf } from "./model";
 
 export const VPC_RESOLVER_ID = "vpc-resolver";
 export const POD_IDENTITY_AGENT_ID = "pod-identity-agent";
+export const INSTANCE_METADATA_ID = "instance-metadata";
+/** The EC2 instance metadata service, on every node's link-local address (no pod needs it: the nodes' hop limit is 1). */
+export const INSTANCE_METADATA = { address: "169.254.169.254", port: 80 } as const;
 
 /** CIDRs of the subnets tagged as the control plane's, in render order. */
 export function controlPlaneCidrsOf(rendered: Rendered): string[] {
@@ -93,6 +96,12 @@ function outsideActors(vpcCidr: string): ExternalActor[] {
       description: "the EKS Pod Identity agent on every node",
       ip: POD_IDENTITY_AGENT.address,
       ports: [{ name: "http", containerPort: POD_IDENTITY_AGENT.port, protocol: "TCP" }],
+    },
+    {
+      id: INSTANCE_METADATA_ID,
+      description: "the EC2 instance metadata service",
+      ip: INSTANCE_METADATA.address,
+      ports: [{ name: "http", containerPort: INSTANCE_METADATA.port, protocol: "TCP" }],
     },
   ];
 }

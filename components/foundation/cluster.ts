@@ -133,6 +133,9 @@ export class EksCluster extends pulumi.ComponentResource {
         // subnets below; load balancers find their subnets by tags, not through the cluster.
         subnetIds: args.controlPlaneSubnetIds,
         nodeAssociatePublicIpAddress: false,
+        // Explicit, so that the `kubernetes` and kube-dns ClusterIPs are known to the policies.
+        // EKS sets it at creation only: a new range replaces the cluster.
+        kubernetesServiceIpAddressRange: s.serviceCidr,
         ...endpointAccess(s.controlPlane.publicAccessCidrs),
         encryptionConfigKeyArn: secretsKey.arn,
         enabledClusterLogTypes: [...s.controlPlane.logTypes],

@@ -183,10 +183,10 @@ export function intendedFlows(model: PlatformModel, services: readonly ServiceSp
   }
   const governed = (w: PlatformModel["workloads"][number]) => GOVERNED_NAMESPACES.includes(w.namespace) && !w.hostNetwork;
   const outside = [
-    ...model.workloads.filter((w) => !governed(w)).map((w) => ({ id: w.id, pod: true, ports: w.ports })),
-    ...model.externals.map((x) => ({ id: x.id, pod: false, ports: x.ports })),
+    ...model.workloads.filter((w) => !governed(w)).map((w) => ({ id: w.id, pod: true, ports: w.ports, client: true })),
+    ...model.externals.map((x) => ({ id: x.id, pod: false, ports: x.ports, client: !x.answersOnly })),
   ];
-  for (const s of outside) {
+  for (const s of outside.filter((x) => x.client)) {
     for (const d of outside) {
       if (!s.pod && !d.pod) continue;
       // Every path the matrix probes: none of them crosses a policy of the platform.

@@ -88,7 +88,7 @@ export function computeMatrix(model: PlatformModel, semantics: Semantics = API_S
   const ev = connectionEvaluator(clusterStateOf(model), semantics);
   const sources = parties(model);
   const flows = new Map<string, Flow>();
-  for (const s of sources) {
+  for (const s of sources.filter((x) => !("answersOnly" in x && x.answersOnly))) {
     for (const d of sources) {
       for (const p of d.ports) {
         for (const probe of pathProbes(model, s, d, p.containerPort, p.protocol)) {

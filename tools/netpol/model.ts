@@ -52,6 +52,8 @@ export interface ExternalActor {
   readonly ip: string;
   /** Ports probed when it is the destination. */
   readonly ports: readonly ContainerPort[];
+  /** A server that never opens a connection (a resolver, a node-local agent): not probed as a source. */
+  readonly answersOnly?: boolean;
 }
 
 export interface PlatformModel {

@@ -90,18 +90,21 @@ function outsideActors(vpcCidr: string): ExternalActor[] {
         { name: "dns-tcp", containerPort: 53, protocol: "TCP" },
         { name: "dns", containerPort: 53, protocol: "UDP" },
       ],
+      answersOnly: true,
     },
     {
       id: POD_IDENTITY_AGENT_ID,
       description: "the EKS Pod Identity agent on every node",
       ip: POD_IDENTITY_AGENT.address,
       ports: [{ name: "http", containerPort: POD_IDENTITY_AGENT.port, protocol: "TCP" }],
+      answersOnly: true,
     },
     {
       id: INSTANCE_METADATA_ID,
       description: "the EC2 instance metadata service",
       ip: INSTANCE_METADATA.address,
       ports: [{ name: "http", containerPort: INSTANCE_METADATA.port, protocol: "TCP" }],
+      answersOnly: true,
     },
   ];
 }
@@ -120,6 +123,7 @@ export function platformAnalysis(rendered: Rendered, overrides: ModelOptions = {
       externals: outsideActors(vpcCidr),
       ...overrides,
     },
-    lintOptions: { exemptions: POLICY_EXEMPTIONS, allowedCidrs: controlPlaneCidrs, ipBlockExemptions: IPBLOCK_EXEMPTIONS },
+    // The resolver's address is one AWS reserves in the VPC: never a pod's.
+    lintOptions: { exemptions: POLICY_EXEMPTIONS, allowedCidrs: [...controlPlaneCidrs, `${vpcResolverAddress(vpcCidr)}/32`], ipBlockExemptions: IPBLOCK_EXEMPTIONS },
   };
 }

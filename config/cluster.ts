@@ -80,6 +80,8 @@ export interface ClusterSettings {
    * address) and kube-dns' (its `.10`), which NetworkPolicies name. EKS sets it at creation only.
    */
   readonly serviceCidr: string;
+  /** The VPC CNI node agent logs its policy decisions (DENY) on every node. */
+  readonly networkPolicyEventLogs: boolean;
 }
 
 /** The private blocks EKS takes a service range from. */
@@ -229,6 +231,7 @@ export function readCluster(r: ConfigReader, region: string): ClusterSettings {
     // Two replicas at least, so that DNS survives a node or a zone.
     corednsReplicas: r.integer("corednsReplicas", 2, 10),
     serviceCidr: readServiceCidr(r, vpcCidr),
+    networkPolicyEventLogs: r.boolean("networkPolicyEventLogs"),
   };
 }
 

@@ -7,7 +7,7 @@ import { MAX_EDGES, flowDiagram } from "../../tools/netpol/mermaid";
 import { modelFromRender } from "../../tools/netpol/model";
 import { platformAnalysis } from "../../tools/netpol/platform";
 import { POD_PATH } from "../../tools/netpol/paths";
-import { FLOWS_FILE, countVerdicts, flowsMarkdown, flowsReport, matrixTable, reportMatrices } from "../../tools/netpol/report";
+import { FLOWS_FILE, countVerdicts, flowsMarkdown, flowsReport, matrixTable, reportMatrices, shownMatrix } from "../../tools/netpol/report";
 import { renderStack } from "../../tools/render/render";
 import "../../tools/render/reports";
 import { PROJECT_DIR } from "../harness";
@@ -33,7 +33,7 @@ describe("flows.md", () => {
     expect(c.allowed).toBeGreaterThan(0);
     expect(c.denied).toBeGreaterThan(0);
     expect(md.split("\n").slice(0, 3).join("\n")).toBe(
-      `# Network flows\n\n**${c.allowed} allowed, ${c.denied} denied** of ${matrix.flows.length} flows probed under the NetworkPolicy API's enforcement, between 4 workloads and 1 outside endpoint (internet), under 6 NetworkPolicies.`,
+      `# Network flows\n\n**${c.allowed} allowed, ${c.denied} denied** of ${matrix.flows.length} flows probed under the NetworkPolicy API's semantics, between 4 workloads and 1 outside endpoint (internet), under 6 NetworkPolicies.`,
     );
   });
 
@@ -120,7 +120,7 @@ describe("the diagram's grouping", () => {
   });
 });
 
-test("every render writes flows.md from the zero-trust policies, with the API server in the control-plane subnets", async () => {
+test("every render writes flows.md under the EKS VPC CNI model, with each flow's path, and the API server in the control-plane subnets", async () => {
   const { files, rendered } = await renderStack({
     projectDir: PROJECT_DIR,
     stack: "dev",
@@ -128,13 +128,39 @@ test("every render writes flows.md from the zero-trust policies, with the API se
   });
   const md = files.get(FLOWS_FILE)!;
   const { modelOptions, lintOptions } = platformAnalysis(rendered);
-  const c = countVerdicts(computeMatrix(modelFromRender(rendered, modelOptions)));
+  const matrices = reportMatrices(modelFromRender(rendered, modelOptions));
+  expect(matrices.cni).toBeDefined();
+  const c = countVerdicts(shownMatrix(matrices));
   expect(c.denied).toBeGreaterThan(c.allowed);
-  expect(md).toMatch(new RegExp(`^# Network flows\\n\\n\\*\\*${c.allowed} allowed, ${c.denied} denied\\*\\*`));
+  expect(md).toMatch(new RegExp(`^# Network flows\\n\\n\\*\\*${c.allowed} allowed, ${c.denied} denied\\*\\* of \\d+ flows probed under the EKS VPC CNI's enforcement \\(strict mode\\)`));
   expect(md).toBe(flowsReport(rendered, modelOptions, lintOptions));
   expect(md).toContain("## Lint findings\n\nNone.");
-  // Rendered workloads, the pods of the monitoring chart and the API server are all in the matrix.
-  expect(md).toContain(`| e-commerce/api-gateway | monitoring/prometheus-${RELEASE} | - |`);
-  expect(md).toContain(`| monitoring/prometheus-${RELEASE} | e-commerce/api-gateway | 9090/TCP metrics | 8100/TCP http |`);
-  expect(md).toContain("| kube-apiserver | cert-manager/cert-manager-webhook | 10250/TCP https |");
+  expect(md).toContain("## Where the two semantics differ\n\nNone: the NetworkPolicy API's semantics give every flow the same verdict.");
+  // Rendered workloads, the pods of the monitoring chart and the API server are all in the matrix, each flow with its paths.
+  expect(md).toContain(`| e-commerce/api-gateway | monitoring/prometheus-${RELEASE} | - | 8080/TCP reloader-web, 9090/TCP http-web |`);
+  expect(md).toContain(`| monitoring/prometheus-${RELEASE} | e-commerce/api-gateway | 9090/TCP metrics (pod IPs, Service e-commerce/api-gateway) | 8100/TCP http |`);
+  expect(md).toContain("| kube-apiserver | cert-manager/cert-manager-webhook | 10250/TCP https (outside the pod network) |");
+  // The allowed flows' table: the API clients through the kubernetes Service, the kubelet on each pod's own node.
+  expect(md).toContain("| traefik/traefik | kube-apiserver | 443/TCP | outside the pod network, Service default/kubernetes | allowed |");
+  expect(md).toContain("| node | every pod of e-commerce | every declared port | its own node | allowed |");
+});
+
+describe("the report's sections", () => {
+  test("flows the two semantics judge differently are listed, CNI verdict first", () => {
+    const m = modelFromRender(
+      shop(policy("app", "deny-all-default", DENY_ALL), policy("data", "deny-all-default", DENY_ALL)),
+      { serviceCidr: "172.20.0.0/16", nodeAddresses: ["10.10.0.10", "10.10.64.10"] },
+    );
+    const md = flowsMarkdown(m, reportMatrices(m), []);
+    // kube-system has no policy: strict mode denies CoreDNS what the API leaves open.
+    expect(md).toContain("- outsider/outsider -> kube-system/coredns 53/UDP via Service kube-system/kube-dns: denied -> allowed");
+    expect(md).toContain("- internet -> kube-system/coredns 53/TCP via outside the pod network: denied -> allowed");
+    expect(md).toMatch(/under the EKS VPC CNI's enforcement \(strict mode\)/);
+  });
+
+  test("without a service range the report falls back to the API semantics, and says why", () => {
+    const m = modelFromRender(shop());
+    expect(reportMatrices(m).cni).toBeUndefined();
+    expect(flowsMarkdown(m, reportMatrices(m), [])).toContain("Not computed: the EKS VPC CNI model needs every Service's ClusterIP");
+  });
 });

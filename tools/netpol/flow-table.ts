@@ -16,18 +16,38 @@ interface Row {
   readonly partial: boolean;
 }
 
-function rowsOf(flows: readonly Flow[]): Row[] {
-  const groups = new Map<string, Flow[]>();
-  for (const f of flows) {
-    const key = `${f.source}\u0000${f.destination}\u0000${pathKey(f.path)}`;
-    groups.set(key, [...(groups.get(key) ?? []), f]);
-  }
-  return [...groups.values()].map((fs) => ({
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const x of xs) groups.set(key(x), [...(groups.get(key(x)) ?? []), x]);
+  return [...groups.values()];
+}
+
+const EVERY_PORT = "every declared port";
+
+/**
+ * One row per source, destination and set of ports, with every path those ports are open on.
+ * A node reaching a pod of its own on all of the pod's declared ports (the agent admits the
+ * node's address on every port) says so, which lets those rows fold by namespace.
+ */
+function rowsOf(flows: readonly Flow[], declared: ReadonlyMap<string, ReadonlySet<string>>): Row[] {
+  const portsText = (f: Flow, ports: Set<string>) => {
+    const all = declared.get(f.destination);
+    return f.path.via === "node-local" && all?.size === ports.size ? EVERY_PORT : [...ports].join(", ");
+  };
+  const perPath = groupBy(flows, (f) => `${f.source}\u0000${f.destination}\u0000${pathKey(f.path)}`).map((fs) => ({
     source: fs[0].source,
     destination: fs[0].destination,
-    path: pathLabel(fs[0].path),
-    ports: [...new Set(fs.map(portLabel))].join(", "),
+    path: fs[0].path,
+    ports: portsText(fs[0], new Set(fs.map(portLabel))),
     partial: fs.some((f) => f.verdict === "partial"),
+  }));
+  return groupBy(perPath, (r) => `${r.source}\u0000${r.destination}\u0000${r.ports}\u0000${r.partial}`).map((rs) => ({
+    ...rs[0],
+    path: rs
+      .map((r) => r.path)
+      .sort((a, b) => compareText(pathKey(a), pathKey(b)))
+      .map(pathLabel)
+      .join(", "),
   }));
 }
 
@@ -53,17 +73,19 @@ function fold(rows: Row[], members: Map<string, string[]>, side: "source" | "des
   return out;
 }
 
-/** A Markdown table of the allowed flows of a matrix, with each row's path and verdict. */
-export function allowedFlowsTable(matrix: FlowMatrix, semanticsName: string): string {
+/** A Markdown table of the allowed flows of a matrix, with each row's paths and verdict. */
+export function allowedFlowsTable(matrix: FlowMatrix, verdictColumn: string): string {
   const members = new Map<string, string[]>();
   for (const e of matrix.endpoints) {
     if (e.namespace !== undefined) members.set(e.namespace, [...(members.get(e.namespace) ?? []), e.id]);
   }
+  const declared = new Map<string, Set<string>>();
+  for (const f of matrix.flows) declared.set(f.destination, (declared.get(f.destination) ?? new Set()).add(portLabel(f)));
   const open = matrix.flows.filter((f) => f.verdict !== "denied");
-  const rows = fold(fold(rowsOf(open), members, "source"), members, "destination").sort(
+  const rows = fold(fold(rowsOf(open, declared), members, "source"), members, "destination").sort(
     (a, b) => compareText(a.source, b.source) || compareText(a.destination, b.destination) || compareText(a.path, b.path),
   );
-  const lines = [`| Source | Destination | Ports | Path | ${semanticsName} |`, "|---|---|---|---|---|"];
+  const lines = [`| Source | Destination | Ports | Paths | ${verdictColumn} |`, "|---|---|---|---|---|"];
   for (const r of rows) lines.push(`| ${r.source} | ${r.destination} | ${r.ports} | ${r.path} | ${r.partial ? "some pods" : "allowed"} |`);
   return lines.join("\n");
 }

@@ -64,15 +64,6 @@ export function serviceCidrOf(rendered: Rendered): string | undefined {
   return clusters.length === 1 ? clusters[0] : undefined;
 }
 
-/**
- * The range EKS picks when a cluster is created without one: 172.20.0.0/16 for a VPC in
- * 10.0.0.0/8, else 10.100.0.0/16 (EKS API `KubernetesNetworkConfigRequest.serviceIpv4Cidr`:
- * "from either the 10.100.0.0/16 or 172.20.0.0/16 CIDR blocks").
- */
-export function eksDefaultServiceCidr(vpcCidr: string): string {
-  return vpcCidr.startsWith("10.") ? "172.20.0.0/16" : "10.100.0.0/16";
-}
-
 export interface PlatformAnalysis {
   readonly controlPlaneCidrs: readonly string[];
   readonly serviceCidr: string;
@@ -112,7 +103,8 @@ function outsideActors(vpcCidr: string): ExternalActor[] {
 export function platformAnalysis(rendered: Rendered, overrides: ModelOptions = {}): PlatformAnalysis {
   const controlPlaneCidrs = controlPlaneCidrsOf(rendered);
   const vpcCidr = vpcCidrOf(rendered) ?? "10.0.0.0/16";
-  const serviceCidr = serviceCidrOf(rendered) ?? eksDefaultServiceCidr(vpcCidr);
+  const serviceCidr = serviceCidrOf(rendered);
+  if (!serviceCidr) throw new Error("the render's EKS cluster has no kubernetesServiceIpAddressRange: ClusterIPs, and so the EKS VPC CNI model, need it");
   return {
     controlPlaneCidrs,
     serviceCidr,

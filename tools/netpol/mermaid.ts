@@ -94,7 +94,12 @@ export interface Diagram {
   readonly edges: number;
 }
 
-export function flowDiagram(matrix: FlowMatrix): Diagram {
+/**
+ * The diagram of a matrix. Traffic between a pod and its own node is left out: every pod has
+ * it (the tables list it), and drawing it would hide the flows that differ.
+ */
+export function flowDiagram(all: FlowMatrix): Diagram {
+  const matrix: FlowMatrix = { ...all, flows: all.flows.filter((f) => f.path.via !== "node-local") };
   const node = new Map(matrix.endpoints.map((e) => [e.id, endpointNode(e)]));
   const members = new Map<string, string[]>();
   for (const e of matrix.endpoints) {

@@ -129,7 +129,8 @@ export function flowsMarkdown(model: PlatformModel, matrices: ReportMatrices, fi
     "",
     diagram.byNamespace
       ? `Too many allowed flows to draw one by one: arrows join namespaces and count the flows (the tables list each).`
-      : "Arrows carry the allowed ports; an arrow from or to a namespace stands for all of its workloads; dotted: allowed for some pods only.",
+      : "Arrows carry the allowed ports; an arrow from or to a namespace stands for all of its workloads; dotted: allowed for some pods only; " +
+        "traffic between a pod and its own node, which every pod has, is not drawn.",
     "",
     "```mermaid",
     diagram.text,

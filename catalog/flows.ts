@@ -140,8 +140,8 @@ export const MONITORING = {
   kubeStateMetrics: pods("kube-state-metrics", NS.monitoring.name, M.kubeStateMetrics),
 };
 export const TRAEFIK = pods("traefik", NS.traefik.name, TRAEFIK_POD_LABELS);
-const certManager = (c: "controller" | "webhook" | "cainjector") =>
-  pods(c === "controller" ? "cert-manager" : c === "webhook" ? "cert-manager-webhook" : "cert-manager-cainjector", NS.certManager.name, certManagerPodLabels(c));
+const CERT_MANAGER_ROLES = { controller: "cert-manager", webhook: "cert-manager-webhook", cainjector: "cert-manager-cainjector" } as const;
+const certManager = (c: keyof typeof CERT_MANAGER_ROLES) => pods(CERT_MANAGER_ROLES[c], NS.certManager.name, certManagerPodLabels(c));
 export const KUBE_SYSTEM_PARTIES = {
   coredns: pods("coredns", "kube-system", COREDNS.labels),
   ebsCsiController: pods("ebs-csi-controller", "kube-system", EBS_CSI_CONTROLLER.labels),

@@ -7,7 +7,8 @@
  * addresses outside the pod network.
  */
 import type { RecordedResource, Rendered } from "../render/engine";
-import { AddonPods, COREDNS, KUBE_SYSTEM_PODS } from "../../components/foundation/kube-system-pods";
+import { AddonPods, KUBE_SYSTEM_PODS } from "../../components/foundation/kube-system-pods";
+import { OUTSIDER, OUTSIDER_ALLOW_ALL, addonWorkloads, externalsOf } from "./model-actors";
 import { CHART_WORKLOADS, ChartWorkload, chartWorkloadsOf } from "./chart-workloads";
 import { CHART_SERVICES, ChartService } from "./chart-services";
 import { PolicyEvaluator } from "./evaluate";
@@ -24,6 +25,8 @@ import {
   compareText,
   namespaceWithAutomaticLabel,
 } from "./types";
+
+export { API_SERVER_ID, INTERNET_ID, KUBELET_PORT, KUBE_DNS_ID, NODE_ID, OUTSIDER_ALLOW_ALL, OUTSIDER_NAMESPACE } from "./model-actors";
 
 /** `addon`: the pods of an EKS add-on in kube-system. */
 export type WorkloadSource = "render" | "chart" | "addon" | "implicit";
@@ -97,14 +100,6 @@ export interface ModelOptions {
   readonly chartServices?: readonly ChartService[];
 }
 
-export const INTERNET_ID = "internet";
-export const API_SERVER_ID = "kube-apiserver";
-export const OUTSIDER_NAMESPACE = "outsider";
-export const KUBE_DNS_ID = `kube-system/${COREDNS.name}`;
-export const NODE_ID = "node";
-/** Kubelet's port on every node: Prometheus scrapes it, the API server calls it for logs and exec. */
-export const KUBELET_PORT = 10250;
-
 const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"];
 
 /** The pod spec and template metadata of a workload object, whatever its kind. */
@@ -114,7 +109,7 @@ function podTemplate(obj: Record<string, any>): { labels: Record<string, string>
   return { labels: template?.metadata?.labels ?? {}, spec: template?.spec ?? {} };
 }
 
-function asRecord(value: unknown): Record<string, string> {
+export function asRecord(value: unknown): Record<string, string> {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, string>) : {};
 }
 
@@ -134,7 +129,8 @@ export function containerPorts(spec: Record<string, any>): ContainerPort[] {
   return ports.sort((a, b) => a.containerPort - b.containerPort || compareText(a.protocol, b.protocol));
 }
 
-interface WorkloadDraft extends Omit<Workload, "pods" | "id"> {}
+/** A workload before it gets its pods. */
+export interface WorkloadDraft extends Omit<Workload, "pods" | "id"> {}
 
 function renderedWorkloads(objs: readonly RecordedResource[]): WorkloadDraft[] {
   return objs
@@ -152,45 +148,6 @@ function renderedWorkloads(objs: readonly RecordedResource[]): WorkloadDraft[] {
       };
     });
 }
-
-/** The add-on pods of kube-system: CoreDNS runs in every cluster, the others with their add-on. */
-function addonWorkloads(rendered: Rendered, rows: readonly AddonPods[]): WorkloadDraft[] {
-  const addons = new Set(rendered.ofType("aws:eks/addon:Addon").map((a) => a.inputs.addonName));
-  return rows
-    .filter((row) => row === COREDNS || addons.has(row.addon))
-    .map((row) => ({
-      namespace: "kube-system",
-      name: row.name,
-      kind: row.kind,
-      source: "addon" as const,
-      labels: { ...row.labels },
-      ports: row.ports
-        .map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: (p.protocol ?? "TCP") as Protocol }))
-        .sort((a, b) => a.containerPort - b.containerPort || compareText(a.protocol, b.protocol)),
-      hostNetwork: row.hostNetwork,
-    }));
-}
-
-/**
- * The outsider's namespace allows everything both ways: the outsider stands for any pod of
- * another team, whose own policies (or strict mode's default deny) the platform cannot count on,
- * so only the platform's policies may stop it, under either semantics.
- */
-export const OUTSIDER_ALLOW_ALL: NetworkPolicy = {
-  namespace: OUTSIDER_NAMESPACE,
-  name: "allow-all",
-  spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}], egress: [{}] },
-};
-
-const OUTSIDER: WorkloadDraft = {
-  namespace: OUTSIDER_NAMESPACE,
-  name: "outsider",
-  kind: "Pod",
-  source: "implicit",
-  labels: { app: "outsider" },
-  ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
-  hostNetwork: false,
-};
 
 /** The CIDR of the render's VPC, when it has exactly one. */
 export function vpcCidrOf(rendered: Rendered): string | undefined {
@@ -238,32 +195,6 @@ function namespacesOf(objs: readonly RecordedResource[], used: readonly string[]
   // Namespaces the render uses without declaring (kube-system, the outsider's) carry only the automatic label.
   for (const ns of used) if (!declared.has(ns)) declared.set(ns, namespaceWithAutomaticLabel(ns));
   return [...declared.values()].sort((a, b) => compareText(a.name, b.name));
-}
-
-function externalsOf(options: ModelOptions, internetAddress: string, nodes: readonly string[]): ExternalActor[] {
-  const externals: ExternalActor[] = [
-    {
-      id: INTERNET_ID,
-      description: "an address on the internet",
-      ip: internetAddress,
-      ports: [
-        { name: "http", containerPort: 80, protocol: "TCP" },
-        { name: "https", containerPort: 443, protocol: "TCP" },
-      ],
-    },
-  ];
-  if (options.apiServer) {
-    externals.push({
-      id: API_SERVER_ID,
-      description: "the Kubernetes API server's endpoint",
-      ip: options.apiServer.address,
-      ports: [{ name: "https", containerPort: options.apiServer.port ?? 443, protocol: "TCP" }],
-    });
-  }
-  if (nodes.length > 0) {
-    externals.push({ id: NODE_ID, description: "a node: the kubelet and host processes", ip: nodes[0], ports: [{ name: "kubelet", containerPort: KUBELET_PORT, protocol: "TCP" }] });
-  }
-  return [...externals, ...(options.externals ?? [])];
 }
 
 export function modelFromRender(rendered: Rendered, options: ModelOptions = {}): PlatformModel {

@@ -43,6 +43,10 @@ describe("the API server by ClusterIP and by its ENIs", () => {
     const apiRules = plan.flatMap((p) =>
       (p.spec.egress ?? []).filter((r) => (r.to ?? []).some((peer) => peer.ipBlock?.cidr === inputs.controlPlaneCidrs[0])).map((r) => ({ p, r })),
     );
+    for (const { r } of apiRules) {
+      expect(r.to).toEqual(blocks([...inputs.controlPlaneCidrs, clusterIp]));
+      expect(r.ports).toEqual([TCP(443)]);
+    }
     const clients = apiRules.map(({ p }) => `${p.namespace}/${p.name}`).sort();
     expect(clients).toEqual(
       [
@@ -59,10 +63,6 @@ describe("the API server by ClusterIP and by its ENIs", () => {
         "kube-system/allow-ebs-csi-node",
       ].sort(),
     );
-    for (const { r } of apiRules) {
-      expect(r.to).toEqual(blocks([...inputs.controlPlaneCidrs, clusterIp]));
-      expect(r.ports).toEqual([TCP(443)]);
-    }
   });
 
   test("the webhook admits the API server's ENIs only: the API server calls it on its pod address", () => {

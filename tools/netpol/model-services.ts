@@ -7,7 +7,7 @@ import type { Rendered } from "../render/engine";
 import { KUBE_DNS_SERVICE } from "../../components/foundation/kube-system-pods";
 import { kubeDnsServiceIp, kubernetesServiceIp } from "../../components/foundation/service-network";
 import { cidrRange, intToIp } from "../../lib/ipv4";
-import { CHART_SERVICES, ChartService } from "./chart-services";
+import type { ChartService } from "./chart-services";
 import { chartReleases } from "./chart-workloads";
 import { Protocol, Service, compareText } from "./types";
 
@@ -93,4 +93,3 @@ export function modelServices(rendered: Rendered, o: ServiceOptions): Service[] 
   });
 }
 
-export { CHART_SERVICES };

@@ -6,7 +6,9 @@ import { FlowMatrix, computeMatrix } from "../../tools/netpol/matrix";
 import { MAX_EDGES, flowDiagram } from "../../tools/netpol/mermaid";
 import { modelFromRender } from "../../tools/netpol/model";
 import { platformAnalysis } from "../../tools/netpol/platform";
-import { POD_PATH } from "../../tools/netpol/paths";
+import { allowedFlowsTable } from "../../tools/netpol/flow-table";
+import type { Flow } from "../../tools/netpol/matrix";
+import { FlowPath, NODE_LOCAL_PATH, POD_PATH, servicePath } from "../../tools/netpol/paths";
 import { FLOWS_FILE, countVerdicts, flowsMarkdown, flowsReport, matrixTable, reportMatrices, shownMatrix } from "../../tools/netpol/report";
 import { renderStack } from "../../tools/render/render";
 import "../../tools/render/reports";
@@ -162,5 +164,46 @@ describe("the report's sections", () => {
     const m = modelFromRender(shop());
     expect(reportMatrices(m).cni).toBeUndefined();
     expect(flowsMarkdown(m, reportMatrices(m), [])).toContain("Not computed: the EKS VPC CNI model needs every Service's ClusterIP");
+  });
+});
+
+describe("the allowed flows' table", () => {
+  const endpoints = [
+    { id: "a/one", namespace: "a", name: "one" },
+    { id: "a/two", namespace: "a", name: "two" },
+    { id: "b/db", namespace: "b", name: "db" },
+    { id: "node", name: "node" },
+  ];
+  const f = (source: string, destination: string, port: number, path: FlowPath, verdict: Flow["verdict"] = "allowed"): Flow => ({ source, destination, port, protocol: "TCP", path, verdict });
+
+  test("one row per ports with every path they are open on; rows a whole namespace shares fold; denied flows stay out", () => {
+    const table = allowedFlowsTable(
+      {
+        endpoints,
+        flows: [
+          f("a/one", "b/db", 3306, POD_PATH),
+          f("a/one", "b/db", 3306, servicePath("b", "db")),
+          f("a/two", "b/db", 3306, POD_PATH),
+          f("a/two", "b/db", 3306, servicePath("b", "db")),
+          f("a/one", "b/db", 9090, POD_PATH, "denied"),
+          f("node", "a/one", 8080, NODE_LOCAL_PATH),
+          f("node", "a/one", 9090, NODE_LOCAL_PATH),
+          f("node", "a/two", 8081, NODE_LOCAL_PATH),
+          f("a/two", "a/two", 8081, POD_PATH, "partial"),
+          f("a/one", "a/two", 8081, POD_PATH, "denied"),
+          f("a/one", "a/one", 8080, POD_PATH, "denied"),
+          f("a/one", "a/one", 9090, POD_PATH, "denied"),
+        ],
+      },
+      "Verdict",
+    );
+    expect(table.split("\n")).toEqual([
+      "| Source | Destination | Ports | Paths | Verdict |",
+      "|---|---|---|---|---|",
+      "| a/two | a/two | 8081/TCP | pod IPs | some pods |",
+      "| every pod of a | b/db | 3306/TCP | pod IPs, Service b/db | allowed |",
+      // The node reaches its own pods on all their ports: they fold though the ports differ.
+      "| node | every pod of a | every declared port | its own node | allowed |",
+    ]);
   });
 });

@@ -36,3 +36,10 @@ export interface ChartWorkload {
 export type CitedChartWorkload = ChartWorkload & Pick<ChartPod, "source">;
 
 export const CHART_WORKLOADS: readonly CitedChartWorkload[] = CHARTS.flatMap((c) => c.pods.map((pod) => ({ chart: c.pin.chart, ...pod })));
+
+/** The one row of the chart-pod table whose pods carry all these labels (a tier's selector). */
+export function chartRow(labels: Readonly<Record<string, string>>): (typeof CHART_WORKLOADS)[number] {
+  const rows = CHART_WORKLOADS.filter((w) => Object.entries(labels).every(([k, v]) => w.labels[k] === v));
+  if (rows.length !== 1) throw new Error(`${rows.length} chart pods have the labels ${JSON.stringify(labels)}, not one`);
+  return rows[0];
+}

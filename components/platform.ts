@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
+import { KUBE_SYSTEM, NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
 import type { StackConfig } from "../config";
 import { Application } from "./app/application";
 import { DataBackups } from "./foundation/backup";
@@ -148,9 +148,11 @@ export class Platform extends pulumi.ComponentResource {
       {
         services,
         vpcCidr: cfg.cluster.vpcCidr,
+        serviceCidr: cfg.cluster.serviceCidr,
         controlPlaneCidrs: this.network.controlPlaneCidrs,
         nodeCidrs: this.network.privateCidrs,
         namespaces: this.namespaces.byName,
+        clusterNamespaces: [KUBE_SYSTEM],
       },
       k8sOpts,
     );

@@ -4,7 +4,7 @@
  */
 import * as ipaddr from "ipaddr.js";
 import type { ConfigReader } from ".";
-import { INSTANCE_TYPE, parseIpv4Cidr } from "../lib/validate";
+import { INSTANCE_TYPE, cidrsOverlap, parseIpv4Cidr } from "../lib/validate";
 
 export const KUBERNETES_VERSIONS = ["1.33", "1.34", "1.35"] as const;
 export const NAT_GATEWAY_MODES = ["single", "perAz"] as const;
@@ -75,6 +75,41 @@ export interface ClusterSettings {
   readonly access: AccessSettings;
   readonly kubeProxyMode: KubeProxyMode;
   readonly corednsReplicas: number;
+  /**
+   * The Kubernetes service range: ClusterIPs, among them the `kubernetes` Service's (its first
+   * address) and kube-dns' (its `.10`), which NetworkPolicies name. EKS sets it at creation only.
+   */
+  readonly serviceCidr: string;
+  /** The VPC CNI node agent logs its policy decisions (DENY) on every node. */
+  readonly networkPolicyEventLogs: boolean;
+}
+
+/** The private blocks EKS takes a service range from. */
+export const SERVICE_CIDR_BLOCKS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
+/** Prefix lengths EKS accepts for the service range. */
+export const SERVICE_CIDR_PREFIXES = { min: 12, max: 24 } as const;
+
+/**
+ * What is wrong with a service range, or undefined. EKS's rules for
+ * `kubernetesNetworkConfig.serviceIpv4Cidr` (EKS API `KubernetesNetworkConfigRequest`, and the
+ * `kubernetesServiceIpAddressRange` input of @pulumi/eks 4.3.0 / `serviceIpv4Cidr` of
+ * @pulumi/aws 7.48.0): inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, between /24 and /12,
+ * overlapping no CIDR of the VPC.
+ */
+export function serviceCidrProblem(cidr: string, vpcCidr: string | undefined): string | undefined {
+  const parsed = parseIpv4Cidr(cidr);
+  if (typeof parsed === "string") return parsed;
+  const { min, max } = SERVICE_CIDR_PREFIXES;
+  if (parsed.prefix < min || parsed.prefix > max) return `a prefix from /${min} to /${max} (EKS's limits for the service range)`;
+  const within = (block: string) => {
+    const b = parseIpv4Cidr(block) as { prefix: number };
+    return b.prefix <= parsed.prefix && cidrsOverlap(block, cidr);
+  };
+  if (!SERVICE_CIDR_BLOCKS.some(within)) return `a private range inside ${SERVICE_CIDR_BLOCKS.join(", ")}`;
+  if (vpcCidr && typeof parseIpv4Cidr(vpcCidr) !== "string" && cidrsOverlap(cidr, vpcCidr)) {
+    return `a range outside the VPC's ${vpcCidr} (ecommerce:vpcCidr): pods and Services must not share addresses`;
+  }
+  return undefined;
 }
 
 function readNodeGroup(r: ConfigReader): NodeGroupSettings {
@@ -195,5 +230,16 @@ export function readCluster(r: ConfigReader, region: string): ClusterSettings {
     kubeProxyMode: r.oneOf("kubeProxyMode", KUBE_PROXY_MODES),
     // Two replicas at least, so that DNS survives a node or a zone.
     corednsReplicas: r.integer("corednsReplicas", 2, 10),
+    serviceCidr: readServiceCidr(r, vpcCidr),
+    networkPolicyEventLogs: r.boolean("networkPolicyEventLogs"),
   };
+}
+
+function readServiceCidr(r: ConfigReader, vpcCidr: string | undefined): string {
+  const value = r.cidr("serviceCidr");
+  // A malformed value is already reported by `cidr`.
+  if (value === undefined || typeof parseIpv4Cidr(value) === "string") return value;
+  const problem = serviceCidrProblem(value, vpcCidr);
+  if (problem) r.reject("serviceCidr", value, problem);
+  return value;
 }

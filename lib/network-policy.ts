@@ -1,6 +1,7 @@
 /**
- * The NetworkPolicy API's shapes (networking.k8s.io/v1), as the policy generator writes them and
- * the flow analyzer reads them back from the render: plain values, without Pulumi's Input wrappers.
+ * The NetworkPolicy API's shapes (networking.k8s.io/v1) as the flow analyzer reads them back
+ * from the render: plain values with the protocols spelled out. The policy generator writes
+ * @pulumi/kubernetes' own input types (components/network-policies/peers.ts).
  */
 export type Protocol = "TCP" | "UDP" | "SCTP";
 

@@ -7,12 +7,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { KUBE_SYSTEM } from "../../catalog";
 import type { KubeProxyMode } from "../../config/cluster";
 import { clusterKey } from "./kms-key";
+import { COREDNS, COREDNS_METRICS_PORT } from "./kube-system-pods";
 
-/** Port of CoreDNS's Prometheus endpoint (the Corefile's `prometheus` plugin). */
-export const COREDNS_METRICS_PORT = 9153;
+export { COREDNS_METRICS_PORT };
 
 /** Label every CoreDNS pod carries (and the `kube-dns` Service selects on). */
-export const COREDNS_POD_LABELS = { "k8s-app": "kube-dns" } as const;
+export const COREDNS_POD_LABELS = COREDNS.labels;
 
 /**
  * The seed's Corefile: 30 s cache and record TTL, pod records for `pods insecure`, metrics on

@@ -26,6 +26,21 @@ export const VPC_CNI_NETWORK_POLICY = {
   configurationValues: { env: { NETWORK_POLICY_ENFORCING_MODE: "strict" } },
 } as const;
 
+/**
+ * The VPC CNI settings with the node agent's policy decision logs on or off. On, the agent logs
+ * every DENY (and every ACCEPT at debug level) in `/var/log/aws-routed-eni/network-policy-agent.log`
+ * on each node (aws/amazon-vpc-cni-k8s v1.21.1 `charts/aws-vpc-cni/values.yaml`
+ * `nodeAgent.enablePolicyEventLogs`, passed as `--enable-policy-event-logs`; aws/aws-network-policy-agent
+ * v1.4.1 README: it needs about one CPU core per node, so it is off unless investigating).
+ */
+export function vpcCniNetworkPolicy(policyEventLogs: boolean) {
+  if (!policyEventLogs) return VPC_CNI_NETWORK_POLICY;
+  return {
+    ...VPC_CNI_NETWORK_POLICY,
+    configurationValues: { ...VPC_CNI_NETWORK_POLICY.configurationValues, nodeAgent: { enablePolicyEventLogs: "true" } },
+  };
+}
+
 /** The log group EKS writes control-plane logs to; it must exist first, or EKS creates it unmanaged. */
 export function controlPlaneLogGroupName(clusterName: string): string {
   return `/aws/eks/${clusterName}/cluster`;
@@ -133,6 +148,9 @@ export class EksCluster extends pulumi.ComponentResource {
         // subnets below; load balancers find their subnets by tags, not through the cluster.
         subnetIds: args.controlPlaneSubnetIds,
         nodeAssociatePublicIpAddress: false,
+        // Explicit, so that the `kubernetes` and kube-dns ClusterIPs are known to the policies.
+        // EKS sets it at creation only: a new range replaces the cluster.
+        kubernetesServiceIpAddressRange: s.serviceCidr,
         ...endpointAccess(s.controlPlane.publicAccessCidrs),
         encryptionConfigKeyArn: secretsKey.arn,
         enabledClusterLogTypes: [...s.controlPlane.logTypes],
@@ -143,7 +161,7 @@ export class EksCluster extends pulumi.ComponentResource {
         // nodejs/eks/cluster/authenticationMode.ts), and EKS itself creates the EC2_LINUX access
         // entry of a managed node group's role (EKS user guide, "Create access entries").
         createOidcProvider: true,
-        vpcCniOptions: VPC_CNI_NETWORK_POLICY,
+        vpcCniOptions: vpcCniNetworkPolicy(s.networkPolicyEventLogs),
         kubeProxyAddonOptions: {
           configurationValues: kubeProxyConfiguration(s.kubeProxyMode),
           resolveConflictsOnCreate: "OVERWRITE",

@@ -1,50 +1,45 @@
 /**
- * Building blocks of the NetworkPolicies (network-policy-rules.ts): peers by namespace and labels,
- * by address, ports, and where the tiers' pods are.
+ * How the parties of a flow (catalog/flows.ts) become NetworkPolicy peers and selectors: pods by
+ * namespace and labels, addresses by CIDR. Shapes are the Kubernetes API's own
+ * (`k8s.types.input.networking.v1`, with plain values).
  */
-import { NAMESPACES, ServiceSpec } from "../../catalog";
-import { CHART_WORKLOADS } from "../chart-pods";
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ServiceSpec } from "../../catalog";
+import type { AddressSet, FlowParty, FlowPath } from "../../catalog/flows";
+import { POD_IDENTITY_AGENT } from "../foundation/kube-system-pods";
+import { hostCidr, kubernetesServiceIp } from "../foundation/service-network";
 import { AUTOMATIC_NAMESPACE_LABEL } from "../../lib/network-policy";
-import type { LabelSelector, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort } from "../../lib/network-policy";
-import { MONITORING_POD_LABELS } from "../monitoring/kube-prometheus-stack/chart";
-import { ENTRYPOINTS, TRAEFIK_POD_LABELS } from "../ingress/traefik/chart";
+import { cidrRange, intToIp } from "../../lib/ipv4";
 
-/** A NetworkPolicy as the generator plans it: the analyzer's own shape. */
-export type PolicyManifest = NetworkPolicy;
+export type LabelSelector = pulumi.Unwrap<k8s.types.input.meta.v1.LabelSelector>;
+export type NetworkPolicyPeer = pulumi.Unwrap<k8s.types.input.networking.v1.NetworkPolicyPeer>;
+export type NetworkPolicyPort = pulumi.Unwrap<k8s.types.input.networking.v1.NetworkPolicyPort>;
+export type NetworkPolicyIngressRule = pulumi.Unwrap<k8s.types.input.networking.v1.NetworkPolicyIngressRule>;
+export type NetworkPolicyEgressRule = pulumi.Unwrap<k8s.types.input.networking.v1.NetworkPolicyEgressRule>;
+export type NetworkPolicySpec = pulumi.Unwrap<k8s.types.input.networking.v1.NetworkPolicySpec>;
+
+/** A NetworkPolicy as the generator plans it: its namespace, name and spec. */
+export interface PolicyManifest {
+  readonly namespace: string;
+  readonly name: string;
+  readonly spec: NetworkPolicySpec;
+}
 
 export interface PolicyPlanInputs {
   readonly services: readonly ServiceSpec[];
   /** The VPC: excluded from "the internet", so that no internet rule ever matches a pod. */
   readonly vpcCidr: string;
+  /** The cluster's service range: excluded from "the internet" too, and holding the `kubernetes` ClusterIP. */
+  readonly serviceCidr: string;
   /** Subnets holding only the API server's endpoint ENIs (components/foundation/network.ts). */
   readonly controlPlaneCidrs: readonly string[];
-  /** Subnets of the nodes, where host-network scrape targets (node-exporter, kubelet) listen. */
+  /** Subnets of the nodes, where host-network pods (node-exporter, the kubelet) listen. */
   readonly nodeCidrs: readonly string[];
 }
 
-export const DEFAULT_DENY = "deny-all-default";
-export const ALLOW_DNS = "allow-dns";
-
-/** CoreDNS of the EKS add-on: its pods' label, DNS port and metrics port. */
-export const KUBE_DNS = { labels: { "k8s-app": "kube-dns" }, port: 53, metricsPort: 9153 } as const;
-/** HTTPS port of the API server's endpoint. */
-export const API_SERVER_PORT = 443;
-/** Kubelet's port on every node (Prometheus scrapes it and cAdvisor through it). */
-export const KUBELET_PORT = 10250;
-/** ACME directories and the HTTP-01 self check (through the public load balancer) are on the internet. */
-export const ACME_PORTS = [443, ENTRYPOINTS.web.exposedPort];
-
-export const tcp = (port: number): NetworkPolicyPort => ({ protocol: "TCP", port });
-export const udp = (port: number): NetworkPolicyPort => ({ protocol: "UDP", port });
-
-/** Pods matching `podSelector` in namespace `ns`: both selectors in ONE peer, so they are ANDed. */
-export function podsMatching(ns: string, podSelector: LabelSelector): NetworkPolicyPeer {
-  return { namespaceSelector: { matchLabels: { [AUTOMATIC_NAMESPACE_LABEL]: ns } }, podSelector };
-}
-
-export function podsIn(ns: string, labels: Readonly<Record<string, string>>): NetworkPolicyPeer {
-  return podsMatching(ns, { matchLabels: { ...labels } });
-}
+/** Link-local addresses (the instance metadata service, the Pod Identity agent) are on the node, never the internet. */
+export const LINK_LOCAL_CIDR = "169.254.0.0/16";
 
 /**
  * The narrowest selector matching every one of `labelSets`: equal labels as `matchLabels`, keys
@@ -63,44 +58,49 @@ export function selectorOf(labelSets: readonly Readonly<Record<string, string>>[
   };
 }
 
-/** The one row of the table of chart pods whose pods carry all these labels (a tier's selector). */
-export function chartRow(labels: Readonly<Record<string, string>>) {
-  const rows = CHART_WORKLOADS.filter((w) => Object.entries(labels).every(([k, v]) => w.labels[k] === v));
-  if (rows.length !== 1) throw new Error(`${rows.length} chart pods have the labels ${JSON.stringify(labels)}, not one`);
-  return rows[0];
+/** Pods matching `podSelector` in namespace `ns`: both selectors in ONE peer, so they are ANDed. */
+export function podsMatching(ns: string, podSelector: LabelSelector): NetworkPolicyPeer {
+  return { namespaceSelector: { matchLabels: { [AUTOMATIC_NAMESPACE_LABEL]: ns } }, podSelector };
 }
 
-/** Port of a chart pod that no tier constant names. */
-export function chartPort(labels: Readonly<Record<string, string>>, portName: string): number {
-  const port = chartRow(labels).ports.find((p) => p.name === portName);
-  if (!port) throw new Error(`the chart pod with labels ${JSON.stringify(labels)} declares no port '${portName}'`);
-  return port.containerPort;
+/** The address of the VPC's Amazon DNS server: its base plus two. */
+export function vpcResolverCidr(vpcCidr: string): string {
+  const range = cidrRange(vpcCidr);
+  if (!range) throw new Error(`VPC CIDR '${vpcCidr}' is not an IPv4 CIDR`);
+  return hostCidr(intToIp(range.first + 2));
 }
 
-export const M = MONITORING_POD_LABELS;
-export const NS = {
-  app: NAMESPACES.app.name,
-  messaging: NAMESPACES.messaging.name,
-  traefik: NAMESPACES.traefik.name,
-  certManager: NAMESPACES.certManager.name,
-  monitoring: NAMESPACES.monitoring.name,
-};
-export const prometheus = podsIn(NS.monitoring, M.prometheus);
-export const traefik = podsIn(NS.traefik, TRAEFIK_POD_LABELS);
-
-export function policy(namespace: string, name: string, podSelector: LabelSelector, rules: { ingress?: NetworkPolicyIngressRule[]; egress?: NetworkPolicyEgressRule[] }): PolicyManifest {
-  const policyTypes = [...(rules.ingress ? ["Ingress" as const] : []), ...(rules.egress ? ["Egress" as const] : [])];
-  return { namespace, name, spec: { podSelector, policyTypes, ...rules } };
+/**
+ * The blocks of each address set. The API server is its endpoint ENIs (what the API semantics
+ * see after DNAT) and, reached through the `kubernetes` Service, that Service's ClusterIP: the
+ * EKS VPC CNI judges egress before DNAT, and the Service has no selector a peer could match.
+ * The internet excludes the VPC, the service range and link-local addresses, so that an internet
+ * rule never matches a pod, a node, a ClusterIP or a node-local agent.
+ */
+export function addressPeers(inp: PolicyPlanInputs, set: AddressSet, path: FlowPath): NetworkPolicyPeer[] {
+  const blocks = (cidrs: readonly string[]) => cidrs.map((cidr): NetworkPolicyPeer => ({ ipBlock: { cidr } }));
+  switch (set) {
+    case "api-server":
+      return blocks([...inp.controlPlaneCidrs, ...(path === "service" ? [hostCidr(kubernetesServiceIp(inp.serviceCidr))] : [])]);
+    case "internet":
+      return [{ ipBlock: { cidr: "0.0.0.0/0", except: [inp.vpcCidr, inp.serviceCidr, LINK_LOCAL_CIDR] } }];
+    case "nodes":
+      return blocks(inp.nodeCidrs);
+    case "vpc-resolver":
+      return blocks([vpcResolverCidr(inp.vpcCidr)]);
+    case "pod-identity-agent":
+      return blocks([hostCidr(POD_IDENTITY_AGENT.address)]);
+  }
 }
 
-
-/** Rules by address: the API server's endpoint subnets, and the internet outside the VPC. */
-export function addressPeers(inp: PolicyPlanInputs) {
-  return {
-    apiServer: inp.controlPlaneCidrs.map((cidr): NetworkPolicyPeer => ({ ipBlock: { cidr } })),
-    // `except` the VPC: pods, nodes and internal load balancers are never "the internet".
-    internet: [{ ipBlock: { cidr: "0.0.0.0/0", except: [inp.vpcCidr] } }] as NetworkPolicyPeer[],
-    nodes: inp.nodeCidrs.map((cidr): NetworkPolicyPeer => ({ ipBlock: { cidr } })),
-  };
+/** A party as the peers of a rule. */
+export function peersOf(inp: PolicyPlanInputs, party: FlowParty, path: FlowPath): NetworkPolicyPeer[] {
+  switch (party.kind) {
+    case "pods":
+      return [podsMatching(party.namespace, selectorOf(party.labelSets))];
+    case "every-pod":
+      return [{ namespaceSelector: {} }];
+    case "addresses":
+      return addressPeers(inp, party.of, path);
+  }
 }
-

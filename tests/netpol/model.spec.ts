@@ -82,7 +82,7 @@ describe("workloads", () => {
 describe("Services and NetworkPolicies", () => {
   test("Service ports keep their targetPort, which defaults to the port", () => {
     const m = modelFromRender(shop());
-    expect(m.services).toEqual([
+    expect(m.services.filter((s) => s.namespace !== "kube-system")).toEqual([
       { namespace: "app", name: "web", selector: { app: "web" }, ports: [{ name: "http", port: 8080, targetPort: "http", protocol: "TCP" }] },
       { namespace: "data", name: "db", selector: { app: "db" }, ports: [{ name: "mysql", port: 3306, targetPort: 3306, protocol: "TCP" }] },
     ]);
@@ -95,10 +95,10 @@ describe("Services and NetworkPolicies", () => {
 });
 
 describe("implicit actors", () => {
-  test("kube-dns in kube-system, an outsider pod and an internet address", () => {
+  test("CoreDNS in kube-system, an outsider pod whose namespace allows everything, and an internet address", () => {
     const m = modelFromRender(shop());
     expect(m.workloads.find((w) => w.id === KUBE_DNS_ID)).toMatchObject({
-      source: "implicit",
+      source: "addon",
       labels: { "k8s-app": "kube-dns" },
       ports: [
         { containerPort: 53, protocol: "TCP" },
@@ -107,6 +107,10 @@ describe("implicit actors", () => {
       ],
     });
     expect(m.workloads.find((w) => w.id === "outsider/outsider")!.source).toBe("implicit");
+    expect(m.implicitPolicies).toEqual([
+      { namespace: "outsider", name: "allow-all", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}], egress: [{}] } },
+    ]);
+    expect(m.policies).toEqual([]);
     expect(m.externals.map((x) => [x.id, x.ip])).toEqual([[INTERNET_ID, "203.0.113.10"]]);
   });
 
@@ -203,3 +207,47 @@ test("reads objects as the Kubernetes SDK registers them under mocks", async () 
   expect(m.policies.map((p) => `${p.namespace}/${p.name}`)).toEqual(["app/deny"]);
 });
 
+
+describe("what the EKS VPC CNI model needs: ClusterIPs, nodes, add-on pods", () => {
+  const NODES = ["10.10.0.10", "10.10.64.10"];
+  const withHeadless = () =>
+    shop(
+      k8sObject("v1", "Service", "data", "db-peers", { spec: { clusterIP: "None", selector: { app: "db" }, ports: [{ port: 3306 }] } }),
+      workload("DaemonSet", "app", "agent", { app: "agent" }, [["stats", 8125, "UDP"]], { hostNetwork: true }),
+    );
+
+  test("kubernetes gets the range's first address, kube-dns its .10, the others from .100; a headless Service stays None", () => {
+    const m = modelFromRender(withHeadless(), { serviceCidr: "172.20.0.0/16", apiServer: { address: "10.10.204.4" } });
+    const ip = (ns: string, name: string) => m.services.find((s) => s.namespace === ns && s.name === name)?.clusterIP;
+    expect(ip("default", "kubernetes")).toBe("172.20.0.1");
+    expect(ip("kube-system", "kube-dns")).toBe("172.20.0.10");
+    expect(ip("data", "db-peers")).toBe("None");
+    expect([ip("app", "web"), ip("data", "db")]).toEqual(["172.20.0.100", "172.20.0.101"]);
+    expect(m.services.find((s) => s.name === "kubernetes")).toMatchObject({ endpointAddresses: ["10.10.204.4"], ports: [{ port: 443, targetPort: 443 }] });
+    // Without a range, no ClusterIP: the API semantics do not need one.
+    expect(modelFromRender(withHeadless()).services.filter((s) => s.clusterIP !== undefined).map((s) => s.name)).toEqual(["db-peers"]);
+  });
+
+  test("pods are spread over the nodes; a host-network pod has its node's address; a node actor appears", () => {
+    const m = modelFromRender(withHeadless(), { nodeAddresses: NODES });
+    const web = m.workloads.find((w) => w.id === "app/web")!;
+    expect(web.pods.map((p) => p.nodeIp)).toEqual(NODES);
+    expect(web.pods.every((p) => !NODES.includes(p.ip))).toBe(true);
+    expect(m.workloads.find((w) => w.id === "app/agent")!.pods.map((p) => p.ip)).toEqual(NODES);
+    expect(m.externals.find((x) => x.id === "node")).toMatchObject({ ip: NODES[0], ports: [{ containerPort: 10250 }] });
+    expect(m.nodeAddresses).toEqual(NODES);
+  });
+
+  test("the EBS CSI driver's pods join CoreDNS in kube-system when its add-on is in the render", () => {
+    const addon = { urn: "urn:pulumi:test::ecommerce::aws:eks/addon:Addon::ebs", type: "aws:eks/addon:Addon", name: "ebs", parent: null, dependsOn: [], inputs: { addonName: "aws-ebs-csi-driver" }, custom: true, provider: null };
+    const ids = (r: ReturnType<typeof shop>) => modelFromRender(r).workloads.filter((w) => w.namespace === "kube-system").map((w) => w.id);
+    expect(ids(shop())).toEqual([KUBE_DNS_ID]);
+    expect(ids(shop(addon))).toEqual([KUBE_DNS_ID, "kube-system/ebs-csi-controller", "kube-system/ebs-csi-node"]);
+  });
+
+  test("the chart Services clients dial come with their chart's release", () => {
+    const names = (r: ReturnType<typeof shop>) => modelFromRender(r).services.filter((s) => s.namespace === "monitoring").map((s) => s.name);
+    expect(names(shop())).toEqual([]);
+    expect(names(shop(chart("monitoring", KUBE_PROMETHEUS_STACK.pin.chart, "monitoring", RELEASE)))).toEqual([`${RELEASE}-alertmanager`, `${RELEASE}-prometheus`]);
+  });
+});

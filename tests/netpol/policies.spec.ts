@@ -11,6 +11,7 @@ import { PROJECT_DIR, STACKS, stackRender, stackSetting } from "../harness";
 const inputs = (services: readonly ServiceSpec[] = SERVICES) => ({
   services,
   vpcCidr: "10.20.0.0/16",
+  serviceCidr: "172.20.0.0/16",
   controlPlaneCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.controlPlaneCidr),
   nodeCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.privateCidr),
 });
@@ -70,9 +71,12 @@ describe("generated NetworkPolicies", () => {
     expect(plan.map((x) => x.name)).not.toContain("allow-notifications-service-database");
   });
 
-  test("the internet is everything outside the VPC, the API server only its control-plane subnets", () => {
+  test("the internet is everything outside the VPC, the service range and link-local addresses; the API server its control-plane subnets", () => {
     const traefik = find(NAMESPACES.traefik.name, "allow-traefik-ingress").spec;
-    expect(traefik.ingress![0].from).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.20.0.0/16"] } }]);
+    // A ClusterIP is "the internet" to the EKS VPC CNI unless excluded: ipBlocks are taken literally
+    // (amazon-network-policy-controller-k8s v1.1.7 pkg/resolvers/endpoints.go buildIPBlockEndpoint),
+    // and egress is judged before kube-proxy's DNAT. 169.254.0.0/16 holds the Pod Identity agent and IMDS.
+    expect(traefik.ingress![0].from).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.20.0.0/16", "172.20.0.0/16", "169.254.0.0/16"] } }]);
     const webhook = find(NAMESPACES.certManager.name, "allow-cert-manager-webhook").spec;
     expect(webhook.ingress![0].from).toEqual(inputs().controlPlaneCidrs.map((cidr) => ({ ipBlock: { cidr } })));
     expect(webhook.ingress![0].ports).toEqual([{ protocol: "TCP", port: CERT_MANAGER_WEBHOOK_PORT }]);
@@ -131,11 +135,14 @@ describe("control-plane subnets", () => {
     }
   });
 
-  test.each(STACKS)("%s: every NetworkPolicy depends on its namespace only", async (stack) => {
+  test.each(STACKS)("%s: every NetworkPolicy depends on its namespace only; kube-system's on nothing but the cluster", async (stack) => {
     const r = await stackRender(stack);
     const nsUrn = new Map(r.kind("Namespace").map((n) => [n.inputs.metadata.name, n.urn]));
-    for (const p of r.kind("NetworkPolicy")) {
-      expect(p.dependsOn.filter((d) => !d.includes("pulumi:providers"))).toEqual([nsUrn.get(p.inputs.metadata.namespace)]);
+    const policies = r.kind("NetworkPolicy");
+    expect(policies.filter((p) => p.inputs.metadata.namespace === "kube-system").length).toBeGreaterThan(0);
+    for (const p of policies) {
+      const own = p.inputs.metadata.namespace === "kube-system" ? [] : [nsUrn.get(p.inputs.metadata.namespace)!];
+      expect(p.dependsOn.filter((d) => !d.includes("pulumi:providers"))).toStrictEqual(own);
     }
   });
 });

@@ -1,7 +1,9 @@
 import { networkPolicyPlan } from "../../components/network-policies/rules";
 import { SERVICES } from "../../catalog";
 import { lintModel, formatFindings } from "../../tools/netpol/lints";
-import { computeMatrix, diffMatrix, formatDiff } from "../../tools/netpol/matrix";
+import { API_SEMANTICS, CNI_STRICT, computeMatrix, diffMatrix, flowKey, formatDiff } from "../../tools/netpol/matrix";
+import { pathKey } from "../../tools/netpol/paths";
+import type { Semantics } from "../../tools/netpol/cni";
 import { API_SERVER_ID, PlatformModel, modelFromRender } from "../../tools/netpol/model";
 import { platformAnalysis } from "../../tools/netpol/platform";
 import { countVerdicts } from "../../tools/netpol/report";
@@ -18,7 +20,11 @@ async function analysed(stack: (typeof STACKS)[number]) {
 }
 
 const withPolicies = (m: PlatformModel, policies: NetworkPolicy[]): PlatformModel => ({ ...m, policies });
-const diffOf = (m: PlatformModel) => diffMatrix(computeMatrix(m), intendedFlows(m));
+const diffOf = (m: PlatformModel, semantics: Semantics = API_SEMANTICS) => diffMatrix(computeMatrix(m, semantics), intendedFlows(m));
+const SEMANTICS: [string, Semantics][] = [
+  ["the NetworkPolicy API", API_SEMANTICS],
+  ["the EKS VPC CNI (strict mode)", CNI_STRICT],
+];
 
 describe.each(STACKS)("zero-trust proof for %s", (stack) => {
   test("the API server actor sits in the control-plane subnets, which hold no pod", async () => {
@@ -31,11 +37,11 @@ describe.each(STACKS)("zero-trust proof for %s", (stack) => {
     }
   });
 
-  test("the matrix of the rendered policies equals the intended matrix: no missing, no extra flow", async () => {
+  test.each(SEMANTICS)("under %s, the matrix of the rendered policies equals the intended matrix on every path: no missing, no extra flow", async (_, semantics) => {
     const { model } = await analysed(stack);
-    const matrix = computeMatrix(model);
+    const matrix = computeMatrix(model, semantics);
     const diff = diffMatrix(matrix, intendedFlows(model));
-    if (!diff.ok) throw new Error(formatDiff(diff, model));
+    if (!diff.ok) throw new Error(formatDiff(diff, model, semantics));
     const c = countVerdicts(matrix);
     expect(c.partial).toBe(0);
     expect(c.allowed).toBeGreaterThan(100);
@@ -53,7 +59,7 @@ describe.each(STACKS)("zero-trust proof for %s", (stack) => {
     const rendered = r.kind("NetworkPolicy").map((p) => `${p.inputs.metadata.namespace}/${p.inputs.metadata.name}`);
     const vpcCidr = r.one("aws:ec2/vpc:Vpc").inputs.cidrBlock;
     const subnets = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.includes("private")).map((s) => s.inputs.cidrBlock);
-    const plan = networkPolicyPlan({ services: SERVICES, vpcCidr, controlPlaneCidrs: a.controlPlaneCidrs, nodeCidrs: subnets });
+    const plan = networkPolicyPlan({ services: SERVICES, vpcCidr, serviceCidr: a.serviceCidr, controlPlaneCidrs: a.controlPlaneCidrs, nodeCidrs: subnets });
     expect(rendered.sort()).toEqual(plan.map((p) => `${p.namespace}/${p.name}`).sort());
     expect(new Set(rendered).size).toBe(rendered.length);
   });
@@ -84,9 +90,15 @@ describe("the proof bites", () => {
       { namespace: "e-commerce", name: "stray-egress", spec: { podSelector: gatewayPeer.podSelector, policyTypes: ["Egress"], egress: [{ to: [redisPeer], ports: [{ port: 6379 }] }] } },
       { namespace: "e-commerce", name: "stray-ingress", spec: { podSelector: redisPeer.podSelector, policyTypes: ["Ingress"], ingress: [{ from: [gatewayPeer] }] } },
     ];
-    const diff = diffOf(withPolicies(model, [...model.policies, ...stray]));
-    expect(diff.missing).toEqual([]);
-    expect(diff.extra.map((d) => `${d.source} -> ${d.destination} ${d.port}/${d.protocol}`)).toEqual(["e-commerce/api-gateway -> e-commerce/redis 6379/TCP"]);
+    for (const [, semantics] of SEMANTICS) {
+      const diff = diffOf(withPolicies(model, [...model.policies, ...stray]), semantics);
+      expect(diff.missing).toEqual([]);
+      // On both of its paths: the Redis Service and the pods.
+      expect(diff.extra.map((d) => `${flowKey(d)} via ${pathKey(d.path!)}`)).toEqual([
+        "e-commerce/api-gateway -> e-commerce/redis 6379/TCP via pod",
+        "e-commerce/api-gateway -> e-commerce/redis 6379/TCP via service:e-commerce/redis",
+      ]);
+    }
   });
 
   test("an ingress rule from every namespace opens the internal outsider's way in", async () => {
@@ -128,12 +140,15 @@ describe("the lints bite on the render", () => {
     );
   });
 
-  test("without its documented exemption, Prometheus' node rule is an ipBlock over pods", async () => {
+  test("without their documented exemptions, Prometheus' and CoreDNS' node rules are ipBlocks over pods", async () => {
     const { a, model } = await analysed("prod");
     const lints = lintModel(model, { ...a.lintOptions, ipBlockExemptions: [] });
     // One finding per node subnet, one per zone.
     const zones = stackSetting<string[]>("prod", "availabilityZones").length;
-    expect(lints.map((f) => `${f.lint} ${f.subject}`)).toEqual(Array(zones).fill("ipblock-covers-pods policy monitoring/allow-prometheus-egress"));
+    expect(lints.map((f) => `${f.lint} ${f.subject}`).sort()).toEqual([
+      ...Array(zones).fill("ipblock-covers-pods policy kube-system/allow-coredns"),
+      ...Array(zones).fill("ipblock-covers-pods policy monitoring/allow-prometheus-egress"),
+    ]);
   });
 
   test("a Service whose port differs from its targetPort is reported for the rules reaching it", async () => {

@@ -1,8 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { NAMESPACES, SERVICES } from "../../catalog";
-import { computeMatrix } from "../../tools/netpol/matrix";
+import { allowedFlowsTable } from "../../tools/netpol/flow-table";
 import { flowDiagram } from "../../tools/netpol/mermaid";
+import { VERDICT_COLUMN, reportMatrices, shownMatrix } from "../../tools/netpol/report";
 import { modelFromRender } from "../../tools/netpol/model";
 import { platformAnalysis } from "../../tools/netpol/platform";
 import { PROJECT_DIR, stackRender } from "../harness";
@@ -17,13 +18,26 @@ function section(start: string, end: string): string {
 }
 
 describe("README: zero-trust network policies", () => {
-  test("the diagram equals the one generated from the prod render", async () => {
+  const prodMatrix = async () => {
     const r = await stackRender("prod");
-    const model = modelFromRender(r, platformAnalysis(r).modelOptions);
-    const generated = "```mermaid\n" + flowDiagram(computeMatrix(model)).text + "\n```";
+    const matrices = reportMatrices(modelFromRender(r, platformAnalysis(r).modelOptions));
+    expect(matrices.cni).toBeDefined();
+    return shownMatrix(matrices);
+  };
+
+  test("the diagram equals the one generated from the prod render, under the EKS VPC CNI model", async () => {
+    const generated = "```mermaid\n" + flowDiagram(await prodMatrix()).text + "\n```";
     const shown = section("<!-- flows-diagram:prod -->\n", "\n<!-- /flows-diagram:prod -->");
     // On failure: `npm run synth -- --stack prod` and copy the diagram of out/prod/flows.md.
     expect(shown).toBe(generated);
+  });
+
+  test("the allowed flows' table, with each flow's paths and its CNI verdict, equals the one generated from the prod render", async () => {
+    const generated = allowedFlowsTable(await prodMatrix(), VERDICT_COLUMN.cni);
+    const shown = section("<!-- flows-table:prod -->\n", "\n<!-- /flows-table:prod -->");
+    // On failure: `npm run synth -- --stack prod` and copy the table of out/prod/flows.md.
+    expect(shown).toBe(generated);
+    expect(shown).toContain("| traefik/traefik | kube-apiserver | 443/TCP | outside the pod network, Service default/kubernetes | allowed |");
   });
 
   test("the policy table names exactly the rendered policies", async () => {
@@ -34,7 +48,7 @@ describe("README: zero-trust network policies", () => {
     const rendered = new Set(
       r.kind("NetworkPolicy").map((p) => {
         const name = generic(p.inputs.metadata.name);
-        return ["deny-all-default", "allow-dns"].includes(name) ? `every platform namespace ${name}` : `${p.inputs.metadata.namespace} ${name}`;
+        return ["deny-all-default", "allow-dns"].includes(name) ? `every platform namespace and kube-system ${name}` : `${p.inputs.metadata.namespace} ${name}`;
       }),
     );
     const table = section("| Namespace | Policy | Selects | Allows |", "\n\n")

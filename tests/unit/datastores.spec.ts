@@ -23,6 +23,7 @@ const planOf = (services: readonly ServiceSpec[]) =>
   networkPolicyPlan({
     services,
     vpcCidr: "10.20.0.0/16",
+    serviceCidr: "172.20.0.0/16",
     controlPlaneCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.controlPlaneCidr),
     nodeCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.privateCidr),
   });

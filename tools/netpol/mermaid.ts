@@ -29,7 +29,7 @@ export function portLabel(f: Pick<Flow, "port" | "protocol">): string {
   return `${f.port}/${f.protocol}`;
 }
 
-/** One edge per (source, destination) pair with at least one allowed port. */
+/** One edge per (source, destination) pair with at least one allowed port (on any path). */
 function workloadEdges(matrix: FlowMatrix, node: Map<string, string>): Edge[] {
   const pairs = new Map<string, Flow[]>();
   for (const f of matrix.flows.filter((x) => x.verdict !== "denied")) {
@@ -39,7 +39,7 @@ function workloadEdges(matrix: FlowMatrix, node: Map<string, string>): Edge[] {
   return [...pairs.values()].map((fs) => ({
     from: node.get(fs[0].source)!,
     to: node.get(fs[0].destination)!,
-    label: fs.map(portLabel).join(", "),
+    label: [...new Set(fs.map(portLabel))].join(", "),
     partial: fs.some((f) => f.verdict === "partial"),
   }));
 }
@@ -73,7 +73,9 @@ function groupBy(edges: Edge[], members: Map<string, string[]>, side: "from" | "
 /** Namespace-level edges labelled with how many flows each stands for. */
 function namespaceEdges(matrix: FlowMatrix, group: Map<string, string>): Edge[] {
   const counts = new Map<string, { from: string; to: string; n: number; partial: boolean }>();
-  for (const f of matrix.flows.filter((x) => x.verdict !== "denied")) {
+  // A flow open on several paths counts once.
+  const open = new Map(matrix.flows.filter((x) => x.verdict !== "denied").map((f) => [`${f.source} ${f.destination} ${portLabel(f)}`, f]));
+  for (const f of open.values()) {
     const from = group.get(f.source)!;
     const to = group.get(f.destination)!;
     const key = `${from}\u0000${to}`;
@@ -92,7 +94,12 @@ export interface Diagram {
   readonly edges: number;
 }
 
-export function flowDiagram(matrix: FlowMatrix): Diagram {
+/**
+ * The diagram of a matrix. Traffic between a pod and its own node is left out: every pod has
+ * it (the tables list it), and drawing it would hide the flows that differ.
+ */
+export function flowDiagram(all: FlowMatrix): Diagram {
+  const matrix: FlowMatrix = { ...all, flows: all.flows.filter((f) => f.path.via !== "node-local") };
   const node = new Map(matrix.endpoints.map((e) => [e.id, endpointNode(e)]));
   const members = new Map<string, string[]>();
   for (const e of matrix.endpoints) {

@@ -1,14 +1,21 @@
 /**
  * The platform as the analyzer sees it, read from a render: namespaces, workloads with a few
  * representative pods each, Services and NetworkPolicies, plus what the render does not hold
- * but policies must account for: the pods of Helm charts (chart-workloads.ts), kube-dns, the
- * API server, a pod in a namespace nobody labelled, and an address on the internet.
+ * but policies must account for: the pods of Helm charts (chart-workloads.ts) and of the EKS
+ * add-ons (components/foundation/kube-system-pods.ts), the Services clients dial
+ * (model-services.ts), the nodes, the API server, a pod in a namespace nobody restricts, and
+ * addresses outside the pod network.
  */
 import type { RecordedResource, Rendered } from "../render/engine";
+import { AddonPods, KUBE_SYSTEM_PODS } from "../../components/foundation/kube-system-pods";
+import { OUTSIDER, OUTSIDER_ALLOW_ALL, addonWorkloads, externalsOf } from "./model-actors";
 import { CHART_WORKLOADS, ChartWorkload, chartWorkloadsOf } from "./chart-workloads";
+import { CHART_SERVICES, ChartService } from "./chart-services";
 import { PolicyEvaluator } from "./evaluate";
+import { modelServices } from "./model-services";
 import { cidrRange, intToIp, ipToInt } from "../../lib/ipv4";
 import {
+  ClusterState,
   ContainerPort,
   Namespace,
   NetworkPolicy,
@@ -19,7 +26,10 @@ import {
   namespaceWithAutomaticLabel,
 } from "./types";
 
-export type WorkloadSource = "render" | "chart" | "implicit";
+export { API_SERVER_ID, INTERNET_ID, KUBELET_PORT, KUBE_DNS_ID, NODE_ID, OUTSIDER_ALLOW_ALL, OUTSIDER_NAMESPACE } from "./model-actors";
+
+/** `addon`: the pods of an EKS add-on in kube-system. */
+export type WorkloadSource = "render" | "chart" | "addon" | "implicit";
 
 export interface Workload {
   /** `namespace/name`: the key of the matrix's rows and columns. */
@@ -34,13 +44,19 @@ export interface Workload {
   readonly pods: readonly Pod[];
 }
 
-/** An endpoint outside the pod network, known by its address. */
+/**
+ * An endpoint outside the pod network, known by its address. The `node` actor stands for the
+ * nodes (the kubelet, host processes): its address is the node a probe needs, the pod's own or
+ * another one.
+ */
 export interface ExternalActor {
   readonly id: string;
   readonly description: string;
   readonly ip: string;
   /** Ports probed when it is the destination. */
   readonly ports: readonly ContainerPort[];
+  /** A server that never opens a connection (a resolver, a node-local agent): not probed as a source. */
+  readonly answersOnly?: boolean;
 }
 
 export interface PlatformModel {
@@ -48,9 +64,14 @@ export interface PlatformModel {
   readonly workloads: readonly Workload[];
   readonly externals: readonly ExternalActor[];
   readonly services: readonly Service[];
+  /** The render's NetworkPolicies. */
   readonly policies: readonly NetworkPolicy[];
+  /** Policies the model adds: the outsider's namespace allows everything (policies.ts). */
+  readonly implicitPolicies: readonly NetworkPolicy[];
   /** Where pod addresses come from (the VPC's CIDR with the VPC CNI). */
   readonly podCidr: string;
+  /** The nodes pods run on, pod `i` of a workload on node `i` modulo their number; none when not modelled. */
+  readonly nodeAddresses: readonly string[];
 }
 
 export interface ModelOptions {
@@ -64,12 +85,20 @@ export interface ModelOptions {
   readonly chartWorkloads?: readonly ChartWorkload[];
   /** Pods per workload: two, so that traffic between replicas of one workload is probed too. @default 2 */
   readonly podsPerWorkload?: number;
+  /** The cluster's service range: Services get ClusterIPs from it (the EKS VPC CNI model needs them). */
+  readonly serviceCidr?: string;
+  /**
+   * Addresses of the nodes (outside the pods' block): pods are spread over them, host-network
+   * pods take their node's address, and a `node` actor is added. Without them pods have no node.
+   */
+  readonly nodeAddresses?: readonly string[];
+  /** More actors outside the pod network (the VPC's resolver, the Pod Identity agent). */
+  readonly externals?: readonly ExternalActor[];
+  /** @default KUBE_SYSTEM_PODS: CoreDNS always, the others when their add-on is in the render */
+  readonly addonPods?: readonly AddonPods[];
+  /** @default CHART_SERVICES */
+  readonly chartServices?: readonly ChartService[];
 }
-
-export const INTERNET_ID = "internet";
-export const API_SERVER_ID = "kube-apiserver";
-export const OUTSIDER_NAMESPACE = "outsider";
-export const KUBE_DNS_ID = "kube-system/kube-dns";
 
 const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"];
 
@@ -80,7 +109,7 @@ function podTemplate(obj: Record<string, any>): { labels: Record<string, string>
   return { labels: template?.metadata?.labels ?? {}, spec: template?.spec ?? {} };
 }
 
-function asRecord(value: unknown): Record<string, string> {
+export function asRecord(value: unknown): Record<string, string> {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, string>) : {};
 }
 
@@ -100,7 +129,8 @@ export function containerPorts(spec: Record<string, any>): ContainerPort[] {
   return ports.sort((a, b) => a.containerPort - b.containerPort || compareText(a.protocol, b.protocol));
 }
 
-interface WorkloadDraft extends Omit<Workload, "pods" | "id"> {}
+/** A workload before it gets its pods. */
+export interface WorkloadDraft extends Omit<Workload, "pods" | "id"> {}
 
 function renderedWorkloads(objs: readonly RecordedResource[]): WorkloadDraft[] {
   return objs
@@ -118,30 +148,6 @@ function renderedWorkloads(objs: readonly RecordedResource[]): WorkloadDraft[] {
       };
     });
 }
-
-const KUBE_DNS: WorkloadDraft = {
-  namespace: "kube-system",
-  name: "kube-dns",
-  kind: "Deployment",
-  source: "implicit",
-  labels: { "k8s-app": "kube-dns" },
-  ports: [
-    { name: "dns-tcp", containerPort: 53, protocol: "TCP" },
-    { name: "dns", containerPort: 53, protocol: "UDP" },
-    { name: "metrics", containerPort: 9153, protocol: "TCP" },
-  ],
-  hostNetwork: false,
-};
-
-const OUTSIDER: WorkloadDraft = {
-  namespace: OUTSIDER_NAMESPACE,
-  name: "outsider",
-  kind: "Pod",
-  source: "implicit",
-  labels: { app: "outsider" },
-  ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
-  hostNetwork: false,
-};
 
 /** The CIDR of the render's VPC, when it has exactly one. */
 export function vpcCidrOf(rendered: Rendered): string | undefined {
@@ -163,11 +169,40 @@ function addressAllocator(cidr: string, reserved: readonly string[]) {
   };
 }
 
+/** Gives every workload its pods: addresses from `allocate`, spread over the nodes. */
+function podsOf(d: WorkloadDraft, perWorkload: number, nodes: readonly string[], allocate: () => string): Pod[] {
+  return Array.from({ length: perWorkload }, (_, i) => {
+    const nodeIp = nodes.length > 0 ? nodes[i % nodes.length] : undefined;
+    return {
+      namespace: d.namespace,
+      name: `${d.name}-${i}`,
+      labels: d.kind === "StatefulSet" ? { ...d.labels, "statefulset.kubernetes.io/pod-name": `${d.name}-${i}` } : d.labels,
+      // A host-network pod has its node's address.
+      ip: d.hostNetwork && nodeIp ? nodeIp : allocate(),
+      ports: d.ports,
+      ...(d.hostNetwork ? { hostNetwork: true } : {}),
+      ...(nodeIp ? { nodeIp } : {}),
+    };
+  });
+}
+
+function namespacesOf(objs: readonly RecordedResource[], used: readonly string[]): Namespace[] {
+  const declared = new Map<string, Namespace>();
+  for (const r of objs.filter((o) => o.inputs.kind === "Namespace")) {
+    const name = String(r.inputs.metadata?.name ?? r.name);
+    declared.set(name, namespaceWithAutomaticLabel(name, asRecord(r.inputs.metadata?.labels)));
+  }
+  // Namespaces the render uses without declaring (kube-system, the outsider's) carry only the automatic label.
+  for (const ns of used) if (!declared.has(ns)) declared.set(ns, namespaceWithAutomaticLabel(ns));
+  return [...declared.values()].sort((a, b) => compareText(a.name, b.name));
+}
+
 export function modelFromRender(rendered: Rendered, options: ModelOptions = {}): PlatformModel {
   const objs = rendered.k8sObjects();
   const podCidr = options.podCidr ?? vpcCidrOf(rendered) ?? "10.0.0.0/16";
   const internetAddress = options.internetAddress ?? "203.0.113.10";
   const perWorkload = options.podsPerWorkload ?? 2;
+  const nodes = options.nodeAddresses ?? [];
 
   const charted: WorkloadDraft[] = chartWorkloadsOf(rendered, options.chartWorkloads ?? CHART_WORKLOADS).map((c) => ({
     namespace: c.namespace,
@@ -178,40 +213,24 @@ export function modelFromRender(rendered: Rendered, options: ModelOptions = {}):
     ports: [...c.row.ports],
     hostNetwork: c.row.hostNetwork === true,
   }));
-  const drafts = [...renderedWorkloads(objs), ...charted, KUBE_DNS, OUTSIDER].sort(
+  const addons = addonWorkloads(rendered, options.addonPods ?? KUBE_SYSTEM_PODS);
+  const drafts = [...renderedWorkloads(objs), ...charted, ...addons, OUTSIDER].sort(
     (a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name),
   );
   const ids = drafts.map((d) => `${d.namespace}/${d.name}`);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new Error(`two workloads are named ${dup}; chart rows must not repeat rendered workloads`);
 
-  const allocate = addressAllocator(podCidr, [internetAddress, ...(options.apiServer ? [options.apiServer.address] : [])]);
-  const workloads: Workload[] = drafts.map((d) => ({
-    ...d,
-    id: `${d.namespace}/${d.name}`,
-    pods: Array.from({ length: perWorkload }, (_, i) => ({
-      namespace: d.namespace,
-      name: `${d.name}-${i}`,
-      labels: d.kind === "StatefulSet" ? { ...d.labels, "statefulset.kubernetes.io/pod-name": `${d.name}-${i}` } : d.labels,
-      ip: allocate(),
-      ports: d.ports,
-      ...(d.hostNetwork ? { hostNetwork: true } : {}),
-    })),
-  }));
+  const reserved = [internetAddress, ...nodes, ...(options.apiServer ? [options.apiServer.address] : []), ...(options.externals ?? []).map((x) => x.ip)];
+  const allocate = addressAllocator(podCidr, reserved);
+  const workloads: Workload[] = drafts.map((d) => ({ ...d, id: `${d.namespace}/${d.name}`, pods: podsOf(d, perWorkload, nodes, allocate) }));
 
-  const services: Service[] = objs
-    .filter((r) => r.inputs.kind === "Service")
-    .map((r) => ({
-      namespace: String(r.inputs.metadata?.namespace ?? "default"),
-      name: String(r.inputs.metadata?.name ?? r.name),
-      ...(r.inputs.spec?.selector ? { selector: asRecord(r.inputs.spec.selector) } : {}),
-      ports: (r.inputs.spec?.ports ?? []).map((p: any) => ({
-        ...(p.name ? { name: String(p.name) } : {}),
-        port: Number(p.port),
-        targetPort: p.targetPort ?? Number(p.port),
-        protocol: (p.protocol ?? "TCP") as Protocol,
-      })),
-    }));
+  const services = modelServices(rendered, {
+    serviceCidr: options.serviceCidr,
+    apiServerAddresses: options.apiServer ? [options.apiServer.address] : [],
+    apiServerPort: options.apiServer?.port ?? 443,
+    chartServices: options.chartServices ?? CHART_SERVICES,
+  });
   const policies: NetworkPolicy[] = objs
     .filter((r) => r.inputs.kind === "NetworkPolicy")
     .map((r) => ({
@@ -219,44 +238,25 @@ export function modelFromRender(rendered: Rendered, options: ModelOptions = {}):
       name: String(r.inputs.metadata?.name ?? r.name),
       spec: r.inputs.spec ?? { podSelector: {} },
     }));
-
-  const declared = new Map<string, Namespace>();
-  for (const r of objs.filter((o) => o.inputs.kind === "Namespace")) {
-    const name = String(r.inputs.metadata?.name ?? r.name);
-    declared.set(name, namespaceWithAutomaticLabel(name, asRecord(r.inputs.metadata?.labels)));
-  }
-  // Namespaces the render uses without declaring (kube-system, the outsider's) carry only the automatic label.
-  for (const ns of [...workloads, ...services, ...policies].map((x) => x.namespace)) {
-    if (!declared.has(ns)) declared.set(ns, namespaceWithAutomaticLabel(ns));
-  }
-  const namespaces = [...declared.values()].sort((a, b) => compareText(a.name, b.name));
-
-  const externals: ExternalActor[] = [
-    {
-      id: INTERNET_ID,
-      description: "an address on the internet",
-      ip: internetAddress,
-      ports: [
-        { name: "http", containerPort: 80, protocol: "TCP" },
-        { name: "https", containerPort: 443, protocol: "TCP" },
-      ],
-    },
-  ];
-  if (options.apiServer) {
-    externals.push({
-      id: API_SERVER_ID,
-      description: "the Kubernetes API server's endpoint",
-      ip: options.apiServer.address,
-      ports: [{ name: "https", containerPort: options.apiServer.port ?? 443, protocol: "TCP" }],
-    });
-  }
-  return { namespaces, workloads, externals, services, policies, podCidr };
+  const namespaces = namespacesOf(objs, [...workloads, ...services, ...policies].map((x) => x.namespace));
+  const externals = externalsOf(options, internetAddress, nodes);
+  return { namespaces, workloads, externals, services, policies, implicitPolicies: [OUTSIDER_ALLOW_ALL], podCidr, nodeAddresses: nodes };
 }
 
 export function modelPods(model: PlatformModel): Pod[] {
   return model.workloads.flatMap((w) => w.pods);
 }
 
+/** Every policy the model's cluster holds: the render's and the implicit ones. */
+export function allPolicies(model: PlatformModel): NetworkPolicy[] {
+  return [...model.policies, ...model.implicitPolicies];
+}
+
 export function evaluatorOf(model: PlatformModel): PolicyEvaluator {
-  return new PolicyEvaluator(model.namespaces, model.policies);
+  return new PolicyEvaluator(model.namespaces, allPolicies(model));
+}
+
+/** The model as the connection evaluators of both semantics read it. */
+export function clusterStateOf(model: PlatformModel): ClusterState {
+  return { namespaces: model.namespaces, policies: allPolicies(model), pods: modelPods(model), services: model.services };
 }

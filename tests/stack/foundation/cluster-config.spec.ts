@@ -23,6 +23,13 @@ describe("cluster settings reject bad values with a message naming the key, the 
     ["retention CloudWatch does not offer", { "ecommerce:controlPlaneLogRetentionDays": 10 }, /'ecommerce:controlPlaneLogRetentionDays' value 10 is not allowed; expected a CloudWatch retention period: 1, 3, 5, 7, 14/],
     ["retention out of range", { "ecommerce:controlPlaneLogRetentionDays": 0 }, /'ecommerce:controlPlaneLogRetentionDays' value '0' is outside of the legal range/],
     ["a single CoreDNS replica", { "ecommerce:corednsReplicas": 1 }, /'ecommerce:corednsReplicas' value '1' is outside of the legal range/],
+    // EKS's limits for kubernetesNetworkConfig.serviceIpv4Cidr (EKS API KubernetesNetworkConfigRequest).
+    ["a public service range", { "ecommerce:serviceCidr": "100.64.0.0/16" }, /'ecommerce:serviceCidr' value "100.64.0.0\/16" is not allowed; expected a private range inside 10.0.0.0\/8, 172.16.0.0\/12, 192.168.0.0\/16/],
+    ["a service range smaller than /24", { "ecommerce:serviceCidr": "172.20.0.0/25" }, /'ecommerce:serviceCidr' value "172.20.0.0\/25" is not allowed; expected a prefix from \/12 to \/24/],
+    ["a service range larger than /12", { "ecommerce:serviceCidr": "10.0.0.0/8" }, /'ecommerce:serviceCidr' value "10.0.0.0\/8" is not allowed; expected a prefix from \/12 to \/24/],
+    ["a service range across two private blocks", { "ecommerce:serviceCidr": "172.0.0.0/12" }, /'ecommerce:serviceCidr' value "172.0.0.0\/12".*a private range inside/],
+    ["a service range overlapping the VPC", { "ecommerce:serviceCidr": "10.10.128.0/20" }, /'ecommerce:serviceCidr' value "10.10.128.0\/20" is not allowed; expected a range outside the VPC's 10.10.0.0\/16 \(ecommerce:vpcCidr\)/],
+    ["a service range with host bits", { "ecommerce:serviceCidr": "172.20.0.1/16" }, /'ecommerce:serviceCidr' value "172.20.0.1\/16".*did you mean 172.20.0.0\/16/],
   ];
 
   test.each(cases)("%s", async (_label, overrides, expected) => {
@@ -55,6 +62,13 @@ describe("cluster settings: what is allowed, and values not stack names decide",
 
   test("role ARNs may carry a path and another partition", async () => {
     expect((await adminOnly()).one("eks:index:Cluster").inputs.accessEntries.admin.principalArn).toBe(gov);
+  });
+
+  test("the service range is the cluster's, and its first address the kubernetes ClusterIP the policies name", async () => {
+    const r = await renderProgram("dev", { overrides: { "ecommerce:serviceCidr": "192.168.128.0/20" } });
+    expect(r.one("eks:index:Cluster").inputs.kubernetesServiceIpAddressRange).toBe("192.168.128.0/20");
+    const toApi = r.find("NetworkPolicy", "allow-grafana", "monitoring").spec.egress.flatMap((rule: any) => rule.to);
+    expect(toApi).toContainEqual({ ipBlock: { cidr: "192.168.128.1/32" } });
   });
 
   test("no public access CIDR turns the public endpoint off", async () => {

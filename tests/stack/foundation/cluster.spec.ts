@@ -30,6 +30,12 @@ describe.each(STACKS)("EKS cluster of %s", (stack) => {
     const c = (await stackRender(stack)).one("eks:index:Cluster").inputs;
     expect(c.vpcCniOptions.enableNetworkPolicy).toBe(true);
     expect(c.vpcCniOptions.configurationValues.env.NETWORK_POLICY_ENFORCING_MODE).toBe("strict");
+    // The node agent's decision logs follow the stack's setting.
+    expect(c.vpcCniOptions.configurationValues.nodeAgent?.enablePolicyEventLogs === "true").toBe(stackSetting(stack, "networkPolicyEventLogs"));
+  });
+
+  test("the cluster gets the stack's service range", async () => {
+    expect((await stackRender(stack)).one("eks:index:Cluster").inputs.kubernetesServiceIpAddressRange).toBe(stackSetting(stack, "serviceCidr"));
   });
 
   test("nodes live in the private subnets only, without public IPs", async () => {

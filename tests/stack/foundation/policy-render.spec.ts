@@ -77,9 +77,9 @@ describe.each(STACKS)("the rendered %s platform", (stack) => {
     ]);
   });
 
-  test("passes the default-deny stack policy: every platform namespace has its deny-all-default", async () => {
+  test("passes the default-deny stack policy: every platform namespace, and kube-system, has its deny-all-default", async () => {
     const denyAll = render.kind("NetworkPolicy").filter((np) => np.inputs.metadata.name === DEFAULT_DENY_POLICY_NAME);
-    expect(denyAll.map((np) => np.inputs.metadata.namespace).sort()).toEqual(Object.values(NAMESPACES).map((ns) => ns.name).sort());
+    expect(denyAll.map((np) => np.inputs.metadata.namespace).sort()).toEqual([...Object.values(NAMESPACES).map((ns) => ns.name), "kube-system"].sort());
     const messages = (await validateStack(namespacesDefaultDeny, resources, config())).map((v) => v.message);
     expect(messages).toEqual([]);
   });

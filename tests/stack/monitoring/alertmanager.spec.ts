@@ -1,12 +1,13 @@
 import { NAMESPACES } from "../../../catalog";
 import { ALERT_RECEIVERS, AlertReceiverKind } from "../../../config/monitoring";
 import { INHIBIT_RULES, InhibitRule, RECEIVER_SECRET, RECEIVER_URL_FILE, alertmanagerConfig } from "../../../components/monitoring/alertmanager";
-import { computeMatrix, flowKey } from "../../../tools/netpol/matrix";
+import { CNI_STRICT, computeMatrix, flowPathKey } from "../../../tools/netpol/matrix";
 import { INTERNET_ID, modelFromRender } from "../../../tools/netpol/model";
 import { platformAnalysis } from "../../../tools/netpol/platform";
 import { secretPlaceholder } from "../../../lib/stack-files";
 import { STACKS, renderProgram, stackRender } from "../../harness";
 import { chartValues } from "./schemas";
+import { MONITORING_SERVICES } from "../../../components/monitoring/kube-prometheus-stack/chart";
 import { IDS } from "../../netpol/intended";
 
 const MON = NAMESPACES.monitoring.name;
@@ -126,11 +127,12 @@ describe.each(STACKS)("the committed %s stack", (stack) => {
     // kube-prometheus-stack 88.5.3 provisions the data source unless turned off; the values keep it.
     expect((chartValues() as any).grafana.sidecar.datasources.alertmanager.enabled).toBe(true);
     expect(r.one("kubernetes:helm.sh/v4:Chart", "monitoring").inputs.values.grafana.sidecar.datasources.alertmanager.enabled).toBe(true);
-    const matrix = computeMatrix(modelFromRender(r, platformAnalysis(r).modelOptions));
-    const verdict = new Map(matrix.flows.map((f) => [flowKey(f), f.verdict]));
-    expect(verdict.get(`${IDS.grafana} -> ${IDS.alertmanager} 9093/TCP`)).toBe("allowed");
-    expect(verdict.get(`${IDS.alertmanager} -> ${INTERNET_ID} 443/TCP`)).toBe("allowed");
-    expect(verdict.get(`${IDS.alertmanager} -> ${INTERNET_ID} 80/TCP`)).toBe("denied");
+    // As the EKS VPC CNI enforces it: Grafana dials the chart's Alertmanager Service.
+    const matrix = computeMatrix(modelFromRender(r, platformAnalysis(r).modelOptions), CNI_STRICT);
+    const verdict = new Map(matrix.flows.map((f) => [flowPathKey(f), f.verdict]));
+    expect(verdict.get(`${IDS.grafana} -> ${IDS.alertmanager} 9093/TCP via service:${MON}/${MONITORING_SERVICES.alertmanager}`)).toBe("allowed");
+    expect(verdict.get(`${IDS.alertmanager} -> ${INTERNET_ID} 443/TCP via outside`)).toBe("allowed");
+    expect(verdict.get(`${IDS.alertmanager} -> ${INTERNET_ID} 80/TCP via outside`)).toBe("denied");
   });
 });
 

@@ -5,7 +5,7 @@
  * how they are grouped, so that a policy's name says what it opens. Every side of every flow
  * that is a pod must be held by exactly one policy (rules.ts checks it).
  */
-import { ClientEgress, DATASTORE_KINDS, DatastoreInstance, NAMESPACES, ServiceSpec, datastoreInstances, datastoreRow } from "../../catalog";
+import { ClientEgress, DATASTORE_KINDS, DatastoreInstance, DatastoreKind, NAMESPACES, ServiceSpec, datastoreInstances, datastoreRow } from "../../catalog";
 import type { FlowIntent, FlowParty, PodRole } from "../../catalog/flows";
 
 export const DEFAULT_DENY = "deny-all-default";
@@ -28,13 +28,16 @@ const CATALOG_ROLES: PodRole[] = ["gateway", "microservice"];
 /** The namespaces whose pods the platform's policies govern: its own, and kube-system's add-ons. */
 export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPACES).map((n) => n.name), "kube-system"];
 
+/** The table's kinds, then any other kind a service lists (which datastoreRow refuses, naming the kinds). */
+const kindsUsedBy = (services: readonly ServiceSpec[]): DatastoreKind[] => [...new Set([...DATASTORE_KINDS, ...services.flatMap((s) => s.uses)])];
+
 /** Whether a party is the pods of this datastore instance. */
 const isStore = (party: FlowParty, store: DatastoreInstance) =>
   is(party, store.kind) && (store.owner === undefined || ofService(party, store.owner));
 
 /** The datastores: each instance's clients in, its replicas to each other, Prometheus to its metrics (from the kind's row). */
 function datastoreHomes(services: readonly ServiceSpec[]): PolicyHome[] {
-  const instances = DATASTORE_KINDS.flatMap((kind) => datastoreInstances(kind, services));
+  const instances = kindsUsedBy(services).flatMap((kind) => datastoreInstances(kind, services));
   return [
     ...instances.map((store): PolicyHome => ({
       namespace: store.namespace,
@@ -63,14 +66,13 @@ function datastoreHomes(services: readonly ServiceSpec[]): PolicyHome[] {
 function applicationHomes(services: readonly ServiceSpec[]): PolicyHome[] {
   const app = NAMESPACES.app.name;
   const micro = services.filter((s) => s.role === "microservice");
-  const egressIn = (kind: ClientEgress) => DATASTORE_KINDS.filter((k) => datastoreRow(k).clientEgress === kind);
-  const ownPolicy = egressIn("ownPolicy");
+  const egressIn = (kind: ClientEgress, kinds: readonly DatastoreKind[]) => kinds.filter((k) => datastoreRow(k).clientEgress === kind);
   return [
     { namespace: app, name: "allow-api-gateway-ingress", ingressOf: (r) => is(r.to, "gateway") },
     { namespace: app, name: "allow-api-gateway-egress", egressOf: (r) => is(r.from, "gateway") },
     { namespace: app, name: "allow-microservices-ingress", ingressOf: (r) => is(r.to, "microservice") && is(r.from, "gateway") },
     { namespace: app, name: "allow-monitoring-scraping", ingressOf: (r) => is(r.to, "application") },
-    ...egressIn("sharedPolicy")
+    ...egressIn("sharedPolicy", kindsUsedBy(services))
       .filter((kind) => datastoreInstances(kind, services).length > 0)
       .map((kind): PolicyHome => ({
         namespace: app,
@@ -80,7 +82,7 @@ function applicationHomes(services: readonly ServiceSpec[]): PolicyHome[] {
     ...micro.map((s): PolicyHome => ({
       namespace: app,
       name: `allow-${s.name}-database`,
-      egressOf: (r) => is(r.from, "microservice") && ofService(r.from, s.name) && is(r.to, ...ownPolicy),
+      egressOf: (r) => is(r.from, "microservice") && ofService(r.from, s.name) && is(r.to, ...egressIn("ownPolicy", s.uses)),
     })),
     ...datastoreHomes(services),
   ];

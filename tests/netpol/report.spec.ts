@@ -1,6 +1,4 @@
-import { Platform } from "../../components/platform";
 import { RELEASE } from "../../components/monitoring/kube-prometheus-stack/chart";
-import { loadConfig } from "../../config";
 import { lintModel } from "../../tools/netpol/lints";
 import { FlowMatrix, computeMatrix } from "../../tools/netpol/matrix";
 import { MAX_EDGES, flowDiagram } from "../../tools/netpol/mermaid";
@@ -10,9 +8,8 @@ import { allowedFlowsTable } from "../../tools/netpol/flow-table";
 import type { Flow } from "../../tools/netpol/matrix";
 import { FlowPath, NODE_LOCAL_PATH, POD_PATH, servicePath } from "../../tools/netpol/paths";
 import { FLOWS_FILE, countVerdicts, flowsMarkdown, flowsReport, matrixTable, reportMatrices, shownMatrix } from "../../tools/netpol/report";
-import { renderStack } from "../../tools/render/render";
 import "../../tools/render/reports";
-import { PROJECT_DIR } from "../harness";
+import { stackRun } from "../harness";
 import { ALLOW_DNS, DENY_ALL, policy, shop, webToDb } from "./render";
 
 const zeroTrust = () =>
@@ -123,11 +120,8 @@ describe("the diagram's grouping", () => {
 });
 
 test("every render writes flows.md under the EKS VPC CNI model, with each flow's path, and the API server in the control-plane subnets", async () => {
-  const { files, rendered } = await renderStack({
-    projectDir: PROJECT_DIR,
-    stack: "dev",
-    program: () => new Platform("ecommerce", { config: loadConfig() }).stackOutputs(),
-  });
+  // The run's own render of dev (global-setup.ts), with the files the render command writes.
+  const { files, rendered } = await stackRun("dev");
   const md = files.get(FLOWS_FILE)!;
   const { modelOptions, lintOptions } = platformAnalysis(rendered);
   const matrices = reportMatrices(modelFromRender(rendered, modelOptions));

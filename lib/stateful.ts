@@ -220,6 +220,25 @@ export interface StatefulSetShape {
 }
 
 /**
+ * What every single-replica data StatefulSet takes from its store: the instance's name and
+ * labels, its Service, one replica, and the claim kept if it is ever scaled down.
+ */
+export function singleReplica(
+  store: DataStoreArgs,
+  serviceName: pulumi.Input<string>,
+): Pick<StatefulSetShape, "name" | "namespace" | "labels" | "serviceName" | "replicas" | "store" | "scaledDownClaims"> {
+  return {
+    name: store.instance.name,
+    namespace: store.namespace,
+    labels: store.instance.labels,
+    serviceName,
+    replicas: 1,
+    store,
+    scaledDownClaims: "Retain",
+  };
+}
+
+/**
  * A data StatefulSet: one `data` volume per replica from the configured class, claims kept or not
  * per `protectData`, and the hardened pod skeleton. Components add their containers.
  */

@@ -15,6 +15,7 @@ import {
   scratch,
   serviceArgs,
   servicePort,
+  singleReplica,
 } from "../../lib/stateful";
 import { dataStatefulSet } from "../../lib/data-statefulset";
 
@@ -84,13 +85,7 @@ export function minioStatefulSet(args: MinioStoreArgs, objects: { service: pulum
   // MinIO keeps its TLS material under a certs directory it creates at start.
   const tmp = scratch("tmp", "/tmp");
   return {
-    name: args.instance.name,
-    namespace: args.namespace,
-    labels: args.instance.labels,
-    serviceName: objects.service,
-    replicas: 1,
-    store: args,
-    scaledDownClaims: "Retain",
+    ...singleReplica(args, objects.service),
     uid: MINIO_UID,
     pod: {
       terminationGracePeriodSeconds: 30,

@@ -16,6 +16,7 @@ import {
   serviceArgs,
   servicePort,
   shellProbe,
+  singleReplica,
 } from "../../lib/stateful";
 import { dataStatefulSet } from "../../lib/data-statefulset";
 import { MYSQL_ENTRYPOINT, mysqlInitScript } from "./mysql-init";
@@ -131,13 +132,7 @@ export function mysqlContainers(args: MySqlDatabaseArgs, secrets: MySqlSecretNam
 export function mysqlStatefulSet(args: MySqlDatabaseArgs, objects: MySqlSecretNames & { service: pulumi.Input<string> }): StatefulSetShape {
   const { init, server, volumes } = mysqlContainers(args, objects);
   return {
-    name: args.instance.name,
-    namespace: args.namespace,
-    labels: args.instance.labels,
-    serviceName: objects.service,
-    replicas: 1,
-    store: args,
-    scaledDownClaims: "Retain",
+    ...singleReplica(args, objects.service),
     uid: MYSQL_UID,
     pod: {
       // InnoDB flushes its buffer pool on a clean shutdown; killing it means crash recovery.

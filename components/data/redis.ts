@@ -16,6 +16,7 @@ import {
   serviceArgs,
   servicePort,
   shellProbe,
+  singleReplica,
 } from "../../lib/stateful";
 import { dataStatefulSet } from "../../lib/data-statefulset";
 
@@ -104,13 +105,7 @@ export interface RedisPodObjects {
 /** The single-replica Redis StatefulSet; a changed redis.conf rolls the pod. */
 export function redisStatefulSet(args: RedisArgs, profile: ResourceProfile, configText: string, objects: RedisPodObjects): StatefulSetShape {
   return {
-    name: args.instance.name,
-    namespace: args.namespace,
-    labels: args.instance.labels,
-    serviceName: objects.service,
-    replicas: 1,
-    store: args,
-    scaledDownClaims: "Retain",
+    ...singleReplica(args, objects.service),
     uid: REDIS_UID,
     podAnnotations: configChecksum(configText),
     pod: {

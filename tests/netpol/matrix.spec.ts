@@ -1,7 +1,7 @@
 import { CNI_STRICT, computeMatrix, diffMatrix, explainFlow, flowKey, flowPathKey, formatDiff, PathFlowKey, verdictDifferences } from "../../tools/netpol/matrix";
 import { modelFromRender } from "../../tools/netpol/model";
 import { POD_PATH, servicePath } from "../../tools/netpol/paths";
-import { ALLOW_DNS, DENY_ALL, policy, shop, webToDb } from "./render";
+import { ALLOW_DNS, DENY_ALL, policy, shop, webToDb, zeroTrustShop } from "./render";
 
 /** `app/web` may reach `data/db` on 3306; `data` denies everything else; `app` has no policy. */
 const zeroTrustData = () =>
@@ -127,15 +127,7 @@ describe("diffMatrix", () => {
 describe("paths, under both semantics", () => {
   const NODES = ["10.10.0.10", "10.10.64.10"];
   /** Both sides of web -> db written; kube-system has no policy. */
-  const bothSides = () =>
-    shop(
-      policy("app", "deny-all-default", DENY_ALL),
-      policy("app", "allow-dns", ALLOW_DNS),
-      policy("app", "web-to-db", webToDb("egress")),
-      policy("data", "deny-all-default", DENY_ALL),
-      policy("data", "allow-dns", ALLOW_DNS),
-      policy("data", "db-from-web", webToDb("ingress")),
-    );
+  const bothSides = zeroTrustShop;
   const withCluster = (r: ReturnType<typeof shop>) => modelFromRender(r, { serviceCidr: "172.20.0.0/16", nodeAddresses: NODES, apiServer: { address: "10.10.204.4" } });
   const byPath = (m: ReturnType<typeof computeMatrix>) => new Map(m.flows.map((f) => [flowPathKey(f), f.verdict]));
 

@@ -96,3 +96,15 @@ export function webToDb(side: "egress" | "ingress"): Record<string, any> {
     [side]: [{ [side === "egress" ? "to" : "from"]: [peer], ports: [{ port: 3306 }] }],
   };
 }
+
+/** The zero-trust shop: deny-all and DNS in both namespaces, and both sides of web -> db written. */
+export function zeroTrustShop(): Rendered {
+  return shop(
+    policy("app", "deny-all-default", DENY_ALL),
+    policy("app", "allow-dns", ALLOW_DNS),
+    policy("app", "web-to-db", webToDb("egress")),
+    policy("data", "deny-all-default", DENY_ALL),
+    policy("data", "allow-dns", ALLOW_DNS),
+    policy("data", "db-from-web", webToDb("ingress")),
+  );
+}

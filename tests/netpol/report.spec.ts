@@ -10,17 +10,9 @@ import { FlowPath, NODE_LOCAL_PATH, POD_PATH, servicePath } from "../../tools/ne
 import { FLOWS_FILE, countVerdicts, flowsMarkdown, flowsReport, matrixTable, reportMatrices, shownMatrix } from "../../tools/netpol/report";
 import "../../tools/render/reports";
 import { stackRun } from "../harness";
-import { ALLOW_DNS, DENY_ALL, policy, shop, webToDb } from "./render";
+import { DENY_ALL, policy, shop, zeroTrustShop } from "./render";
 
-const zeroTrust = () =>
-  shop(
-    policy("app", "deny-all-default", DENY_ALL),
-    policy("app", "allow-dns", ALLOW_DNS),
-    policy("app", "web-to-db", webToDb("egress")),
-    policy("data", "deny-all-default", DENY_ALL),
-    policy("data", "allow-dns", ALLOW_DNS),
-    policy("data", "db-from-web", webToDb("ingress")),
-  );
+const zeroTrust = zeroTrustShop;
 
 describe("flows.md", () => {
   const md = flowsReport(zeroTrust());

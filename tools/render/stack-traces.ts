@@ -1,5 +1,5 @@
 /**
- * The Pulumi SDK reads `new Error().stack` for every promise it wraps (`runtime/debuggable.js`,
+ * The Pulumi SDK (@pulumi/pulumi 3.276.0) reads `new Error().stack` for every promise it wraps (`runtime/debuggable.js`,
  * `debuggablePromise`) and every resource it registers (`resource.js`, `Resource.callsites`), a
  * few thousand times per render, and only parses file:line:column out of it. Under ts-node or
  * jest, `Error.prepareStackTrace` maps every frame through source maps, which made those stacks

@@ -119,7 +119,8 @@ export function checkRules(dir: string, files: readonly string[]): PromtoolRun {
  * Runs `promtool test rules` once over several test files (name -> test groups) against the rules
  * files of `dir`, and returns each file's verdict with its part of the output. One process for
  * all of a stack's scenarios: promtool reports each file under `Unit Testing:  <file>`, with
- * SUCCESS or FAILED, on one stream when both of its outputs go to the same file.
+ * SUCCESS or FAILED (promtool 2.42.0, as Debian ships it; the bite test below holds the parse to it),
+ * on one stream when both of its outputs go to the same file.
  */
 export function testRulesBatch(dir: string, files: readonly string[], tests: ReadonlyMap<string, readonly unknown[]>): Map<string, PromtoolRun> {
   const testFiles = [...tests].map(([name, groups]) => {

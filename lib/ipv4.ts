@@ -15,8 +15,21 @@ function toInt(addr: ipaddr.IPv4): number {
   return addr.toByteArray().reduce((acc, octet) => acc * 256 + octet, 0);
 }
 
+/**
+ * Parsed CIDRs and addresses by their text. Policies name a few dozen blocks and the model a few
+ * hundred addresses, and the flow matrix asks about each of them hundreds of thousands of times;
+ * parsing is pure, so each text is parsed once.
+ */
+const parsedCidrs = new Map<string, Range | undefined>();
+const parsedIps = new Map<string, number | undefined>();
+
 /** The addresses of an IPv4 CIDR, or undefined when it is not one (IPv6 blocks never match IPv4 pods). */
 export function cidrRange(cidr: string): Range | undefined {
+  if (!parsedCidrs.has(cidr)) parsedCidrs.set(cidr, parseCidr(cidr));
+  return parsedCidrs.get(cidr);
+}
+
+function parseCidr(cidr: string): Range | undefined {
   try {
     const [addr, prefix] = ipaddr.parseCIDR(cidr);
     if (addr.kind() !== "ipv4") return undefined;
@@ -29,8 +42,8 @@ export function cidrRange(cidr: string): Range | undefined {
 }
 
 export function ipToInt(ip: string): number | undefined {
-  if (!ipaddr.IPv4.isValidFourPartDecimal(ip)) return undefined;
-  return toInt(ipaddr.IPv4.parse(ip));
+  if (!parsedIps.has(ip)) parsedIps.set(ip, ipaddr.IPv4.isValidFourPartDecimal(ip) ? toInt(ipaddr.IPv4.parse(ip)) : undefined);
+  return parsedIps.get(ip);
 }
 
 export function intToIp(value: number): string {

@@ -9,7 +9,8 @@ import * as YAML from "yaml";
 import { ServiceSpec } from "../catalog";
 import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
-import { Rendered, runProgram } from "../tools/render/engine";
+import { ProgramRun, RecordedResource, Rendered, runProgram } from "../tools/render/engine";
+import { RenderRequest, requestRender } from "./render-service";
 import { RenderResult, renderStack } from "../tools/render/render";
 import { loadStackConfig } from "../lib/stack-files";
 
@@ -84,16 +85,35 @@ export function renderProgram(stack: string, opts: ProgramOptions = {}): Promise
 }
 
 async function renderVariant(stack: string, opts: ProgramOptions): Promise<Rendered> {
-  const configFile = opts.overrides ? stackFileWith(stack, opts.overrides) : undefined;
-  const { project, config, secretKeys } = loadStackConfig(PROJECT_DIR, stack, configFile);
-  const run = await runProgram({
+  // A removed key travels as null: JSON has no undefined.
+  const overrides = opts.overrides && Object.fromEntries(Object.entries(opts.overrides).map(([k, v]) => [k, v === undefined ? null : v]));
+  const request: RenderRequest = { stack, overrides, services: opts.services };
+  const run = await (requestRender(request) ?? renderRequest(request));
+  return new Rendered(run.resources);
+}
+
+/**
+ * Runs the program for a request here, in this process: the render service's renderer, and the
+ * harness' own when no service runs.
+ */
+export function renderRequest(request: RenderRequest): Promise<ProgramRun> {
+  const overrides = request.overrides && Object.fromEntries(Object.entries(request.overrides).map(([k, v]) => [k, v === null ? undefined : v]));
+  const configFile = overrides ? stackFileWith(request.stack, overrides) : undefined;
+  const { project, config, secretKeys } = loadStackConfig(PROJECT_DIR, request.stack, configFile);
+  return runProgram({
     project,
-    stack,
+    stack: request.stack,
     config,
     secretKeys,
-    program: () => new Platform("ecommerce", { config: loadConfig(), services: opts.services }).stackOutputs(),
+    preview: request.preview,
+    program: () => new Platform("ecommerce", { config: loadConfig(), services: request.services }).stackOutputs(),
   });
-  return new Rendered(run.resources);
+}
+
+/** What the program registers and reads for a committed stack under `pulumi preview`. */
+export function previewRun(stack: StackName): Promise<{ resources: readonly RecordedResource[]; reads: readonly string[] }> {
+  const request: RenderRequest = { stack, preview: true };
+  return requestRender(request) ?? renderRequest(request);
 }
 
 /**

@@ -175,12 +175,25 @@ export class PolicyEvaluator {
   }
 }
 
+/**
+ * Backends by Service and pod list. The model's objects are built once and never changed, and the
+ * matrix asks for the same Service's backends once per probe.
+ */
+const backendCache = new WeakMap<Service, WeakMap<readonly Pod[], readonly Pod[]>>();
+
 /** Pods a Service sends traffic to: its selector's matches in its namespace. */
-export function serviceBackends(service: Service, pods: readonly Pod[]): Pod[] {
-  const selector = service.selector;
-  if (!selector || Object.keys(selector).length === 0) return [];
-  return pods.filter((p) => p.namespace === service.namespace && labelsMatch(selector, p.labels));
+export function serviceBackends(service: Service, pods: readonly Pod[]): readonly Pod[] {
+  const byPods = backendCache.get(service) ?? new WeakMap<readonly Pod[], readonly Pod[]>();
+  backendCache.set(service, byPods);
+  let backends = byPods.get(pods);
+  if (!backends) {
+    const selector = service.selector;
+    backends = !selector || Object.keys(selector).length === 0 ? [] : pods.filter((p) => p.namespace === service.namespace && labelsMatch(selector, p.labels));
+    byPods.set(pods, backends);
+  }
+  return backends;
 }
+
 
 /** The pod port a Service port forwards to (a named targetPort resolves on that pod), if any. */
 export function serviceTargetPort(sp: ServicePort, pod: Pod): number | undefined {

@@ -1,20 +1,10 @@
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { NAMESPACES } from "../../../catalog";
 import { synth } from "../../../tools/render/synth";
 import { PROJECT_DIR, STACKS, stackFileWith, stackRun, stackSetting } from "../../harness";
-
-/** Runs the real CLI (`npm run synth` without npm) in its own process: its exit code and output. */
-function synthProcess(args: string[]) {
-  const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/render/synth.ts", ...args], {
-    cwd: PROJECT_DIR,
-    encoding: "utf8",
-    env: { ...process.env, SYNTH_DEBUG: "" },
-  });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
+import { CliRun, argOf, cliRun } from "../../cli-runs";
 
 function readTree(dir: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -40,10 +30,11 @@ async function synthHere(args: string[]) {
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "render-"));
 
 describe("the render command, run as a user runs it (npm run synth)", () => {
-  const out = tmp();
-  let first: ReturnType<typeof synthProcess>;
+  let first: CliRun;
+  let out: string;
   beforeAll(() => {
-    first = synthProcess(["--stack", "dev", "--out", out]);
+    first = cliRun("renderDev");
+    out = argOf(first, "--out");
   });
 
   test("succeeds and says what it wrote", () => {
@@ -148,8 +139,8 @@ describe("render input errors", () => {
   });
 
   test("the process exits with the command's code, and prints the one line on stderr", () => {
-    const file = stackFileWith("dev", { "ecommerce:nodeMaxSize": "many" });
-    const res = synthProcess(["--stack", "dev", "--config-file", file, "--out", tmp()]);
+    const res = cliRun("wrongType");
+    const file = argOf(res, "--config-file");
     expect(res.code).toBe(1);
     expect(res.stdout).toBe("");
     expect(res.stderr).toBe(`error: ${file}: configuration key 'ecommerce:nodeMaxSize' must be of type integer (declared in Pulumi.yaml), got "many"\n`);

@@ -3,10 +3,7 @@
  * the same resources whether the engine previews or updates. Reading the NLB's Service by id only
  * outside previews made every preview plan a read step the update would then discard.
  */
-import { Platform } from "../../../components/platform";
-import { loadConfig } from "../../../config";
-import { runProgram } from "../../../tools/render/engine";
-import { PROJECT_DIR, STACKS, stackRun } from "../../harness";
+import { PROJECT_DIR, STACKS, StackName, previewRun, stackRun } from "../../harness";
 import { loadStackConfig } from "../../../lib/stack-files";
 
 const withLoadBalancer = STACKS.filter(
@@ -19,18 +16,8 @@ function steps(run: { resources: readonly { urn: string; inputs: unknown }[]; re
   return { registered: run.resources.map((r) => `${r.urn} ${JSON.stringify(r.inputs)}`).sort(), reads: [...run.reads].sort() };
 }
 
-async function previewSteps(stack: string) {
-  const { project, config, secretKeys } = loadStackConfig(PROJECT_DIR, stack);
-  return steps(
-    await runProgram({
-      project,
-      stack,
-      config,
-      secretKeys,
-      preview: true,
-      program: () => new Platform("ecommerce", { config: loadConfig() }).stackOutputs(),
-    }),
-  );
+async function previewSteps(stack: StackName) {
+  return steps(await previewRun(stack));
 }
 
 test("some stack runs behind a load balancer, so the rule below is exercised", () => {

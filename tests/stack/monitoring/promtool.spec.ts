@@ -32,6 +32,9 @@ import {
   scraped,
   testGroup,
   PromtoolRun,
+  BatchEntry,
+  RuleFiles,
+  recordedOrAlertsReads,
   testRules,
   testRulesBatch,
   writeRuleFiles,
@@ -167,9 +170,22 @@ const SCENARIOS: Record<string, Scenario> = {
   },
 };
 
-async function contextOf(stack: StackName, alertname: string): Promise<Context & { files: ReturnType<typeof writeRuleFiles> }> {
+/** The PrometheusRules of a stack's render, as `writeRuleFiles` takes them. */
+async function ruleResources(stack: StackName) {
   const r = await stackRender(stack);
-  const resources = r.kind("PrometheusRule").map((p) => ({ name: p.inputs.metadata.name as string, spec: p.inputs.spec }));
+  return r.kind("PrometheusRule").map((p) => ({ name: p.inputs.metadata.name as string, spec: p.inputs.spec }));
+}
+
+/** Each stack's rules files, written once. */
+const ruleFiles = new Map<StackName, Promise<RuleFiles>>();
+function ruleFilesOf(stack: StackName): Promise<RuleFiles> {
+  if (!ruleFiles.has(stack)) ruleFiles.set(stack, ruleResources(stack).then(writeRuleFiles));
+  return ruleFiles.get(stack)!;
+}
+
+async function contextOf(stack: StackName, alertname: string): Promise<Context & { files: RuleFiles; own: string[] }> {
+  const r = await stackRender(stack);
+  const resources = await ruleResources(stack);
   const rules = resources.flatMap((p: any) => p.spec.groups.flatMap((g: any) => g.rules)).filter((x: AlertRule) => x.alert === alertname);
   const monitors = new Map(r.kind("ServiceMonitor").map((m) => [m.inputs.metadata.name as string, m.inputs]));
   const target = (monitor: string, service: string, pod: string, instance: string) => {
@@ -180,7 +196,8 @@ async function contextOf(stack: StackName, alertname: string): Promise<Context &
     return { labels, honor: e.honorLabels === true };
   };
   const rabbitmqNodes = r.find("StatefulSet", RABBITMQ_NAME, NAMESPACES.messaging.name).spec.replicas;
-  return { rules, rabbitmqNodes, target, files: writeRuleFiles(resources) };
+  const files = await ruleFilesOf(stack);
+  return { rules, rabbitmqNodes, target, files, own: files.holding(alertname) };
 }
 
 /** An alert's firing checks: silent a minute before its `for`, firing at it and ten minutes on. */
@@ -210,14 +227,14 @@ function scenarioRuns(stack: StackName): Promise<Map<string, PromtoolRun>> {
     batches.set(
       stack,
       (async () => {
-        const { files } = await contextOf(stack, "");
-        const tests = new Map<string, unknown[]>();
+        const files = await ruleFilesOf(stack);
+        const tests = new Map<string, BatchEntry>();
         for (const alertname of Object.keys(SCENARIOS)) {
           const c = await contextOf(stack, alertname);
-          tests.set(`${alertname}-firing`, firingGroup(c, alertname));
-          tests.set(`${alertname}-quiet`, quietGroups(c, alertname));
+          tests.set(`${alertname}-firing`, { ruleFiles: c.own, groups: firingGroup(c, alertname) });
+          tests.set(`${alertname}-quiet`, { ruleFiles: c.own, groups: quietGroups(c, alertname) });
         }
-        return testRulesBatch(files.dir, files.files, tests);
+        return testRulesBatch(files.dir, tests);
       })(),
     );
   }
@@ -230,12 +247,27 @@ function expectPass(run: { ok: boolean; output: string }): void {
 
 afterAll(removeRuleFiles);
 
+describe("reads across groups", () => {
+  const group = (rules: object[]) => ({ name: "g", rules: rules as { alert?: string; record?: string }[] });
+  test("a rule reading ALERTS or another rule's recorded series is found; a longer name is not", () => {
+    const groups = [
+      group([{ record: "job:up:sum", expr: "sum by (job) (up)" }]),
+      group([
+        { alert: "ReadsRecord", expr: "job:up:sum < 1" },
+        { alert: "ReadsAlerts", expr: 'ALERTS{alertname="X"} == 1' },
+        { alert: "LongerName", expr: "ALERTS_TOTAL > 0 or job:up:sum_rate > 0" },
+      ]),
+    ];
+    expect(recordedOrAlertsReads(groups)).toEqual(["ReadsRecord", "ReadsAlerts"]);
+  });
+});
+
 suite("the promtool check bites", () => {
   test("an alert expected a minute before its `for` fails the run", async () => {
     const c = await contextOf("dev", "RabbitMQBelowQuorum");
     const hold = minutesOf(c.rules[0].for);
     const { series, alerts } = SCENARIOS.RabbitMQBelowQuorum.firing(c);
-    const early = testRules(c.files.dir, c.files.files, "early", [testGroup("RabbitMQBelowQuorum", series, hold + 5, [{ minute: hold - 1, alerts: alerts(hold) }])]);
+    const early = testRules(c.files.dir, c.own, "early", [testGroup("RabbitMQBelowQuorum", series, hold + 5, [{ minute: hold - 1, alerts: alerts(hold) }])]);
     expect(early.ok).toBe(false);
     expect(early.output).toMatch(/FAILED/);
   });
@@ -246,11 +278,10 @@ suite("the promtool check bites", () => {
     const { series, alerts } = SCENARIOS.RabbitMQBelowQuorum.firing(c);
     const runs = testRulesBatch(
       c.files.dir,
-      c.files.files,
       new Map([
-        ["on-time", [testGroup("RabbitMQBelowQuorum", series, hold + 5, [{ minute: hold, alerts: alerts(hold) }])]],
-        ["early", [testGroup("RabbitMQBelowQuorum", series, hold + 5, [{ minute: hold - 1, alerts: alerts(hold) }])]],
-        ["quiet", quietGroups(c, "RabbitMQBelowQuorum")],
+        ["on-time", { ruleFiles: c.own, groups: [testGroup("RabbitMQBelowQuorum", series, hold + 5, [{ minute: hold, alerts: alerts(hold) }])] }],
+        ["early", { ruleFiles: c.own, groups: [testGroup("RabbitMQBelowQuorum", series, hold + 5, [{ minute: hold - 1, alerts: alerts(hold) }])] }],
+        ["quiet", { ruleFiles: c.own, groups: quietGroups(c, "RabbitMQBelowQuorum") }],
       ]),
     );
     expect(Object.fromEntries([...runs].map(([name, run]) => [name, run.ok]))).toEqual({ "on-time": true, early: false, quiet: true });
@@ -261,15 +292,22 @@ suite("the promtool check bites", () => {
     const c = await contextOf("dev", "CertificateNotReady");
     const { series, alerts } = SCENARIOS.CertificateNotReady.firing(c);
     const wrong = alerts(15).map((a) => ({ ...a, labels: { ...a.labels, namespace: NAMESPACES.certManager.name } }));
-    expect(testRules(c.files.dir, c.files.files, "wrong", [testGroup("CertificateNotReady", series, 20, [{ minute: 15, alerts: wrong }])]).ok).toBe(false);
+    expect(testRules(c.files.dir, c.own, "wrong", [testGroup("CertificateNotReady", series, 20, [{ minute: 15, alerts: wrong }])]).ok).toBe(false);
   });
 });
 
 suite.each(STACKS)("promtool on the alert rules of %s", (stack) => {
   test(`promtool check rules accepts every PrometheusRule (${PROMTOOL ?? "promtool"})`, async () => {
-    const { files } = await contextOf(stack, "");
+    const files = await ruleFilesOf(stack);
     expect(files.files.length).toBeGreaterThan(0);
     expectPass(checkRules(files.dir, files.files));
+  });
+
+  test("each alert's group is proved alone: no rule reads a recorded series or ALERTS, and each alert sits in one group", async () => {
+    const resources = await ruleResources(stack);
+    expect(recordedOrAlertsReads(resources.flatMap((p) => p.spec.groups))).toEqual([]);
+    const files = await ruleFilesOf(stack);
+    for (const alertname of Object.keys(SCENARIOS)) expect(files.holding(alertname)).toHaveLength(1);
   });
 
   test("every alert of the render has a scenario here, and every scenario an alert", async () => {

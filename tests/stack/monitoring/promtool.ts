@@ -99,33 +99,70 @@ export function removeRuleFiles(): void {
   for (const dir of folders.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** A folder holding one rules file per PrometheusRule (their `spec`, as Prometheus loads it). */
-export function writeRuleFiles(rules: readonly { name: string; spec: unknown }[]): { dir: string; files: string[] } {
+/** The rules files of a render, one per rule group. */
+export interface RuleFiles {
+  readonly dir: string;
+  readonly files: readonly string[];
+  /** The files whose group holds a rule named `alertname`. */
+  readonly holding: (alertname: string) => string[];
+}
+
+interface RuleGroup {
+  readonly name: string;
+  readonly rules: readonly { readonly alert?: string; readonly record?: string }[];
+}
+
+/**
+ * A folder holding one rules file per group of each PrometheusRule (`<rule>.<group>.rules.yaml`,
+ * the group as Prometheus loads it). Prometheus evaluates each group on its own
+ * (prometheus v3.14.0 `rules/manager.go`: one `Group.run` loop per group), so an alert's test
+ * needs only its own group, unless an expression reads another group's recorded series or the
+ * `ALERTS` series; `recordedOrAlertsReads` finds those. promtool evaluates every rule of the files
+ * it loads at every step, so loading one group rather than all keeps the runs short.
+ */
+export function writeRuleFiles(rules: readonly { name: string; spec: { groups: readonly RuleGroup[] } }[]): RuleFiles {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
   folders.push(dir);
-  const files = rules.map((r) => {
-    const file = `${r.name}.rules.yaml`;
-    fs.writeFileSync(path.join(dir, file), YAML.stringify(r.spec));
-    return file;
-  });
-  return { dir, files };
+  const alertsOf = new Map<string, Set<string>>();
+  for (const r of rules) {
+    for (const group of r.spec.groups) {
+      const file = `${r.name}.${group.name}.rules.yaml`;
+      fs.writeFileSync(path.join(dir, file), YAML.stringify({ groups: [group] }));
+      alertsOf.set(file, new Set(group.rules.flatMap((x) => (x.alert ? [x.alert] : []))));
+    }
+  }
+  const files = [...alertsOf.keys()];
+  return { dir, files, holding: (alertname) => files.filter((f) => alertsOf.get(f)!.has(alertname)) };
+}
+
+/** Rules reading a recorded series or `ALERTS`/`ALERTS_FOR_STATE`: those need the other groups loaded too. */
+export function recordedOrAlertsReads(groups: readonly RuleGroup[]): string[] {
+  const rules = groups.flatMap((g) => g.rules) as { alert?: string; record?: string; expr: string }[];
+  const read = ["ALERTS", "ALERTS_FOR_STATE", ...rules.flatMap((x) => (x.record ? [x.record] : []))];
+  return rules.filter((x) => read.some((name) => new RegExp(`(^|[^\\w:])${name}($|[^\\w:])`).test(x.expr))).map((x) => x.alert ?? x.record!);
 }
 
 export function checkRules(dir: string, files: readonly string[]): PromtoolRun {
   return run(["check", "rules", ...files], dir);
 }
 
+/** A test file of a batch: the rules files it loads and its test groups. */
+export interface BatchEntry {
+  readonly ruleFiles: readonly string[];
+  readonly groups: readonly unknown[];
+}
+
 /**
- * Runs `promtool test rules` once over several test files (name -> test groups) against the rules
- * files of `dir`, and returns each file's verdict with its part of the output. One process for
- * all of a stack's scenarios: promtool reports each file under `Unit Testing:  <file>`, with
- * SUCCESS or FAILED (promtool 2.42.0, as Debian ships it; the bite test below holds the parse to it),
- * on one stream when both of its outputs go to the same file.
+ * Runs `promtool test rules` once over several test files (name -> rules files and test groups)
+ * in `dir`, and returns each file's verdict with its part of the output. One process for all of
+ * a stack's scenarios: promtool reports each file under `Unit Testing:  <file>`, with SUCCESS or
+ * FAILED (promtool 2.42.0, as Debian ships it; the bite test below holds the parse to it), on one
+ * stream when both of its outputs go to the same file.
  */
-export function testRulesBatch(dir: string, files: readonly string[], tests: ReadonlyMap<string, readonly unknown[]>): Map<string, PromtoolRun> {
-  const testFiles = [...tests].map(([name, groups]) => {
+export function testRulesBatch(dir: string, tests: ReadonlyMap<string, BatchEntry>): Map<string, PromtoolRun> {
+  const testFiles = [...tests].map(([name, entry]) => {
     const file = `${name}.test.yaml`;
-    fs.writeFileSync(path.join(dir, file), YAML.stringify({ rule_files: files, evaluation_interval: "1m", tests: groups }));
+    fs.writeFileSync(path.join(dir, file), YAML.stringify({ rule_files: entry.ruleFiles, evaluation_interval: "1m", tests: entry.groups }));
     return [name, file] as const;
   });
   const log = path.join(dir, "promtool.log");

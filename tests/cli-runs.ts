@@ -1,0 +1,69 @@
+/**
+ * The render command (`npm run synth`) run as a user runs it, each in a process of its own. Such a
+ * process loads TypeScript and the program from scratch and costs seconds of CPU, so
+ * global-setup.ts starts them in the background while it renders the stacks in its own process,
+ * and the specs read what they printed. Without global setup, a spec runs the command itself.
+ */
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_DIR, RENDERS_ENV, stackFileWith } from "./harness";
+
+export interface CliRun {
+  readonly args: readonly string[];
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The commands: each makes its own arguments (changed stack files, an output folder under `dir`). */
+export const CLI_CASES = {
+  /** dev rendered into a fresh folder (the `--out` argument). */
+  renderDev: (dir: string) => ["--stack", "dev", "--out", path.join(dir, "cli-render-dev")],
+  /** A stack file whose value has the wrong type. */
+  wrongType: (dir: string) => ["--stack", "dev", "--config-file", stackFileWith("dev", { "ecommerce:nodeMaxSize": "many" }), "--out", path.join(dir, "cli-wrong-type")],
+} satisfies Record<string, (dir: string) => string[]>;
+export type CliCase = keyof typeof CLI_CASES;
+
+const COMMAND = ["-r", "ts-node/register/transpile-only", "tools/render/synth.ts"];
+const options = { cwd: PROJECT_DIR, env: { ...process.env, SYNTH_DEBUG: "" } };
+const savedPath = (dir: string, name: CliCase) => path.join(dir, `cli-${name}.json`);
+
+/** Starts every case in the background; the promise settles when each has exited and been saved in `dir`. */
+export function startCliRuns(dir: string): Promise<void> {
+  return Promise.all(
+    (Object.keys(CLI_CASES) as CliCase[]).map(
+      (name) =>
+        new Promise<void>((resolve, reject) => {
+          const args = CLI_CASES[name](dir);
+          const child = spawn(process.execPath, [...COMMAND, ...args], options);
+          let stdout = "";
+          let stderr = "";
+          child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+          child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+          child.on("error", reject);
+          child.on("close", (code) => {
+            fs.writeFileSync(savedPath(dir, name), JSON.stringify({ args, code, stdout, stderr } satisfies CliRun));
+            resolve();
+          });
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+/** What a case printed and returned: saved by global setup, or run now. */
+export function cliRun(name: CliCase): CliRun {
+  const dir = process.env[RENDERS_ENV];
+  if (dir && fs.existsSync(savedPath(dir, name))) return JSON.parse(fs.readFileSync(savedPath(dir, name), "utf8"));
+  const args = CLI_CASES[name](fs.mkdtempSync(path.join(os.tmpdir(), "render-")));
+  const res = spawnSync(process.execPath, [...COMMAND, ...args], { ...options, encoding: "utf8" });
+  return { args, code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** The value of an option in a run's arguments (`--out`, `--config-file`). */
+export function argOf(run: CliRun, option: string): string {
+  const i = run.args.indexOf(option);
+  if (i < 0) throw new Error(`the command ${run.args.join(" ")} has no ${option}`);
+  return run.args[i + 1];
+}

@@ -1,0 +1,33 @@
+/**
+ * The formatter the renders install for the stacks the Pulumi SDK takes (tools/render/stack-traces.ts).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { SDK_STACK_FRAMES, sdkAwareFormatter } from "../../tools/render/stack-traces";
+import { PROJECT_DIR } from "../harness";
+
+const frame = (file: string, line: number) =>
+  ({ getFileName: () => file, toString: () => `f${line} (${file}:${line}:1)` }) as unknown as NodeJS.CallSite;
+const sdkFile = path.join(PROJECT_DIR, "node_modules", "@pulumi", "pulumi", "resource.js");
+const userFile = path.join(PROJECT_DIR, "components", "platform.ts");
+
+test("a stack taken inside the SDK is V8's format, cut to its first frames", () => {
+  const frames = Array.from({ length: 40 }, (_, i) => frame(i < 5 ? sdkFile : userFile, i));
+  const text = sdkAwareFormatter(() => "installed")(new Error("x"), frames) as string;
+  const lines = text.split("\n");
+  expect(lines[0]).toBe("Error: x");
+  expect(lines.slice(1)).toEqual(frames.slice(0, SDK_STACK_FRAMES).map((f) => `    at ${f}`));
+});
+
+test("any other stack goes to the formatter installed before (source maps for a reader)", () => {
+  const frames = [frame(userFile, 1), frame(sdkFile, 2)];
+  expect(sdkAwareFormatter((_, f) => `installed ${f.length}`)(new Error("x"), frames)).toBe("installed 2");
+});
+
+test("the SDK still takes a resource's source position from the sixth frame, the cut keeps it", () => {
+  // @pulumi/pulumi resource.js: `Resource.stackTrace(4)` drops callsites' first five frames.
+  const source = fs.readFileSync(sdkFile, "utf8");
+  expect(source).toContain("Resource.stackTrace(4)");
+  expect(source).toContain("stack = stack.slice(skip + 1)");
+  expect(SDK_STACK_FRAMES).toBeGreaterThan(5);
+});

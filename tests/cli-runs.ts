@@ -1,14 +1,15 @@
 /**
  * The render command (`npm run synth`) run as a user runs it, each in a process of its own. Such a
- * process loads TypeScript and the program from scratch and costs seconds of CPU, so
- * global-setup.ts starts them in the background while it renders the stacks in its own process,
- * and the specs read what they printed. Without global setup, a spec runs the command itself.
+ * process loads TypeScript and the program from scratch and costs seconds of CPU, so the render
+ * service (render-service.ts) starts them when the run starts, beside its own renders, and the
+ * specs read what they printed. Without global setup, a spec runs the command itself.
  */
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR, RENDERS_ENV, stackFileWith } from "./harness";
+import { PROJECT_DIR, stackFileWith } from "./harness";
+import { requestJob, serviceRunning } from "./render-service";
 
 export interface CliRun {
   readonly args: readonly string[];
@@ -28,37 +29,25 @@ export type CliCase = keyof typeof CLI_CASES;
 
 const COMMAND = ["-r", "ts-node/register/transpile-only", "tools/render/synth.ts"];
 const options = { cwd: PROJECT_DIR, env: { ...process.env, SYNTH_DEBUG: "" } };
-const savedPath = (dir: string, name: CliCase) => path.join(dir, `cli-${name}.json`);
 
-/** Starts every case in the background; the promise settles when each has exited and been saved in `dir`. */
-export function startCliRuns(dir: string): Promise<void> {
-  return Promise.all(
-    (Object.keys(CLI_CASES) as CliCase[]).map(
-      (name) =>
-        new Promise<void>((resolve, reject) => {
-          const args = CLI_CASES[name](dir);
-          const child = spawn(process.execPath, [...COMMAND, ...args], options);
-          let stdout = "";
-          let stderr = "";
-          child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-          child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-          child.on("error", reject);
-          child.on("close", (code) => {
-            fs.writeFileSync(savedPath(dir, name), JSON.stringify({ args, code, stdout, stderr } satisfies CliRun));
-            resolve();
-          });
-        }),
-    ),
-  ).then(() => undefined);
+/** Runs a case in a process of its own, with its output under `dir`. */
+export function runCliCase(name: CliCase, dir: string): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const args = CLI_CASES[name](dir);
+    const child = spawn(process.execPath, [...COMMAND, ...args], options);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ args, code, stdout, stderr }));
+  });
 }
 
-/** What a case printed and returned: saved by global setup, or run now. */
-export function cliRun(name: CliCase): CliRun {
-  const dir = process.env[RENDERS_ENV];
-  if (dir && fs.existsSync(savedPath(dir, name))) return JSON.parse(fs.readFileSync(savedPath(dir, name), "utf8"));
-  const args = CLI_CASES[name](fs.mkdtempSync(path.join(os.tmpdir(), "render-")));
-  const res = spawnSync(process.execPath, [...COMMAND, ...args], { ...options, encoding: "utf8" });
-  return { args, code: res.status, stdout: res.stdout, stderr: res.stderr };
+/** What a case printed and returned: from the render service, or run now. */
+export function cliRun(name: CliCase): Promise<CliRun> {
+  if (serviceRunning()) return requestJob<CliRun>({ job: "cli", name });
+  return runCliCase(name, fs.mkdtempSync(path.join(os.tmpdir(), "render-")));
 }
 
 /** The value of an option in a run's arguments (`--out`, `--config-file`). */

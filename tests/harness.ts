@@ -10,7 +10,7 @@ import { ServiceSpec } from "../catalog";
 import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
 import { ProgramRun, RecordedResource, Rendered, runProgram } from "../tools/render/engine";
-import { RenderRequest, requestRender } from "./render-service";
+import { RenderRequest, requestJob, serviceRunning } from "./render-service";
 import { RenderResult, renderStack } from "../tools/render/render";
 import { loadStackConfig } from "../lib/stack-files";
 
@@ -88,7 +88,7 @@ async function renderVariant(stack: string, opts: ProgramOptions): Promise<Rende
   // A removed key travels as null: JSON has no undefined.
   const overrides = opts.overrides && Object.fromEntries(Object.entries(opts.overrides).map(([k, v]) => [k, v === undefined ? null : v]));
   const request: RenderRequest = { stack, overrides, services: opts.services };
-  const run = await (requestRender(request) ?? renderRequest(request));
+  const run = serviceRunning() ? await requestJob<SavedRender>({ job: "render", ...request }) : await renderRequest(request);
   return new Rendered(run.resources);
 }
 
@@ -111,9 +111,15 @@ export function renderRequest(request: RenderRequest): Promise<ProgramRun> {
 }
 
 /** What the program registers and reads for a committed stack under `pulumi preview`. */
-export function previewRun(stack: StackName): Promise<{ resources: readonly RecordedResource[]; reads: readonly string[] }> {
+export function previewRun(stack: StackName): Promise<SavedRender> {
   const request: RenderRequest = { stack, preview: true };
-  return requestRender(request) ?? renderRequest(request);
+  return serviceRunning() ? requestJob<SavedRender>({ job: "render", ...request }) : renderRequest(request);
+}
+
+/** What a render registered and read, as the render service answers it. */
+export interface SavedRender {
+  readonly resources: readonly RecordedResource[];
+  readonly reads: readonly string[];
 }
 
 /**
@@ -141,12 +147,8 @@ export async function renderComponent(
   return new Rendered(run.resources);
 }
 
-/** Environment variable naming the folder where global-setup.ts saved each stack's render. */
+/** Environment variable naming the folder of a run's renders (made by global-setup.ts, removed by the teardown). */
 export const RENDERS_ENV = "ECOMMERCE_TEST_RENDERS";
-
-export function savedRunPath(dir: string, stack: string): string {
-  return path.join(dir, `${stack}.json`);
-}
 
 /** Renders a committed stack file now, under mocks, exactly as `npm run synth` does. */
 export function renderStackFresh(stack: string): Promise<RenderResult> {
@@ -166,25 +168,28 @@ export interface StackRun {
   readonly files: ReadonlyMap<string, string>;
 }
 
-function loadSavedRun(stack: StackName): StackRun | undefined {
-  const dir = process.env[RENDERS_ENV];
-  if (!dir || !fs.existsSync(savedRunPath(dir, stack))) return undefined;
-  const saved = JSON.parse(fs.readFileSync(savedRunPath(dir, stack), "utf8"));
-  return { rendered: new Rendered(saved.resources), reads: saved.reads, outputs: saved.outputs, files: new Map(saved.files) };
+/** A stack's render as the render service saves it. */
+interface SavedStackRun extends SavedRender {
+  readonly outputs: Record<string, any>;
+  readonly files: [string, string][];
 }
 
 /**
- * The render of a committed stack file, made once per test run by global-setup.ts (or here, once
- * per test file, when a file runs without it).
+ * The render of a committed stack file, made once per test run by the render service (or here,
+ * once per test file, when a file runs without global setup).
  */
 const runs = new Map<string, Promise<StackRun>>();
 export function stackRun(stack: StackName): Promise<StackRun> {
   if (!runs.has(stack)) {
-    const saved = loadSavedRun(stack);
     runs.set(
       stack,
-      saved
-        ? Promise.resolve(saved)
+      serviceRunning()
+        ? requestJob<SavedStackRun>({ job: "stack", stack }).then((saved) => ({
+            rendered: new Rendered(saved.resources),
+            reads: saved.reads,
+            outputs: saved.outputs,
+            files: new Map(saved.files),
+          }))
         : renderStackFresh(stack).then(({ run, rendered, files }) => ({ rendered, reads: run.reads, outputs: run.outputs, files })),
     );
   }

@@ -7,18 +7,13 @@
 import { kubernetesServiceIp } from "../../components/foundation/service-network";
 import { LINK_LOCAL_CIDR } from "../../components/network-policies/peers";
 import { API_SEMANTICS, CNI_STRICT, MatrixDiff, computeMatrix, diffMatrix, flowKey } from "../../tools/netpol/matrix";
-import { API_SERVER_ID, PlatformModel, modelFromRender } from "../../tools/netpol/model";
+import { API_SERVER_ID, PlatformModel } from "../../tools/netpol/model";
 import { pathKey } from "../../tools/netpol/paths";
-import { platformAnalysis } from "../../tools/netpol/platform";
 import type { NetworkPolicy, NetworkPolicyPeer } from "../../tools/netpol/types";
-import { stackRender } from "../harness";
 import { IDS, intendedFlows } from "./intended";
+import { analysedStack } from "./render";
 
-async function analysed() {
-  const r = await stackRender("dev");
-  const a = platformAnalysis(r);
-  return { a, model: modelFromRender(r, a.modelOptions) };
-}
+const analysed = () => analysedStack("dev");
 
 type PeerEdit = (peer: NetworkPolicyPeer, p: NetworkPolicy, direction: "ingress" | "egress") => NetworkPolicyPeer | undefined;
 

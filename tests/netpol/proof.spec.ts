@@ -4,20 +4,15 @@ import { lintModel, formatFindings } from "../../tools/netpol/lints";
 import { API_SEMANTICS, CNI_STRICT, computeMatrix, diffMatrix, flowKey, formatDiff } from "../../tools/netpol/matrix";
 import { pathKey } from "../../tools/netpol/paths";
 import type { Semantics } from "../../tools/netpol/cni";
-import { API_SERVER_ID, PlatformModel, modelFromRender } from "../../tools/netpol/model";
-import { platformAnalysis } from "../../tools/netpol/platform";
+import { API_SERVER_ID, PlatformModel } from "../../tools/netpol/model";
 import { countVerdicts } from "../../tools/netpol/report";
 import type { NetworkPolicy } from "../../tools/netpol/types";
 import { cidrsOverlap } from "../../lib/validate";
-import { STACKS, stackRender, stackSetting } from "../harness";
+import { STACKS, stackSetting } from "../harness";
 import { IDS, intendedFlows } from "./intended";
+import { analysedStack } from "./render";
 
-async function analysed(stack: (typeof STACKS)[number]) {
-  const r = await stackRender(stack);
-  const a = platformAnalysis(r);
-  const model = modelFromRender(r, a.modelOptions);
-  return { r, a, model };
-}
+const analysed = analysedStack;
 
 const withPolicies = (m: PlatformModel, policies: NetworkPolicy[]): PlatformModel => ({ ...m, policies });
 const diffOf = (m: PlatformModel, semantics: Semantics = API_SEMANTICS) => diffMatrix(computeMatrix(m, semantics), intendedFlows(m));

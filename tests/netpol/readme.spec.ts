@@ -4,8 +4,7 @@ import { NAMESPACES, SERVICES } from "../../catalog";
 import { allowedFlowsTable } from "../../tools/netpol/flow-table";
 import { flowDiagram } from "../../tools/netpol/mermaid";
 import { VERDICT_COLUMN, reportMatrices, shownMatrix } from "../../tools/netpol/report";
-import { modelFromRender } from "../../tools/netpol/model";
-import { platformAnalysis } from "../../tools/netpol/platform";
+import { analysedStack } from "./render";
 import { PROJECT_DIR, stackRender } from "../harness";
 
 const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
@@ -19,8 +18,7 @@ function section(start: string, end: string): string {
 
 describe("README: zero-trust network policies", () => {
   const prodMatrix = async () => {
-    const r = await stackRender("prod");
-    const matrices = reportMatrices(modelFromRender(r, platformAnalysis(r).modelOptions));
+    const matrices = reportMatrices((await analysedStack("prod")).model);
     expect(matrices.cni).toBeDefined();
     return shownMatrix(matrices);
   };

@@ -1,6 +1,24 @@
 /** Small synthetic renders for the flow analyzer's tests: records shaped like the mock engine's. */
 import type { RecordedResource } from "../../tools/render/engine";
 import { Rendered } from "../../tools/render/engine";
+import { modelFromRender } from "../../tools/netpol/model";
+import { platformAnalysis } from "../../tools/netpol/platform";
+import { StackName, stackRender } from "../harness";
+
+/**
+ * A committed stack's render with its analysis and flow model, built once per suite: the specs
+ * that read it share the model, and so the matrices computed from it.
+ */
+const analyses = new Map<StackName, ReturnType<typeof analyse>>();
+async function analyse(stack: StackName) {
+  const r = await stackRender(stack);
+  const a = platformAnalysis(r);
+  return { r, a, model: modelFromRender(r, a.modelOptions) };
+}
+export function analysedStack(stack: StackName): ReturnType<typeof analyse> {
+  if (!analyses.has(stack)) analyses.set(stack, analyse(stack));
+  return analyses.get(stack)!;
+}
 
 export function record(type: string, name: string, inputs: Record<string, any>, custom = true): RecordedResource {
   return { urn: `urn:pulumi:test::ecommerce::${type}::${name}`, type, name, parent: null, dependsOn: [], inputs, custom, provider: null };

@@ -112,7 +112,7 @@ describe("the diagram's grouping", () => {
 });
 
 test("every render writes flows.md under the EKS VPC CNI model, with each flow's path, and the API server in the control-plane subnets", async () => {
-  // The run's own render of dev (global-setup.ts), with the files the render command writes.
+  // The run's own render of dev (the render service, tests/render-service.ts), with the files the render command writes.
   const { files, rendered } = await stackRun("dev");
   const md = files.get(FLOWS_FILE)!;
   const { modelOptions, lintOptions } = platformAnalysis(rendered);

@@ -84,7 +84,20 @@ function parties(model: PlatformModel): (Workload | ExternalActor)[] {
   return [...model.workloads, ...model.externals];
 }
 
+/**
+ * Matrices by model and semantics. A model is built once and never changed (a changed policy set
+ * is a new model), and a report, a proof and a README check may ask for the same matrix.
+ */
+const matrices = new WeakMap<PlatformModel, Map<Semantics, FlowMatrix>>();
+
 export function computeMatrix(model: PlatformModel, semantics: Semantics = API_SEMANTICS): FlowMatrix {
+  const bySemantics = matrices.get(model) ?? new Map<Semantics, FlowMatrix>();
+  matrices.set(model, bySemantics);
+  if (!bySemantics.has(semantics)) bySemantics.set(semantics, buildMatrix(model, semantics));
+  return bySemantics.get(semantics)!;
+}
+
+function buildMatrix(model: PlatformModel, semantics: Semantics): FlowMatrix {
   const ev = connectionEvaluator(clusterStateOf(model), semantics);
   const sources = parties(model);
   const flows = new Map<string, Flow>();

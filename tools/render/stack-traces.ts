@@ -11,6 +11,8 @@
  * stack is a hundred frames deep. The mock engine reads neither the frames nor the source
  * position, so an SDK stack keeps its first `SDK_STACK_FRAMES` frames: the resource's own call
  * site, which the SDK takes as its source position, is the sixth (`Resource.stackTrace(4)`).
+ * `debuggablePromise` keeps its stack only to print it beside a promise that never settled; there
+ * the wrapping call is enough, so its stacks keep `PROMISE_STACK_FRAMES`.
  */
 import * as path from "path";
 
@@ -20,6 +22,7 @@ const SDK_DIR = `${path.sep}@pulumi${path.sep}pulumi${path.sep}`;
 const WRAPPED = Symbol.for("ecommerce.sdkStacksPlain");
 
 export const SDK_STACK_FRAMES = 6;
+export const PROMISE_STACK_FRAMES = 2;
 
 /** V8's default format: the error's string, then one `at <frame>` line per call site. */
 function v8Format(error: Error, frames: readonly NodeJS.CallSite[]): string {
@@ -28,10 +31,16 @@ function v8Format(error: Error, frames: readonly NodeJS.CallSite[]): string {
   return text;
 }
 
-/** A stack taken inside the SDK in V8's format and at most `SDK_STACK_FRAMES` deep; any other by `installed`. */
+/**
+ * A stack taken inside the SDK in V8's format, at most `SDK_STACK_FRAMES` deep (`PROMISE_STACK_FRAMES`
+ * for `debuggablePromise`'s); any other by `installed`.
+ */
 export function sdkAwareFormatter(installed: Formatter): Formatter {
-  return (error, frames) =>
-    (frames[0]?.getFileName() ?? "").includes(SDK_DIR) ? v8Format(error, frames.slice(0, SDK_STACK_FRAMES)) : installed(error, frames);
+  return (error, frames) => {
+    const top = frames[0];
+    if (!(top?.getFileName() ?? "").includes(SDK_DIR)) return installed(error, frames);
+    return v8Format(error, frames.slice(0, top.getFunctionName() === "debuggablePromise" ? PROMISE_STACK_FRAMES : SDK_STACK_FRAMES));
+  };
 }
 
 /** Wraps the installed `Error.prepareStackTrace` (if any); calling it again is harmless. */

@@ -5,8 +5,7 @@
  * and writes what `pulumi up` would create. Exit code 1 with one message on bad input.
  */
 import * as path from "path";
-import { renderStack, writeRender } from "./render";
-import "./reports";
+import { loadStackConfig } from "../../lib/stack-files";
 import { formatSdkStacksPlainly } from "./stack-traces";
 
 const USAGE = "usage: npm run synth -- --stack <name> [--config-file <path>] [--out <dir>]";
@@ -55,11 +54,13 @@ export async function synth(argv: readonly string[], output: SynthOutput): Promi
   const started = process.hrtime.bigint();
   try {
     const args = parseArgs(argv);
-    const { rendered, files } = await renderStack({
-      projectDir,
-      stack: args.stack,
-      configFile: args.configFile ? path.resolve(args.configFile) : undefined,
-    });
+    const configFile = args.configFile ? path.resolve(args.configFile) : undefined;
+    // A stack file that cannot be read, or a value of the wrong type, is reported before the
+    // program and the providers are loaded (seconds).
+    loadStackConfig(projectDir, args.stack, configFile);
+    const { renderStack, writeRender } = await import("./render");
+    await import("./reports");
+    const { rendered, files } = await renderStack({ projectDir, stack: args.stack, configFile });
     writeRender(path.resolve(args.out), files);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     output.log(

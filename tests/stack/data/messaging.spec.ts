@@ -1,6 +1,7 @@
 import { quorumOf, rabbitmqConfig } from "../../../components/data/rabbitmq";
 import { redisConfig } from "../../../components/data/redis";
 import { renderProgram, stackRender } from "../../harness";
+import { PROD_CHANGED } from "../../variants";
 import { VARIANT_SERVICES, changedDataTier } from "./fixtures";
 
 const MSG = "e-commerce-messaging";
@@ -110,7 +111,9 @@ describe("RabbitMQ quorum protection", () => {
   });
 
   test("five nodes: PDB keeps 3", async () => {
-    const r = await renderProgram("prod", { overrides: { "ecommerce:rabbitmqReplicas": 5 } });
+    // prod with five nodes (and changes elsewhere that share its render, tests/variants.ts).
+    expect(PROD_CHANGED["ecommerce:rabbitmqReplicas"]).toBe(5);
+    const r = await renderProgram("prod", { overrides: PROD_CHANGED });
     expect(r.find("PodDisruptionBudget", "rabbitmq-cluster", MSG).spec.minAvailable).toBe(3);
     expect(r.find("StatefulSet", "rabbitmq-cluster", MSG).spec.replicas).toBe(5);
   });

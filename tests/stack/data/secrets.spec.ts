@@ -111,7 +111,7 @@ describe.each(STACKS)("no generated value in plain text (%s)", (stack) => {
   let dataSecretFiles: string[];
   let outputs: string;
   beforeAll(async () => {
-    // The run's own render of the stack (global-setup.ts): its files and outputs as written.
+    // The run's own render of the stack (the render service, tests/render-service.ts): its files and outputs as written.
     const result = await stackRun(stack);
     files = result.files;
     outputs = JSON.stringify(result.outputs);

@@ -1,6 +1,7 @@
 import { NAMESPACES } from "../../../catalog";
 import { OPERATE_ROLE } from "../../../components/foundation/cluster-access";
 import { configError, renderProgram, stackRender } from "../../harness";
+import { ADMIN_ROLE, DEV_CLUSTER_CHANGED, OTHER_SERVICE_CIDR } from "../../variants";
 
 const ROLE = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
 
@@ -41,9 +42,9 @@ describe("cluster settings reject bad values with a message naming the key, the 
 
 describe("cluster settings: what is allowed, and values not stack names decide", () => {
   // Settings that do not interact share a render.
-  const gov = "arn:aws-us-gov:iam::123456789012:role/platform/break-glass";
-  const adminOnly = () =>
-    renderProgram("dev", { overrides: { "ecommerce:developerRoleArn": "", "ecommerce:operatorRoleArn": "", "ecommerce:adminRoleArn": gov } });
+  // dev with only an admin role (and cluster changes that share its render, tests/variants.ts).
+  const gov = ADMIN_ROLE;
+  const adminOnly = () => renderProgram("dev", { overrides: DEV_CLUSTER_CHANGED });
   const prodValues = () =>
     renderProgram("dev", {
       overrides: {
@@ -65,8 +66,9 @@ describe("cluster settings: what is allowed, and values not stack names decide",
   });
 
   test("the service range is the cluster's, and its first address the kubernetes ClusterIP the policies name", async () => {
-    const r = await renderProgram("dev", { overrides: { "ecommerce:serviceCidr": "192.168.128.0/20" } });
-    expect(r.one("eks:index:Cluster").inputs.kubernetesServiceIpAddressRange).toBe("192.168.128.0/20");
+    expect(OTHER_SERVICE_CIDR).toBe("192.168.128.0/20");
+    const r = await adminOnly();
+    expect(r.one("eks:index:Cluster").inputs.kubernetesServiceIpAddressRange).toBe(OTHER_SERVICE_CIDR);
     const toApi = r.find("NetworkPolicy", "allow-grafana", "monitoring").spec.egress.flatMap((rule: any) => rule.to);
     expect(toApi).toContainEqual({ ipBlock: { cidr: "192.168.128.1/32" } });
   });

@@ -174,7 +174,7 @@ describe.each(STACKS)("worker nodes of %s", (stack) => {
 
 describe("outputs", () => {
   test("cluster name, endpoint, OIDC issuer, node group name, and the kubeconfig as a secret", async () => {
-    // The run's render of prod (global-setup.ts): outputs serialized as the engine receives them.
+    // The run's render of prod (the render service, tests/render-service.ts): outputs serialized as the engine receives them.
     const { outputs } = await stackRun("prod");
     // A secret output reaches the engine wrapped as a secret, which the render writes as "[secret]".
     expect(outputs.kubeconfig).toBe("[secret]");

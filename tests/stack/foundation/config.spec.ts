@@ -3,7 +3,7 @@ import { PROJECT_DIR, STACKS, configError, stackRun, stackSetting } from "../../
 
 describe("stack files", () => {
   test.each(STACKS)("%s loads, validates and renders", async (stack) => {
-    // The run's own render of the committed stack file (global-setup.ts), made by the program.
+    // The run's own render of the committed stack file (the render service, tests/render-service.ts), made by the program.
     expect((await stackRun(stack)).rendered.resources.length).toBeGreaterThan(0);
     await expect(configError(stack, {})).resolves.toBe("");
   });

@@ -312,7 +312,7 @@ describe.each(STACKS)("deploy plan of %s", (stack) => {
 });
 
 test("every render writes deploy-plan.json and deploy-plan.md", async () => {
-  // The render of the whole program, as `npm run synth` writes it (made once per run by global-setup.ts).
+  // The render of the whole program, as `npm run synth` writes it (made once per run by the render service, tests/render-service.ts).
   const { files } = await stackRun("dev");
   const json = JSON.parse(files.get("deploy-plan.json")!);
   expect(json).toMatchObject({ schemaVersion: 1, project: "ecommerce", stack: "dev" });

@@ -13,6 +13,7 @@ import {
   componentProblems,
 } from "../../../tools/upstream/pulumi-eks";
 import { PROJECT_DIR, STACKS, renderProgram, stackRender } from "../../harness";
+import { DEV_CLUSTER_CHANGED, NEXT_KUBERNETES } from "../../variants";
 
 const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8"));
 
@@ -80,9 +81,10 @@ describe("each rule rejects inputs that break it, and only that rule does", () =
 describe("a Kubernetes upgrade moves the control plane, the nodes and every add-on", () => {
   const ADDONS = ["eks-pod-identity-agent", "aws-ebs-csi-driver", "coredns"];
   // EKS upgrades one minor version at a time and never downgrades: the next minor is the change to prove.
-  test.each(["1.35"])("kubernetesVersion %s", async (version) => {
+  // dev on the next minor (with cluster changes that share its render, tests/variants.ts).
+  test.each([NEXT_KUBERNETES])("kubernetesVersion %s", async (version) => {
     const before = await stackRender("dev");
-    const after = await renderProgram("dev", { overrides: { "ecommerce:kubernetesVersion": version } });
+    const after = await renderProgram("dev", { overrides: DEV_CLUSTER_CHANGED });
     const versions = (r: typeof before) => ({
       cluster: r.one("eks:index:Cluster").inputs.version,
       nodes: r.one("eks:index:ManagedNodeGroup").inputs.version,

@@ -32,8 +32,8 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "render-"));
 describe("the render command, run as a user runs it (npm run synth)", () => {
   let first: CliRun;
   let out: string;
-  beforeAll(() => {
-    first = cliRun("renderDev");
+  beforeAll(async () => {
+    first = await cliRun("renderDev");
     out = argOf(first, "--out");
   });
 
@@ -138,8 +138,8 @@ describe("render input errors", () => {
     expect(usage.stderr).toMatch(/unknown argument '--stak'; usage: npm run synth/);
   });
 
-  test("the process exits with the command's code, and prints the one line on stderr", () => {
-    const res = cliRun("wrongType");
+  test("the process exits with the command's code, and prints the one line on stderr", async () => {
+    const res = await cliRun("wrongType");
     const file = argOf(res, "--config-file");
     expect(res.code).toBe(1);
     expect(res.stdout).toBe("");

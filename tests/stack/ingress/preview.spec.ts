@@ -26,7 +26,7 @@ test("some stack runs behind a load balancer, so the rule below is exercised", (
 
 describe.each(withLoadBalancer)("%s behind an NLB", (stack) => {
   test("preview and update register the same resources with the same inputs, and read none by id", async () => {
-    // The update is the run's own render of the stack (global-setup.ts); the preview runs here.
+    // The update is the run's own render of the stack (the render service, tests/render-service.ts); the preview runs here.
     const { rendered, reads } = await stackRun(stack);
     const update = steps({ resources: rendered.resources, reads });
     const preview = await previewSteps(stack);

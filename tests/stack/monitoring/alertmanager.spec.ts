@@ -6,13 +6,15 @@ import { INTERNET_ID, modelFromRender } from "../../../tools/netpol/model";
 import { platformAnalysis } from "../../../tools/netpol/platform";
 import { secretPlaceholder } from "../../../lib/stack-files";
 import { STACKS, renderProgram, stackRender } from "../../harness";
+import { PROD_CHANGED } from "../../variants";
 import { chartValues } from "./schemas";
 import { MONITORING_SERVICES } from "../../../components/monitoring/kube-prometheus-stack/chart";
 import { IDS } from "../../netpol/intended";
 
 const MON = NAMESPACES.monitoring.name;
 const URL_KEY = "ecommerce:alertReceiverUrl";
-const withSlack = { "ecommerce:alertReceiver": "slack", [URL_KEY]: { secure: "v1:ciphertext" } };
+// prod with a Slack receiver (and changes elsewhere that share its render, tests/variants.ts).
+const withSlack = PROD_CHANGED;
 
 type Labels = Record<string, string>;
 

@@ -1,0 +1,30 @@
+/**
+ * Changed stack settings that specs of several suites render. The render service makes each
+ * variant once per run, whichever suite asks first, so settings that do not interact share one:
+ * each entry says why its settings are independent.
+ */
+/**
+ * prod with five RabbitMQ nodes (the messaging tier's quorum) and a Slack receiver whose URL is a
+ * secret (Alertmanager's configuration): the data tier and the monitoring values share nothing.
+ */
+export const PROD_CHANGED: Record<string, unknown> = {
+  "ecommerce:rabbitmqReplicas": 5,
+  "ecommerce:alertReceiver": "slack",
+  "ecommerce:alertReceiverUrl": { secure: "v1:ciphertext" },
+};
+
+/**
+ * dev with only an admin role (in another partition, with a path), another service range, and the
+ * next Kubernetes minor version: access entries, the service range and the versions are separate
+ * inputs of the cluster, and the NetworkPolicies read only the service range.
+ */
+export const ADMIN_ROLE = "arn:aws-us-gov:iam::123456789012:role/platform/break-glass";
+export const OTHER_SERVICE_CIDR = "192.168.128.0/20";
+export const NEXT_KUBERNETES = "1.35";
+export const DEV_CLUSTER_CHANGED: Record<string, unknown> = {
+  "ecommerce:developerRoleArn": "",
+  "ecommerce:operatorRoleArn": "",
+  "ecommerce:adminRoleArn": ADMIN_ROLE,
+  "ecommerce:serviceCidr": OTHER_SERVICE_CIDR,
+  "ecommerce:kubernetesVersion": NEXT_KUBERNETES,
+};

@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { MonitoringSettings } from "../../../config";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../../lib/pod-security";
 import { RECEIVER_SECRET, alertmanagerConfig } from "../alertmanager";
+import { REPLACED_DEFAULT_RULES } from "../scaling-rules";
 
 /**
  * Value paths holding Kubernetes API objects (security contexts, resources, volume claims): their
@@ -106,6 +107,8 @@ export function kubePrometheusStackValues(inputs: StackValuesInputs, names: Stac
         kubeProxy: false,
         windows: false,
       },
+      // The platform's scaling alerts take these conditions over (../scaling-rules.ts).
+      disabled: Object.fromEntries(Object.keys(REPLACED_DEFAULT_RULES).map((alert) => [alert, true])),
     },
     nodeExporter: { enabled: true, operatingSystems: { aix: { enabled: false }, darwin: { enabled: false } } },
     prometheusOperator: {

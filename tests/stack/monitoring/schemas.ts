@@ -43,6 +43,12 @@ export function chartValues(): Record<string, unknown> {
   return YAML.parse(fs.readFileSync(path.join(CHART_DIR, "values.yaml"), "utf8"));
 }
 
+/** The chart's default rule templates vendored in chartdata/ (file name -> text). */
+export function chartRuleTemplates(): Record<string, string> {
+  const dir = path.join(CHART_DIR, "rules-1.14");
+  return Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
+}
+
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /**

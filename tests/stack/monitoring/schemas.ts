@@ -38,6 +38,17 @@ export function promqlErrors(expr: string): number[] {
   return errors;
 }
 
+/** The metric names an expression selects (the name of each vector selector), in order of appearance. */
+export function metricNames(expr: string): string[] {
+  const names: string[] = [];
+  parser.parse(expr).iterate({
+    enter: (node) => {
+      if (node.type.name === "Identifier" && node.node.parent?.type.name === "VectorSelector") names.push(expr.slice(node.from, node.to));
+    },
+  });
+  return names;
+}
+
 /** The chart's own values.yaml. */
 export function chartValues(): Record<string, unknown> {
   return YAML.parse(fs.readFileSync(path.join(CHART_DIR, "values.yaml"), "utf8"));

@@ -11,7 +11,8 @@
  * - the kubelet, `pkg/kubelet/metrics/collectors/volume_stats.go` (kubernetes/kubernetes):
  *   `kubelet_volume_stats_used_bytes` and `kubelet_volume_stats_capacity_bytes{namespace, persistentvolumeclaim}`;
  * - RabbitMQ's nodes through `up`, which Prometheus writes per target of the rabbitmq-cluster monitor
- *   (the rabbitmq_prometheus plugin of rabbitmq-server v4.1.4 on 15692).
+ *   (the rabbitmq_prometheus plugin of rabbitmq-server v4.1.4 on 15692);
+ * - the scaling alerts' kube-state-metrics and Karpenter series, in ./scaling-scenarios.ts.
  * Without promtool on the PATH the suite is reported as skipped; CI installs it (.ci/run).
  */
 import { NAMESPACES, SERVICES } from "../../../catalog";

@@ -4,14 +4,26 @@
  * an operator needs to see a scale-out through, and the alerts reach the receiver. Their firing
  * and silences are proved with promtool (promtool.spec.ts, scaling-scenarios.ts).
  */
+import * as fs from "fs";
+import * as path from "path";
 import { NAMESPACES, SERVICES } from "../../../catalog";
 import { alertmanagerConfig } from "../../../components/monitoring/alertmanager";
 import { SCALING_METRICS } from "../../../components/monitoring/scaling-metrics";
 import { scalingRules } from "../../../components/monitoring/scaling-rules";
-import { STACKS, stackRender } from "../../harness";
+import { PROJECT_DIR, STACKS, stackRender } from "../../harness";
 import { metricNames, promqlErrors } from "./schemas";
 
 const MON = NAMESPACES.monitoring.name;
+
+/** The alert names of the README's alerts table (its rows' first cells). */
+function readmeAlerts(readme: string): string[] {
+  const start = readme.indexOf("| Alert | Fires when |");
+  if (start < 0) return [];
+  const rows = readme.slice(start).split("\n").slice(2);
+  const end = rows.findIndex((l) => !l.startsWith("|"));
+  const table = end < 0 ? rows : rows.slice(0, end);
+  return table.map((l) => /^\| `(\w+)`/.exec(l)?.[1] ?? l);
+}
 
 describe("metric names of an expression", () => {
   test("are the selected series' names, not functions, labels or keywords", () => {
@@ -22,6 +34,23 @@ describe("metric names of an expression", () => {
   test("a misspelled metric is one the table does not list", () => {
     const unknown = metricNames("max by (namespace) (kube_hpa_status_current_replicas)").filter((m) => !(m in SCALING_METRICS));
     expect(unknown).toEqual(["kube_hpa_status_current_replicas"]);
+  });
+});
+
+describe("the README's alerts table", () => {
+  const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+
+  test.each(STACKS)("lists every alert %s renders, once, and no other", async (stack) => {
+    const rule = (await stackRender(stack)).find("PrometheusRule", "ecommerce-platform-alerts", MON);
+    const rendered = [...new Set<string>(rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert)))];
+    const listed = readmeAlerts(readme);
+    expect(listed.length).toBe(new Set(listed).size);
+    expect([...listed].sort()).toEqual(rendered.sort());
+  });
+
+  test("the table reader sees a row the render lacks", () => {
+    const table = "| Alert | Fires when | For | Severity |\n|---|---|---|---|\n| `A` | x | 5m | warning |\n| `B` | y | 5m | critical |\n\nText";
+    expect(readmeAlerts(table)).toEqual(["A", "B"]);
   });
 });
 

@@ -1,25 +1,10 @@
 /**
  * Alerts on the platform's ability to scale: autoscalers stuck at their maximum, pods no node
  * can take, Karpenter unable to launch or capped by its NodePool limits, nodes not ready.
- *
- * Metric names and labels, read at the pinned versions:
- * - kube-state-metrics v2.20.0 (kube-prometheus-stack 88.5.3's subchart 8.4.0), scraped with
- *   `honorLabels`, so `namespace` is the object's:
- *   `internal/store/horizontalpodautoscaler.go`: `kube_horizontalpodautoscaler_spec_max_replicas`,
- *   `_spec_min_replicas`, `_status_current_replicas{namespace, horizontalpodautoscaler}`;
- *   `internal/store/pod.go`: `kube_pod_status_unschedulable{namespace, pod, uid}` = 1, present
- *   only while the pod's PodScheduled condition is False;
- *   `internal/store/node.go`: `kube_node_status_condition{node, condition, status}` (status
- *   `true|false|unknown`, 0/1) and `kube_node_spec_unschedulable{node}`.
- * - Karpenter (aws/karpenter-provider-aws v1.14.1 on sigs.k8s.io/karpenter v1.14.1):
- *   core `pkg/cloudprovider/metrics/cloudprovider.go`: `karpenter_cloudprovider_errors_total
- *   {controller, method, provider, error}`, one per failed cloud provider call; a NodeClaim's
- *   launch is `Create` from the `nodeclaim.lifecycle` controller
- *   (`pkg/controllers/nodeclaim/lifecycle/{controller,launch}.go`);
- *   core `pkg/metrics/metrics.go`: `karpenter_nodes_created_total{nodepool, zone}`, counted when a
- *   launched node registers (`pkg/controllers/nodeclaim/lifecycle/registration.go`);
- *   core `pkg/controllers/metrics/nodepool/controller.go`: `karpenter_nodepools_usage` and
- *   `karpenter_nodepools_limit{nodepool, resource_type}` (CPU in cores, the rest in units).
+ * The metrics they read, with the exporter file of each at the pinned version, are listed in
+ * ./scaling-metrics.ts. kube-state-metrics is scraped with `honorLabels`, so its `namespace` is
+ * the object's; every rule aggregates by the object's labels, so the target's labels and the
+ * number of exporter replicas do not matter.
  */
 import type { AlertRule } from "./rules";
 
@@ -37,7 +22,7 @@ export const REPLACED_DEFAULT_RULES = {
 } as const;
 
 /** Where an operator reads what bounds the platform's growth: the README's section and the render's plan. */
-const RUNBOOK = "README.md, Scaling alerts; the stack's capacity plan (capacity.md of its render)";
+const RUNBOOK = "README.md, Monitoring: the alerts table and what each scaling alert means; the stack's capacity plan (capacity.md of its render)";
 
 function autoscalerRules(): AlertRule[] {
   const by = "max by (namespace, horizontalpodautoscaler)";
@@ -53,7 +38,7 @@ function autoscalerRules(): AlertRule[] {
         summary: "Autoscaler at its maximum replicas",
         description:
           "HPA {{ $labels.namespace }}/{{ $labels.horizontalpodautoscaler }} has run at its maximum ({{ $value }} replicas) for 15 minutes: " +
-          "the load is above what the stack's replica bounds allow. Raise the maximum (gatewayMaxReplicas, serviceMaxReplicas) within what the nodes can hold, or find the bottleneck.",
+          "the load is above what its bounds allow. For the platform's services, raise gatewayMaxReplicas or serviceMaxReplicas within what the nodes can hold, or find what slows the service.",
         runbook: RUNBOOK,
       },
     },
@@ -63,8 +48,9 @@ function autoscalerRules(): AlertRule[] {
 function schedulingRules(): AlertRule[] {
   return [
     {
-      // Karpenter launches and registers a node for pending pods within minutes; past 10 minutes
-      // no node will come by itself.
+      // The series exists only while PodScheduled is False (kube-state-metrics v2.20.0
+      // internal/store/pod.go). Karpenter launches and registers a node for pending pods within
+      // minutes; past 10 minutes no node will come by itself.
       alert: "PodUnschedulable",
       expr: "max by (namespace, pod) (kube_pod_status_unschedulable) == 1",
       for: "10m",
@@ -87,8 +73,12 @@ function karpenterRules(): AlertRule[] {
   const nodepool = "max by (nodepool, resource_type)";
   return [
     {
-      // A single failure is routine (a spot pool out of capacity, retried on another offering);
-      // failures that go on with no node registering mean the cluster cannot grow.
+      // Every failed NodeClaim launch counts once: it is `Create` from `nodeclaim.lifecycle`,
+      // which also calls `Delete` (sigs.k8s.io/karpenter v1.14.1 pkg/cloudprovider/metrics/
+      // cloudprovider.go, pkg/controllers/nodeclaim/lifecycle/{launch,controller}.go); a node
+      // counts in karpenter_nodes_created_total when it registers (registration.go). A single
+      // failure is routine (a spot pool out of capacity, retried on another offering); failures
+      // that go on with no node registering mean the cluster cannot grow.
       alert: "KarpenterLaunchFailing",
       expr: `(${failures}) unless (${registered})`,
       for: "15m",

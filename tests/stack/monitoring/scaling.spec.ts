@@ -11,6 +11,8 @@ import { alertmanagerConfig } from "../../../components/monitoring/alertmanager"
 import { SCALING_METRICS } from "../../../components/monitoring/scaling-metrics";
 import { scalingRules } from "../../../components/monitoring/scaling-rules";
 import { PROJECT_DIR, STACKS, stackRender } from "../../harness";
+import { Context, minutesOf, promtoolVersion, removeRuleFiles, testGroup, testRules, writeRuleFiles } from "./promtool";
+import { SCALING_SCENARIOS } from "./scaling-scenarios";
 import { metricNames, promqlErrors } from "./schemas";
 
 const MON = NAMESPACES.monitoring.name;
@@ -113,4 +115,33 @@ test("the scaling alerts reach the receiver: no route drops them", () => {
   const dropped = routes.flatMap((r) => r.matchers.map((m) => /alertname = "(.*)"/.exec(m)?.[1]));
   expect((alertmanagerConfig("slack") as any).route.receiver).toBe("platform");
   for (const r of scalingRules()) expect(dropped).not.toContain(r.alert);
+});
+
+const withPromtool = promtoolVersion() ? describe : describe.skip;
+
+withPromtool("the scaling scenarios' quiet situations bite", () => {
+  afterAll(removeRuleFiles);
+
+  /** Whether `alert`, its expression changed by `edit`, stays silent in its quiet situation `label`. */
+  function silentWith(alert: string, label: string, edit: (expr: string) => string): boolean {
+    const rule = scalingRules().find((r) => r.alert === alert)!;
+    const changed = { ...rule, expr: edit(rule.expr) };
+    const files = writeRuleFiles([{ name: "bite", spec: { groups: [{ name: "scaling", rules: [changed] }] } }]);
+    // The quiet situations read only the rule and the HPAs' bounds.
+    const c = { rules: [changed], autoscalers: new Map(SERVICES.map((x) => [x.name, { min: 2, max: 10 }])) } as unknown as Context;
+    const quiet = SCALING_SCENARIOS[alert].quiet(c).find((q) => q.label === label)!;
+    const hold = minutesOf(rule.for);
+    const checks = [hold, 3 * hold].map((minute) => ({ minute, alerts: [] }));
+    return testRules(files.dir, files.files, `bite-${alert}`, [testGroup(alert, quiet.series, 3 * hold + 10, checks)]).ok;
+  }
+
+  test.each([
+    ["KarpenterLaunchFailing", "some launches fail while others register nodes", (e: string) => e.replace(/ unless .*$/, "")],
+    ["KarpenterLaunchFailing", "failed deletes of the same controller are no launch", (e: string) => e.replace(', method="Create"', "")],
+    ["NodeNotReady", "a cordoned node being drained", (e: string) => e.replace(/ and on \(node\) .*$/, "")],
+    ["HorizontalPodAutoscalerAtMax", "an HPA pinned (minimum = maximum) at its count", (e: string) => e.replace(/ and \(.*\)$/, "")],
+  ])("%s without its guard fires in '%s'; with it, it stays silent", (alert, label, edit) => {
+    expect(silentWith(alert, label, (e) => e)).toBe(true);
+    expect(silentWith(alert, label, edit)).toBe(false);
+  });
 });

@@ -160,7 +160,7 @@ describe("the chart's default rules the platform replaces", () => {
   const templates = chartRuleTemplates();
 
   test("each disabled rule is one the chart gates on defaultRules.disabled, in a group the values keep on", () => {
-    const disabled = Object.keys(values.defaultRules.disabled);
+    const disabled = Object.keys(values.defaultRules.disabled ?? {});
     expect(disabled.sort()).toEqual(Object.keys(REPLACED_DEFAULT_RULES).sort());
     for (const alert of disabled) {
       expect(values.defaultRules.disabled[alert]).toBe(true);

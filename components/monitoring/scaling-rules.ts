@@ -76,9 +76,12 @@ function karpenterRules(): AlertRule[] {
       // Every failed NodeClaim launch counts once: it is `Create` from `nodeclaim.lifecycle`,
       // which also calls `Delete` (sigs.k8s.io/karpenter v1.14.1 pkg/cloudprovider/metrics/
       // cloudprovider.go, pkg/controllers/nodeclaim/lifecycle/{launch,controller}.go); a node
-      // counts in karpenter_nodes_created_total when it registers (registration.go). A single
-      // failure is routine (a spot pool out of capacity, retried on another offering); failures
-      // that go on with no node registering mean the cluster cannot grow.
+      // counts in karpenter_nodes_created_total when it registers (registration.go). A failed
+      // launch is retried at least once a minute (backoff capped at a minute, controller.go) and
+      // its NodeClaim replaced after 5 minutes (liveness.go, LaunchTimeout), so a lasting failure
+      // shows in every 10-minute window. A single failure is routine (a spot pool out of
+      // capacity, retried on another offering); failures that go on with no node registering
+      // mean the cluster cannot grow.
       alert: "KarpenterLaunchFailing",
       expr: `(${failures}) unless (${registered})`,
       for: "15m",

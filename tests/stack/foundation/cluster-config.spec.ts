@@ -26,7 +26,7 @@ describe("cluster settings reject bad values with a message naming the key, the 
     ["a single CoreDNS replica", { "ecommerce:corednsReplicas": 1 }, /'ecommerce:corednsReplicas' value '1' is outside of the legal range/],
     ["no metrics-server", { "ecommerce:metricsServerReplicas": 0 }, /'ecommerce:metricsServerReplicas' value '0' is outside of the legal range/],
     ["six metrics-server replicas", { "ecommerce:metricsServerReplicas": 6 }, /'ecommerce:metricsServerReplicas' value '6' is outside of the legal range/],
-    ["half a metrics-server replica", { "ecommerce:metricsServerReplicas": 1.5 }, /'ecommerce:metricsServerReplicas'.*1.5.*a whole number from 1 to 5/],
+    ["half a metrics-server replica", { "ecommerce:metricsServerReplicas": 1.5 }, /'ecommerce:metricsServerReplicas' must be of type integer.*got 1.5/],
     // Each replica requires a node of its own (required anti-affinity on the host name).
     ["more metrics-server replicas than nodes", { "ecommerce:metricsServerReplicas": 3, "ecommerce:nodeMinSize": 2 }, /'ecommerce:metricsServerReplicas' value '3' is more than 'ecommerce:nodeMinSize' \(2\); expected at most one replica per node/],
     // EKS's limits for kubernetesNetworkConfig.serviceIpv4Cidr (EKS API KubernetesNetworkConfigRequest).

@@ -17,6 +17,7 @@ import {
 } from "../../components/foundation/metrics-server/chart";
 import { restrictedViolations } from "../../lib/pod-security";
 import { STACKS, stackSetting } from "../harness";
+import { unknownValueKeys } from "../stack/monitoring/schemas";
 import { readChartdata } from "./chart-checks";
 
 const chartYaml = YAML.parse(readChartdata("metrics-server/Chart.yaml")!);
@@ -98,5 +99,11 @@ describe("the metrics-server module", () => {
     // `apiservice.yaml` 52-62: tls.type `metrics-server` and no `apiService.caBundle` render no caBundle.
     expect(v.apiService.caBundle ?? chartValues.apiService.caBundle).toBe("");
     expect(v.apiService.annotations).toEqual({ "pulumi.com/waitFor": "condition=Available" });
+  });
+
+  test("every key the values set is one the chart's values.yaml has (3.13.1 ships no values.schema.json), and a misspelled one is reported", () => {
+    for (const replicas of [1, 2]) expect(unknownValueKeys(valuesOf(replicas), chartValues)).toEqual([]);
+    expect(unknownValueKeys({ ...valuesOf(2), podDisruptionBudget: { enabled: true, minAvailble: 1 } }, chartValues)).toEqual(["podDisruptionBudget.minAvailble"]);
+    expect(readChartdata("metrics-server/values.schema.json")).toBeUndefined();
   });
 });

@@ -109,8 +109,11 @@ export function metricsServerValues({ replicas }: MetricsServerValuesArgs): Reco
     apiService: {
       create: true,
       insecureSkipTLSVerify: true,
-      // The provider awaits the APIService until the aggregator has reached the pods: the chart
-      // is ready only once the metrics API answers (pulumi-kubernetes PR #3191, `pulumi.com/waitFor`).
+      // The provider awaits the APIService until the aggregator reports it Available, i.e. has
+      // reached the pods: the chart is ready only once the metrics API answers. `condition=` waits
+      // for that status condition on any kind, 10 minutes by default (pulumi-kubernetes v4.32.0,
+      // the nearest tag to the pinned 4.34.2 in the stored copy: `provider/pkg/metadata/overrides.go`
+      // `ReadyCondition`, `provider/pkg/await/await.go` 306-321).
       annotations: { "pulumi.com/waitFor": "condition=Available" },
     },
     // No scrape of its own metrics: Prometheus reads the kubelets' directly.

@@ -5,6 +5,7 @@ import { Application } from "./app/application";
 import { DataBackups } from "./foundation/backup";
 import { EksCluster } from "./foundation/cluster";
 import { ClusterAccess } from "./foundation/cluster-access";
+import { KarpenterAws } from "./foundation/karpenter-aws";
 import { DataTier } from "./data/data-tier";
 import { IngressTier } from "./ingress/ingress-tier";
 import { KUBE_PROMETHEUS_STACK } from "./monitoring/kube-prometheus-stack/chart";
@@ -24,6 +25,8 @@ export interface PlatformArgs {
 export class Platform extends pulumi.ComponentResource {
   readonly network: Network;
   readonly cluster: EksCluster;
+  /** Karpenter's IAM, interruption queue and node role. */
+  readonly karpenterAws: KarpenterAws;
   readonly namespaces: Namespaces;
   readonly data: DataTier;
   /** AWS Backup of the cluster's volumes, where `ecommerce:backupEnabled` is set. */
@@ -61,6 +64,16 @@ export class Platform extends pulumi.ComponentResource {
         privateSubnetIds: this.network.privateSubnetIds,
         privateRoutingReady: this.network.privateRoutingReady,
         protectData: cfg.protectData,
+      },
+      { parent: this },
+    );
+    this.karpenterAws = new KarpenterAws(
+      "karpenter",
+      {
+        clusterName: cfg.cluster.name,
+        clusterResourceName: this.cluster.clusterName,
+        region: cfg.region,
+        nodeSecurityGroupId: this.cluster.managedNodeSecurityGroupId,
       },
       { parent: this },
     );

@@ -153,9 +153,9 @@ describe("durations", () => {
   test("a chart awaits readiness unless skipAwait; unknown types fall back to the default and are listed", () => {
     expect(durationOf({ type: "kubernetes:helm.sh/v4:Chart", inputs: {} }).kind).toBe("helm-chart");
     expect(durationOf({ type: "kubernetes:helm.sh/v4:Chart", inputs: { skipAwait: true } }).kind).toBe("helm-chart-no-await");
-    const odd = res("odd", { type: "aws:sqs/queue:Queue" });
+    const odd = res("odd", { type: "aws:mq/broker:Broker" });
     const plan = deployPlan([odd]);
-    expect(plan.defaulted).toEqual([{ urn: odd.urn, type: "aws:sqs/queue:Queue" }]);
+    expect(plan.defaulted).toEqual([{ urn: odd.urn, type: "aws:mq/broker:Broker" }]);
     expect(plan.resources[0].seconds).toBe(DURATIONS.default.seconds);
   });
 

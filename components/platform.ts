@@ -6,6 +6,7 @@ import { DataBackups } from "./foundation/backup";
 import { EksCluster } from "./foundation/cluster";
 import { ClusterAccess } from "./foundation/cluster-access";
 import { KarpenterAws } from "./foundation/karpenter-aws";
+import { Karpenter } from "./foundation/karpenter/karpenter";
 import { DataTier } from "./data/data-tier";
 import { IngressTier } from "./ingress/ingress-tier";
 import { KUBE_PROMETHEUS_STACK } from "./monitoring/kube-prometheus-stack/chart";
@@ -27,6 +28,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly cluster: EksCluster;
   /** Karpenter's IAM, interruption queue and node role. */
   readonly karpenterAws: KarpenterAws;
+  /** Karpenter's chart, EC2NodeClass and NodePool. */
+  readonly karpenter: Karpenter;
   readonly namespaces: Namespaces;
   readonly data: DataTier;
   /** AWS Backup of the cluster's volumes, where `ecommerce:backupEnabled` is set. */
@@ -80,6 +83,23 @@ export class Platform extends pulumi.ComponentResource {
     const k8sOpts = { parent: this, providers: { kubernetes: this.cluster.provider } };
     this.namespaces = new Namespaces("namespaces", { namespaces: Object.values(NAMESPACES) }, k8sOpts);
     new ClusterAccess("cluster-access", { access: cfg.cluster.access, namespaces: this.namespaces.byName }, k8sOpts);
+
+    // Node autoscaling: Karpenter on the managed nodes, launching nodes for pods that do not fit.
+    this.karpenter = new Karpenter(
+      "karpenter",
+      {
+        settings: cfg.autoscaling,
+        clusterName: cfg.cluster.name,
+        region: cfg.region,
+        availabilityZones: cfg.cluster.availabilityZones,
+        interruptionQueueName: this.karpenterAws.interruptionQueueName,
+        nodeRoleName: this.karpenterAws.nodeRoleName,
+        diskSizeGiB: cfg.cluster.nodeGroup.diskSizeGiB,
+        kubeProxyMode: cfg.cluster.kubeProxyMode,
+        waitFor: [...this.cluster.nodesReady, ...this.karpenterAws.ready],
+      },
+      k8sOpts,
+    );
 
     // Ingress tier: Traefik behind an NLB, cert-manager, the gateway's Ingress.
     this.ingress = new IngressTier(

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AppSettings, readApps } from "./apps";
+import { AutoscalingSettings, readAutoscaling } from "./autoscaling";
 import { ClusterSettings, readCluster } from "./cluster";
 import { IngressSettings, readIngress } from "./ingress";
 import { MonitoringSettings, readMonitoring } from "./monitoring";
@@ -19,6 +20,7 @@ export const CERT_ISSUERS = ["letsencrypt-staging", "letsencrypt-prod", "selfsig
 export type CertIssuer = (typeof CERT_ISSUERS)[number];
 
 export type { AppSettings, ImageSettings, PodResources, ReplicaBounds } from "./apps";
+export type { AutoscalingSettings } from "./autoscaling";
 export type { ClusterSettings, NodeGroupSettings } from "./cluster";
 export type { IngressSettings } from "./ingress";
 export type { MonitoringSettings } from "./monitoring";
@@ -42,6 +44,8 @@ export interface StackConfig {
   readonly monitoring: MonitoringSettings;
   readonly data: DataSettings;
   readonly ingress: IngressSettings;
+  /** Karpenter: its controller and the nodes it may launch. */
+  readonly autoscaling: AutoscalingSettings;
 }
 
 function messageOf(err: unknown): string {
@@ -261,6 +265,7 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     monitoring: readMonitoring(r),
     data: readData(r),
     ingress: readIngress(r),
+    autoscaling: readAutoscaling(r),
   };
   r.rejectUnknownKeys();
   if (opts.rejectPlaceholders ?? runByPulumiEngine()) problems.push(...placeholderProblems(placeholderValues(config)));

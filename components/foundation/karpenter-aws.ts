@@ -9,6 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { KUBE_SYSTEM } from "../../catalog";
 import { podIdentityTrustPolicy } from "./cluster-addons";
+import { KARPENTER_SERVICE_ACCOUNT } from "./karpenter/chart";
 import {
   CONTROLLER_POLICY_NAMES,
   INTERRUPTION_RETENTION_SECONDS,
@@ -23,11 +24,7 @@ import {
   interruptionQueuePolicy,
 } from "./karpenter-policy";
 
-/**
- * The chart's service account: the release's fullname, `karpenter` for the release `karpenter`
- * (charts/karpenter/templates/_helpers.tpl `karpenter.serviceAccountName`, v1.14.1).
- */
-export const KARPENTER_SERVICE_ACCOUNT = "karpenter";
+export { KARPENTER_SERVICE_ACCOUNT };
 
 
 export interface KarpenterAwsArgs {

@@ -61,6 +61,7 @@ describe("the API server by ClusterIP and by its ENIs", () => {
         "kube-system/allow-coredns",
         "kube-system/allow-ebs-csi-controller",
         "kube-system/allow-ebs-csi-node",
+        "kube-system/allow-karpenter",
       ].sort(),
     );
   });

@@ -9,6 +9,7 @@
 import { DATASTORES, METRICS_PORT, NAMESPACES, SERVICES, ServiceSpec, databaseName } from "../../catalog";
 import { COREDNS, EBS_CSI_CONTROLLER, EBS_CSI_NODE } from "../../components/foundation/kube-system-pods";
 import { CERT_MANAGER_NAME } from "../../components/ingress/cert-manager/chart";
+import { KARPENTER_NAME } from "../../components/foundation/karpenter/chart";
 import { MINIO_NAME } from "../../components/data/minio";
 import { MONITORING_SERVICES, RELEASE } from "../../components/monitoring/kube-prometheus-stack/chart";
 import { RABBITMQ_NAME } from "../../components/data/rabbitmq";
@@ -47,6 +48,7 @@ export const IDS = {
   coredns: kubeSystem(COREDNS.name),
   ebsController: kubeSystem(EBS_CSI_CONTROLLER.name),
   ebsNode: kubeSystem(EBS_CSI_NODE.name),
+  karpenter: kubeSystem(KARPENTER_NAME),
 };
 
 /** The paths of DESIGN.md: clients of a Service dial its ClusterIP; API clients the `kubernetes` Service. */
@@ -99,6 +101,8 @@ function monitoringFlows(services: readonly ServiceSpec[]): PathFlowKey[] {
     scrape(IDS.traefik, 9100),
     scrape(IDS.certManager, 9402),
     scrape(IDS.coredns, 9153),
+    // Karpenter's metrics port (aws/karpenter-provider-aws v1.14.1 charts/karpenter/values.yaml controller.metrics.port).
+    scrape(IDS.karpenter, 8080),
     scrape(IDS.kubeStateMetrics, 8080),
     scrape(IDS.operator, 8080),
     scrape(IDS.alertmanager, 9093),
@@ -156,6 +160,11 @@ function kubeSystemFlows(): PathFlowKey[] {
     flow(IDS.ebsController, INTERNET_ID, 443, OUTSIDE_PATH),
     flow(IDS.ebsController, POD_IDENTITY_AGENT_ID, 80, OUTSIDE_PATH),
     apiClient(IDS.ebsNode),
+    // Karpenter: the API server, AWS's APIs through NAT (pricing and IAM have no regional
+    // endpoint in the VPC), and its credentials from the Pod Identity agent.
+    apiClient(IDS.karpenter),
+    flow(IDS.karpenter, INTERNET_ID, 443, OUTSIDE_PATH),
+    flow(IDS.karpenter, POD_IDENTITY_AGENT_ID, 80, OUTSIDE_PATH),
   ];
 }
 

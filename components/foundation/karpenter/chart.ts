@@ -8,7 +8,6 @@ import type * as k8s from "@pulumi/kubernetes";
 import { KUBE_SYSTEM } from "../../../catalog";
 import type { AutoscalingSettings } from "../../../config";
 import type { ChartModule, UpstreamFile } from "../../../lib/helm";
-import { KARPENTER_SERVICE_ACCOUNT } from "../karpenter-aws";
 
 /** Published as `oci://public.ecr.aws/karpenter/karpenter` (hack/release/common.sh `RELEASE_REPO_ECR`). */
 export const KARPENTER_CHART = { chart: "karpenter", version: "1.14.1", repo: "oci://public.ecr.aws/karpenter" } as const;
@@ -25,7 +24,13 @@ export const KARPENTER_IMAGE = {
 } as const;
 
 /** Release name: the fullname, service account and Service are `karpenter` (`_helpers.tpl` `karpenter.fullname`). */
-export const KARPENTER_NAME = KARPENTER_SERVICE_ACCOUNT;
+export const KARPENTER_NAME = "karpenter";
+
+/**
+ * The chart's service account, which Pod Identity hands the controller's role to: the fullname
+ * with `serviceAccount.name` empty (`_helpers.tpl` `karpenter.serviceAccountName`).
+ */
+export const KARPENTER_SERVICE_ACCOUNT = KARPENTER_NAME;
 
 /** API groups of the NodePool/NodeClaim/NodeOverlay, EC2NodeClass and CapacityBuffer CRDs the chart's `crds/` installs. */
 export const KARPENTER_API_GROUP = "karpenter.sh";

@@ -246,6 +246,21 @@ export interface LoadOptions {
   readonly rejectPlaceholders?: boolean;
 }
 
+/**
+ * Karpenter's chart requires one controller per host (podAntiAffinity on kubernetes.io/hostname,
+ * aws/karpenter-provider-aws v1.14.1 charts/karpenter/values.yaml) and keeps it off its own
+ * nodes, so the managed node group must always have a node for each.
+ */
+function karpenterFitsNodeGroup(r: ConfigReader, c: StackConfig): void {
+  const replicas = c.autoscaling.karpenterReplicas;
+  const min = c.cluster.nodeGroup.minSize;
+  if (replicas === undefined || min === undefined) return;
+  r.rule(
+    replicas <= min,
+    `Configuration 'ecommerce:karpenterReplicas' (${replicas}) <= 'ecommerce:nodeMinSize' (${min}) must hold: each Karpenter controller needs a managed node of its own`,
+  );
+}
+
 /** Reads and validates the whole stack configuration; throws one clear error if anything is wrong. */
 export function loadConfig(opts: LoadOptions = {}): StackConfig {
   const problems: string[] = [];
@@ -267,6 +282,7 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     ingress: readIngress(r),
     autoscaling: readAutoscaling(r),
   };
+  karpenterFitsNodeGroup(r, config);
   r.rejectUnknownKeys();
   if (opts.rejectPlaceholders ?? runByPulumiEngine()) problems.push(...placeholderProblems(placeholderValues(config)));
   reportProblems(problems);

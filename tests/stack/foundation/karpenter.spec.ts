@@ -43,8 +43,6 @@ describe.each(STACKS)("Karpenter in %s", (stack) => {
     expect(values.dnsPolicy).toBe("ClusterFirst");
     // The chart's required anti-affinity puts each replica on its own managed node (Karpenter's nodes are excluded).
     expect(replicas).toBeLessThanOrEqual(setting<number>("nodeMinSize"));
-    // ...and its zone spread (DoNotSchedule) needs no more replicas than zones to place one per zone.
-    expect(replicas).toBeLessThanOrEqual(setting<unknown[]>("availabilityZones").length);
   });
 
   test("the EC2NodeClass and NodePool pass the CRD schemas and wait for the chart", async () => {
@@ -104,6 +102,11 @@ describe("Karpenter's settings reject bad values with a message naming the key, 
       "ecommerce:autoscalerInstanceFamilies": ["m6i.large"],
       "ecommerce:autoscalerCapacityTypes": ["spot", "reserved"],
     });
+  });
+  test("more controllers than the managed node group's minimum is refused: each needs a node of its own", async () => {
+    expect(await configError("dev", { "ecommerce:karpenterReplicas": 3, "ecommerce:nodeMinSize": 2 })).toMatch(
+      /'ecommerce:karpenterReplicas' \(3\) <= 'ecommerce:nodeMinSize' \(2\) must hold/,
+    );
   });
   test.each([
     ["three controllers at most", /'ecommerce:karpenterReplicas' value '4' is outside of the legal range/],

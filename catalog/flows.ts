@@ -11,6 +11,7 @@ import { ClientEgress, DATASTORES, DATASTORE_KINDS, DatastoreKind, METRICS_PORT,
 import { chartRow } from "../components/chart-pods";
 import { COREDNS, COREDNS_METRICS_PORT, DNS_PORT, EBS_CSI_CONTROLLER, EBS_CSI_NODE, POD_IDENTITY_AGENT } from "../components/foundation/kube-system-pods";
 import { METRICS_SERVER_POD_LABELS, METRICS_SERVER_PORT } from "../components/foundation/metrics-server/chart";
+import { KARPENTER_METRICS, KARPENTER_NAME, KARPENTER_POD_LABELS } from "../components/foundation/karpenter/chart";
 import { ACME_HTTP01_SOLVER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT, certManagerPodLabels } from "../components/ingress/cert-manager/chart";
 import { ENTRYPOINTS, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../components/ingress/traefik/chart";
 import {
@@ -43,7 +44,8 @@ export type PodRole =
   | "coredns"
   | "ebs-csi-controller"
   | "ebs-csi-node"
-  | "metrics-server";
+  | "metrics-server"
+  | "karpenter";
 
 /** Pods of one namespace: one label set, or several selected together. */
 export interface PodsParty {
@@ -148,6 +150,7 @@ export const KUBE_SYSTEM_PARTIES = {
   ebsCsiController: pods("ebs-csi-controller", "kube-system", EBS_CSI_CONTROLLER.labels),
   ebsCsiNode: pods("ebs-csi-node", "kube-system", EBS_CSI_NODE.labels),
   metricsServer: pods("metrics-server", "kube-system", METRICS_SERVER_POD_LABELS),
+  karpenter: pods(KARPENTER_NAME, "kube-system", KARPENTER_POD_LABELS),
 };
 
 const row = (from: FlowParty, to: FlowParty, ports: readonly FlowPort[], path: FlowPath, why: string): FlowIntent => ({ from, to, ports, path, why });
@@ -225,6 +228,7 @@ function monitoringFlows(services: readonly ServiceSpec[]): FlowIntent[] {
     scrape(TRAEFIK, [TRAEFIK_METRICS.port]),
     scrape(certManager("controller"), [CERT_MANAGER_METRICS.port]),
     scrape(KUBE_SYSTEM_PARTIES.coredns, [COREDNS_METRICS_PORT]),
+    scrape(KUBE_SYSTEM_PARTIES.karpenter, [KARPENTER_METRICS.port]),
     row(grafana, p, [tcp(PROMETHEUS_PORT)], "service", "Grafana's Prometheus data source"),
     scrape(p, [PROMETHEUS_PORT, reloader]),
     // Alertmanager runs the same config reloader as Prometheus, on the same port.
@@ -264,6 +268,23 @@ function kubeSystemFlows(): FlowIntent[] {
     row(ebsCsiController, addresses("internet"), [tcp(AWS_API_PORT)], "outside", "EC2 through NAT"),
     row(ebsCsiController, addresses("pod-identity-agent"), [tcp(POD_IDENTITY_AGENT.port)], "outside", "credentials of its IAM role"),
     apiClient(ebsCsiNode, "the node plugin reads its Node object (IMDS is out of reach)"),
+    ...karpenterFlows(),
+  ];
+}
+
+/**
+ * Karpenter's controller works through the API server and AWS only: it never calls a kubelet
+ * (no `nodes/proxy` in its RBAC). EC2, EKS, SQS and SSM are regional, IAM is global and pricing
+ * sits in another region, so they go through NAT (aws/karpenter-provider-aws v1.14.1
+ * pkg/operator/operator.go, pkg/providers/pricing/pricing.go); credentials come from the Pod
+ * Identity agent. Kubelet probes on its health port come from its own node, which EKS admits.
+ */
+function karpenterFlows(): FlowIntent[] {
+  const { karpenter } = KUBE_SYSTEM_PARTIES;
+  return [
+    apiClient(karpenter, "Karpenter watches pods and nodes, writes NodeClaims and Nodes, evicts pods"),
+    row(karpenter, addresses("internet"), [tcp(AWS_API_PORT)], "outside", "EC2, EKS, SQS, SSM, IAM and pricing through NAT"),
+    row(karpenter, addresses("pod-identity-agent"), [tcp(POD_IDENTITY_AGENT.port)], "outside", "credentials of its IAM role"),
   ];
 }
 

@@ -5,6 +5,8 @@ import { Application } from "./app/application";
 import { DataBackups } from "./foundation/backup";
 import { EksCluster } from "./foundation/cluster";
 import { ClusterAccess } from "./foundation/cluster-access";
+import { KarpenterAws } from "./foundation/karpenter-aws";
+import { Karpenter } from "./foundation/karpenter/karpenter";
 import { DataTier } from "./data/data-tier";
 import { IngressTier } from "./ingress/ingress-tier";
 import { KUBE_PROMETHEUS_STACK } from "./monitoring/kube-prometheus-stack/chart";
@@ -25,6 +27,10 @@ export interface PlatformArgs {
 export class Platform extends pulumi.ComponentResource {
   readonly network: Network;
   readonly cluster: EksCluster;
+  /** Karpenter's IAM, interruption queue and node role. */
+  readonly karpenterAws: KarpenterAws;
+  /** Karpenter's chart, EC2NodeClass and NodePool. */
+  readonly karpenter: Karpenter;
   readonly namespaces: Namespaces;
   /** The metrics API the autoscalers read. */
   readonly metricsServer: MetricsServer;
@@ -67,12 +73,39 @@ export class Platform extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    this.karpenterAws = new KarpenterAws(
+      "karpenter",
+      {
+        clusterName: cfg.cluster.name,
+        clusterResourceName: this.cluster.clusterName,
+        region: cfg.region,
+        nodeSecurityGroupId: this.cluster.managedNodeSecurityGroupId,
+      },
+      { parent: this },
+    );
     const k8sOpts = { parent: this, providers: { kubernetes: this.cluster.provider } };
     this.namespaces = new Namespaces("namespaces", { namespaces: Object.values(NAMESPACES) }, k8sOpts);
     new ClusterAccess("cluster-access", { access: cfg.cluster.access, namespaces: this.namespaces.byName }, k8sOpts);
     this.metricsServer = new MetricsServer(
       "metrics-server",
       { replicas: cfg.cluster.metricsServerReplicas, nodesReady: this.cluster.nodesReady },
+      k8sOpts,
+    );
+
+    // Node autoscaling: Karpenter on the managed nodes, launching nodes for pods that do not fit.
+    this.karpenter = new Karpenter(
+      "karpenter",
+      {
+        settings: cfg.autoscaling,
+        clusterName: cfg.cluster.name,
+        region: cfg.region,
+        availabilityZones: cfg.cluster.availabilityZones,
+        interruptionQueueName: this.karpenterAws.interruptionQueueName,
+        nodeRoleName: this.karpenterAws.nodeRoleName,
+        diskSizeGiB: cfg.cluster.nodeGroup.diskSizeGiB,
+        kubeProxyMode: cfg.cluster.kubeProxyMode,
+        waitFor: [...this.cluster.nodesReady, ...this.karpenterAws.ready],
+      },
       k8sOpts,
     );
 

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AppSettings, readApps } from "./apps";
+import { AutoscalingSettings, readAutoscaling } from "./autoscaling";
 import { ClusterSettings, readCluster } from "./cluster";
 import { IngressSettings, readIngress } from "./ingress";
 import { MonitoringSettings, readMonitoring } from "./monitoring";
@@ -19,6 +20,7 @@ export const CERT_ISSUERS = ["letsencrypt-staging", "letsencrypt-prod", "selfsig
 export type CertIssuer = (typeof CERT_ISSUERS)[number];
 
 export type { AppSettings, ImageSettings, PodResources, ReplicaBounds } from "./apps";
+export type { AutoscalingSettings } from "./autoscaling";
 export type { ClusterSettings, NodeGroupSettings } from "./cluster";
 export type { IngressSettings } from "./ingress";
 export type { MonitoringSettings } from "./monitoring";
@@ -42,6 +44,8 @@ export interface StackConfig {
   readonly monitoring: MonitoringSettings;
   readonly data: DataSettings;
   readonly ingress: IngressSettings;
+  /** Karpenter: its controller and the nodes it may launch. */
+  readonly autoscaling: AutoscalingSettings;
 }
 
 function messageOf(err: unknown): string {
@@ -242,6 +246,21 @@ export interface LoadOptions {
   readonly rejectPlaceholders?: boolean;
 }
 
+/**
+ * Karpenter's chart requires one controller per host (podAntiAffinity on kubernetes.io/hostname,
+ * aws/karpenter-provider-aws v1.14.1 charts/karpenter/values.yaml) and keeps it off its own
+ * nodes, so the managed node group must always have a node for each.
+ */
+function karpenterFitsNodeGroup(r: ConfigReader, c: StackConfig): void {
+  const replicas = c.autoscaling.karpenterReplicas;
+  const min = c.cluster.nodeGroup.minSize;
+  if (replicas === undefined || min === undefined) return;
+  r.rule(
+    replicas <= min,
+    `Configuration 'ecommerce:karpenterReplicas' (${replicas}) <= 'ecommerce:nodeMinSize' (${min}) must hold: each Karpenter controller needs a managed node of its own`,
+  );
+}
+
 /** Reads and validates the whole stack configuration; throws one clear error if anything is wrong. */
 export function loadConfig(opts: LoadOptions = {}): StackConfig {
   const problems: string[] = [];
@@ -261,7 +280,9 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     monitoring: readMonitoring(r),
     data: readData(r),
     ingress: readIngress(r),
+    autoscaling: readAutoscaling(r),
   };
+  karpenterFitsNodeGroup(r, config);
   r.rejectUnknownKeys();
   if (opts.rejectPlaceholders ?? runByPulumiEngine()) problems.push(...placeholderProblems(placeholderValues(config)));
   reportProblems(problems);

@@ -11,7 +11,7 @@ export interface ChartPin {
   /** The chart's name in its Helm repository. */
   readonly chart: string;
   readonly version: string;
-  /** The Helm repository's URL. */
+  /** The Helm repository's URL, or an OCI registry's `oci://` path holding the chart. */
   readonly repo: string;
 }
 
@@ -93,13 +93,18 @@ export interface PinnedChartArgs {
   /** The chart's module: its pin and release name. */
   readonly chart: Pick<ChartModule<unknown>, "pin" | "release">;
   /**
-   * The namespace the release goes to: a Namespace the platform creates (the chart waits for it),
-   * or the name of one every cluster comes with (`kube-system`).
+   * The namespace the release goes to: a Namespace the program creates (the chart waits for it),
+   * or the name of one every cluster has (`kube-system`).
    */
   readonly namespace: k8s.core.v1.Namespace | string;
-  readonly values: Record<string, unknown>;
+  readonly values: pulumi.Input<Record<string, unknown>>;
   /** Further resources to wait for, e.g. the node group its pods need. @default [] */
   readonly after?: pulumi.Resource[];
+}
+
+/** An OCI registry's charts are named by reference (`oci://host/path/chart`); a Helm repository's by name and URL. */
+export function chartLocation(pin: ChartPin): { chart: string; repositoryOpts?: { repo: string } } {
+  return pin.repo.startsWith("oci://") ? { chart: `${pin.repo}/${pin.chart}` } : { chart: pin.chart, repositoryOpts: { repo: pin.repo } };
 }
 
 /**
@@ -108,17 +113,16 @@ export interface PinnedChartArgs {
  */
 export function pinnedChart(name: string, args: PinnedChartArgs, parent: pulumi.Resource): k8s.helm.v4.Chart {
   const { pin, release } = args.chart;
-  const created = typeof args.namespace === "string" ? [] : [args.namespace];
+  const ns = args.namespace;
   return new k8s.helm.v4.Chart(
     name,
     {
-      chart: pin.chart,
+      ...chartLocation(pin),
       version: pin.version,
-      repositoryOpts: { repo: pin.repo },
       name: release,
-      namespace: typeof args.namespace === "string" ? args.namespace : args.namespace.metadata.name,
+      namespace: typeof ns === "string" ? ns : ns.metadata.name,
       values: args.values,
     },
-    { parent, dependsOn: [...created, ...(args.after ?? [])] },
+    { parent, dependsOn: [...(typeof ns === "string" ? [] : [ns]), ...(args.after ?? [])] },
   );
 }

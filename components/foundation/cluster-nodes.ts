@@ -30,6 +30,15 @@ const BOUNDARY = "==ECOMMERCE-NODE==";
  * only adds a script part; it never replaces how the node joins the cluster.
  */
 export function nodeUserData(kubeProxyMode: KubeProxyMode): string | undefined {
+  const mime = nodeBootDocument(kubeProxyMode);
+  return mime === undefined ? undefined : Buffer.from(mime, "utf8").toString("base64");
+}
+
+/**
+ * The MIME multi-part document of `nodeUserData`, as text: Karpenter's EC2NodeClass takes it as
+ * is and appends its own NodeConfig part after it.
+ */
+export function nodeBootDocument(kubeProxyMode: KubeProxyMode): string | undefined {
   if (kubeProxyMode !== "ipvs") return undefined;
   const modules = IPVS_KERNEL_MODULES.join(" ");
   const script = [
@@ -39,7 +48,7 @@ export function nodeUserData(kubeProxyMode: KubeProxyMode): string | undefined {
     `printf '%s\\n' ${modules} > /etc/modules-load.d/ipvs.conf`,
     `for m in ${modules}; do modprobe "$m"; done`,
   ].join("\n");
-  const mime = [
+  return [
     "MIME-Version: 1.0",
     `Content-Type: multipart/mixed; boundary="${BOUNDARY}"`,
     "",
@@ -51,7 +60,6 @@ export function nodeUserData(kubeProxyMode: KubeProxyMode): string | undefined {
     `--${BOUNDARY}--`,
     "",
   ].join("\n");
-  return Buffer.from(mime, "utf8").toString("base64");
 }
 
 export interface NodeLaunchTemplateSettings {

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { subnetOf } from "../../lib/validate";
+import { KARPENTER_DISCOVERY_TAG } from "./karpenter-policy";
 
 export interface SubnetPlan {
   readonly availabilityZone: string;
@@ -145,6 +146,8 @@ export class Network extends pulumi.ComponentResource {
           tags: {
             ...clusterTag,
             "kubernetes.io/role/internal-elb": "1",
+            // Karpenter's EC2NodeClass launches nodes into the subnets with this tag: only these.
+            [KARPENTER_DISCOVERY_TAG]: args.clusterName,
             Name: `${args.clusterName}-private-${p.availabilityZone}`,
           },
         },

@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { DATASTORE_KINDS, KUBE_SYSTEM, NAMESPACES, PORT_NAMES, ServiceSpec, datastoreInstances, datastoreRow, serviceLabels } from "../../catalog";
 import { CERT_MANAGER, CERT_MANAGER_METRICS } from "../ingress/cert-manager/chart";
 import { COREDNS_METRICS_PORT, COREDNS_POD_LABELS } from "../foundation/cluster-addons";
+import { KARPENTER, KARPENTER_METRICS } from "../foundation/karpenter/chart";
 import { TRAEFIK, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../ingress/traefik/chart";
 import { MONITORING_API_VERSION } from "./kube-prometheus-stack/chart";
 
@@ -87,6 +88,18 @@ export const PLATFORM_TARGETS: readonly ScrapeTarget[] = [
     selector: COREDNS_POD_LABELS,
     port: COREDNS_METRICS_PORT,
     job: "coredns",
+  },
+  {
+    // Karpenter's metrics Service (aws/karpenter-provider-aws v1.14.1 charts/karpenter/templates/
+    // service.yaml: named like the release, port `http-metrics`, labelled with the selector labels
+    // among `karpenter.labels`); every replica behind it is scraped. `job="karpenter"` is what
+    // the alerts on karpenter_* metrics can select on.
+    name: "karpenter",
+    kind: "ServiceMonitor",
+    namespace: KARPENTER.namespace,
+    selector: KARPENTER_METRICS.serviceLabels,
+    port: KARPENTER_METRICS.portName,
+    job: "karpenter",
   },
 ];
 

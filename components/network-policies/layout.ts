@@ -131,6 +131,7 @@ function kubeSystemHomes(): PolicyHome[] {
     both("allow-ebs-csi-controller", "ebs-csi-controller"),
     both("allow-ebs-csi-node", "ebs-csi-node"),
     both("allow-metrics-server", "metrics-server"),
+    both("allow-karpenter", "karpenter"),
   ];
 }
 

@@ -41,8 +41,8 @@ describe("the rules the EKS VPC CNI needs, one by one", () => {
     const [api, cni] = both(editPeers(model, (peer) => (peer.ipBlock?.cidr === clusterIp ? undefined : peer)));
     expect(api.ok).toBe(true);
     expect(cni.extra).toEqual([]);
-    const clients = [IDS.traefik, IDS.certManager, IDS.webhook, IDS.cainjector, IDS.prometheus, IDS.grafana, IDS.operator, IDS.kubeStateMetrics, IDS.coredns, IDS.ebsController, IDS.ebsNode, IDS.metricsServer];
-    // cert-manager's controller and the EBS CSI controller still get out, through their internet rule on 443:
+    const clients = [IDS.traefik, IDS.certManager, IDS.webhook, IDS.cainjector, IDS.prometheus, IDS.grafana, IDS.operator, IDS.kubeStateMetrics, IDS.coredns, IDS.ebsController, IDS.ebsNode, IDS.karpenter, IDS.metricsServer];
+    // cert-manager's controller, the EBS CSI controller and Karpenter still get out, through their internet rule on 443:
     // that rule excludes the service range, so they are cut off too.
     expect(lines(cni.missing).sort()).toEqual(clients.map((c) => `${c} -> ${API_SERVER_ID} 443/TCP via service:default/kubernetes`).sort());
   });

@@ -62,6 +62,7 @@ describe("the API server by ClusterIP and by its ENIs", () => {
         "kube-system/allow-ebs-csi-controller",
         "kube-system/allow-ebs-csi-node",
         "kube-system/allow-metrics-server",
+        "kube-system/allow-karpenter",
       ].sort(),
     );
   });

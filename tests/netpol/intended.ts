@@ -10,6 +10,7 @@ import { DATASTORES, METRICS_PORT, NAMESPACES, SERVICES, ServiceSpec, databaseNa
 import { COREDNS, EBS_CSI_CONTROLLER, EBS_CSI_NODE } from "../../components/foundation/kube-system-pods";
 import { METRICS_SERVER_NAME } from "../../components/foundation/metrics-server/chart";
 import { CERT_MANAGER_NAME } from "../../components/ingress/cert-manager/chart";
+import { KARPENTER_NAME } from "../../components/foundation/karpenter/chart";
 import { MINIO_NAME } from "../../components/data/minio";
 import { MONITORING_SERVICES, RELEASE } from "../../components/monitoring/kube-prometheus-stack/chart";
 import { RABBITMQ_NAME } from "../../components/data/rabbitmq";
@@ -49,6 +50,7 @@ export const IDS = {
   ebsController: kubeSystem(EBS_CSI_CONTROLLER.name),
   ebsNode: kubeSystem(EBS_CSI_NODE.name),
   metricsServer: kubeSystem(METRICS_SERVER_NAME),
+  karpenter: kubeSystem(KARPENTER_NAME),
 };
 
 /** The paths of DESIGN.md: clients of a Service dial its ClusterIP; API clients the `kubernetes` Service. */
@@ -101,6 +103,8 @@ function monitoringFlows(services: readonly ServiceSpec[]): PathFlowKey[] {
     scrape(IDS.traefik, 9100),
     scrape(IDS.certManager, 9402),
     scrape(IDS.coredns, 9153),
+    // Karpenter's metrics port (aws/karpenter-provider-aws v1.14.1 charts/karpenter/values.yaml controller.metrics.port).
+    scrape(IDS.karpenter, 8080),
     scrape(IDS.kubeStateMetrics, 8080),
     scrape(IDS.operator, 8080),
     scrape(IDS.alertmanager, 9093),
@@ -163,6 +167,11 @@ function kubeSystemFlows(): PathFlowKey[] {
     flow(API_SERVER_ID, IDS.metricsServer, 10250, OUTSIDE_PATH),
     flow(IDS.metricsServer, NODE_ID, KUBELET_PORT, OUTSIDE_PATH),
     apiClient(IDS.metricsServer),
+    // Karpenter: the API server, AWS's APIs through NAT (pricing and IAM have no regional
+    // endpoint in the VPC), and its credentials from the Pod Identity agent.
+    apiClient(IDS.karpenter),
+    flow(IDS.karpenter, INTERNET_ID, 443, OUTSIDE_PATH),
+    flow(IDS.karpenter, POD_IDENTITY_AGENT_ID, 80, OUTSIDE_PATH),
   ];
 }
 

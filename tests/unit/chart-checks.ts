@@ -15,6 +15,11 @@ export interface SourceEntry {
   readonly dir: string;
   readonly repo: string;
   readonly ref: string;
+  /**
+   * Files taken from a release job's commit rather than the tag: the branch `ref` holds the
+   * tag's commit plus the published versions (Karpenter's `release-<tag>`).
+   */
+  readonly releaseOf?: { readonly tag: string; readonly commit: string };
   readonly upstreamPath: string;
   readonly files: readonly { readonly file: string; readonly bytes: number; readonly sha256: string }[];
 }
@@ -41,6 +46,9 @@ function vendoredMeta(dir: string, read: ChartdataReader): { file: string; name?
   return { file: `${dir}/Chart.yaml` };
 }
 
+/** The branch Karpenter's release job commits the published chart files to (hack/release/stable-pr.sh, v1.14.1). */
+const releaseBranch = (tag: string) => `release-${tag}`;
+
 const bare = (version: string) => version.replace(/^v/, "");
 
 /** The pin against chartdata and SOURCES.yaml: every vendored folder at the module's tag, the vendored chart at the pinned version. */
@@ -55,7 +63,12 @@ export function pinProblems(chart: ChartModule, sources: readonly SourceEntry[],
       out.push(`${pin.chart}: SOURCES.yaml has no entry for chartdata/${dir}`);
       continue;
     }
-    if (entry.repo !== source.repo || entry.ref !== source.tag) {
+    // A release commit counts as its tag only on the branch the release job names after the tag.
+    const tag = entry.releaseOf && entry.ref === releaseBranch(entry.releaseOf.tag) ? entry.releaseOf.tag : entry.ref;
+    if (entry.releaseOf && entry.ref !== releaseBranch(entry.releaseOf.tag)) {
+      out.push(`${pin.chart}: chartdata/${dir} is recorded as the release of ${entry.releaseOf.tag} from ${entry.ref}, not from ${releaseBranch(entry.releaseOf.tag)}`);
+    }
+    if (entry.repo !== source.repo || tag !== source.tag) {
       out.push(`${pin.chart}: chartdata/${dir} comes from ${entry.repo}@${entry.ref}, the module pins ${source.repo}@${source.tag}`);
     }
   }

@@ -52,6 +52,22 @@ describe("a pin that disagrees with chartdata/ is reported", () => {
     expect(pinProblems(planted, SOURCES, readChartdata).join("\n")).toContain(message);
   });
 
+  test("a release commit stands for its tag only on the branch the release job names after it (Karpenter's release-<tag>)", () => {
+    const karpenter = CHARTS.find((c) => c.pin.chart === "karpenter")!;
+    const released = SOURCES.map((e) => (e.dir === "karpenter" ? { ...e, ref: "main" } : e));
+    expect(pinProblems(karpenter, released, readChartdata).join("\n")).toContain(
+      `chartdata/karpenter is recorded as the release of ${karpenter.source.tag} from main, not from release-${karpenter.source.tag}`,
+    );
+    const unreleased = SOURCES.map((e) => (e.dir === "karpenter" ? { ...e, releaseOf: undefined } : e));
+    expect(pinProblems(karpenter, unreleased, readChartdata).join("\n")).toContain(`comes from ${karpenter.source.repo}@release-${karpenter.source.tag}, the module pins`);
+  });
+
+  test("the tag's own Chart.yaml, which still names the previous release, fails the pin", () => {
+    const karpenter = CHARTS.find((c) => c.pin.chart === "karpenter")!;
+    const tagFiles: ChartdataReader = (rel) => (rel === "karpenter/Chart.yaml" ? readChartdata(rel)!.replace(/^version: .*$/m, "version: 1.13.0") : readChartdata(rel));
+    expect(pinProblems(karpenter, SOURCES, tagFiles).join("\n")).toContain(`Chart.yaml is karpenter 1.13.0, the module pins karpenter ${karpenter.pin.version}`);
+  });
+
   test("chart-info.yaml (cert-manager's published version) is read before Chart.yaml's placeholder", () => {
     const certManager = CHARTS.find((c) => c.pin.chart === "cert-manager")!;
     const withoutInfo: ChartdataReader = (rel) => (rel.endsWith("chart-info.yaml") ? undefined : readChartdata(rel));

@@ -145,13 +145,16 @@ export const DURATIONS = {
   "aws-config-object": {
     seconds: 3,
     description:
-      "AWS Backup vault, plan or selection, SNS topic, topic policy or subscription, EventBridge rule or target: " +
+      "AWS Backup vault, plan or selection, SNS topic, topic policy or subscription, EventBridge rule or target, " +
+      "SQS queue or queue policy, a tag on an EC2 resource: " +
       "one or two synchronous API calls each, nothing to wait for (an e-mail subscription stays pending, not awaited)",
     basis: "estimate",
     sources: [
       "https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupPlan.html",
       "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html",
       "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html",
+      "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html",
+      "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html",
     ],
   },
   "launch-template": {

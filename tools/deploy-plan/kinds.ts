@@ -46,6 +46,9 @@ const BY_TYPE: Readonly<Record<string, DurationKind>> = {
   "aws:sns/topicSubscription:TopicSubscription": "aws-config-object",
   "aws:cloudwatch/eventRule:EventRule": "aws-config-object",
   "aws:cloudwatch/eventTarget:EventTarget": "aws-config-object",
+  "aws:sqs/queue:Queue": "aws-config-object",
+  "aws:sqs/queuePolicy:QueuePolicy": "aws-config-object",
+  "aws:ec2/tag:Tag": "aws-config-object",
   "kubernetes:helm.sh/v4:Chart": "helm-chart",
   "kubernetes:helm.sh/v3:Release": "helm-chart",
 };

@@ -133,6 +133,14 @@ export function mockResourceState(args: MockResourceArgs, ctx: MockContext): { i
     // A new launch template starts at version 1; node groups pin the version they launch from.
     return { id: `lt-${args.name}`, state: { ...args.inputs, arn: `arn:aws:ec2:${ctx.region}:${MOCK_ACCOUNT}:launch-template/lt-${args.name}`, latestVersion: 1, defaultVersion: 1 } };
   }
+  if (type === "aws:sqs/queue:Queue") {
+    // SQS answers a queue's URL, which the queue policy is attached by.
+    const name = args.inputs.name ?? args.name;
+    return {
+      id: `https://sqs.${ctx.region}.amazonaws.com/${MOCK_ACCOUNT}/${name}`,
+      state: { ...args.inputs, name, arn: `arn:aws:sqs:${ctx.region}:${MOCK_ACCOUNT}:${name}`, url: `https://sqs.${ctx.region}.amazonaws.com/${MOCK_ACCOUNT}/${name}` },
+    };
+  }
   if (type.startsWith("aws:")) {
     const service = type.split(":")[1].split("/")[0];
     const arn = `arn:aws:${service}:${ctx.region}:${MOCK_ACCOUNT}:${args.name}`;

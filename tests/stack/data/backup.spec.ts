@@ -25,7 +25,12 @@ function volumeTags(r: Rendered): Record<string, string> {
   );
 }
 
-const only = (r: Rendered, type: string): RecordedResource => r.one(type);
+/** The one resource of a type among the backup component's (other components make EventBridge rules too). */
+const only = (r: Rendered, type: string): RecordedResource => {
+  const hits = r.ofType(type).filter((x) => x.urn.includes("ecommerce:data:DataBackups$"));
+  if (hits.length !== 1) throw new Error(`expected one ${type} of the backups, found ${hits.length}`);
+  return hits[0];
+};
 const policyOf = (x: RecordedResource, field = "policy") => JSON.parse(x.inputs[field]);
 
 describe.each(STACKS)("volume tags of %s", (stack) => {

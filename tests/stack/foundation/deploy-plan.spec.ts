@@ -154,9 +154,9 @@ describe("durations", () => {
   test("a chart awaits readiness unless skipAwait; unknown types fall back to the default and are listed", () => {
     expect(durationOf({ type: "kubernetes:helm.sh/v4:Chart", inputs: {} }).kind).toBe("helm-chart");
     expect(durationOf({ type: "kubernetes:helm.sh/v4:Chart", inputs: { skipAwait: true } }).kind).toBe("helm-chart-no-await");
-    const odd = res("odd", { type: "aws:sqs/queue:Queue" });
+    const odd = res("odd", { type: "aws:mq/broker:Broker" });
     const plan = deployPlan([odd]);
-    expect(plan.defaulted).toEqual([{ urn: odd.urn, type: "aws:sqs/queue:Queue" }]);
+    expect(plan.defaulted).toEqual([{ urn: odd.urn, type: "aws:mq/broker:Broker" }]);
     expect(plan.resources[0].seconds).toBe(DURATIONS.default.seconds);
   });
 
@@ -301,10 +301,8 @@ describe.each(STACKS)("deploy plan of %s", (stack) => {
     const namespaced = rendered
       .k8sObjects()
       .filter((r) => rendered.kind("Namespace").some((n) => n.inputs.metadata.name === r.inputs.metadata?.namespace));
-    // Charts in a namespace the cluster comes with (metrics-server in kube-system) wait for no Namespace.
-    const charts = rendered
-      .ofType("kubernetes:helm.sh/v4:Chart")
-      .filter((c) => rendered.kind("Namespace").some((n) => n.inputs.metadata.name === c.inputs.namespace));
+    // A release into a namespace the cluster comes with (kube-system) has no Namespace to wait for.
+    const charts = rendered.ofType("kubernetes:helm.sh/v4:Chart").filter((c) => rendered.kind("Namespace").some((n) => n.inputs.metadata.name === c.inputs.namespace));
     expect(checks.get("namespaces before the objects in them")!.checked).toBe(namespaced.length + charts.length);
     for (const c of plan.orderingChecks) expect(c.violations).toEqual([]);
   });

@@ -19,9 +19,9 @@ async function monitors(stack: (typeof STACKS)[number]) {
 const endpointsOf = (inputs: any): any[] => inputs.spec.endpoints ?? inputs.spec.podMetricsEndpoints;
 
 describe.each(STACKS)("monitors of %s", (stack) => {
-  test("one monitor per catalog service plus RabbitMQ, Traefik, CoreDNS and cert-manager, nothing else", async () => {
+  test("one monitor per catalog service plus RabbitMQ, Traefik, CoreDNS, cert-manager and Karpenter, nothing else", async () => {
     const names = [...(await monitors(stack)).keys()].sort();
-    expect(names).toEqual([...SERVICES.map((s) => s.name), "rabbitmq-cluster", "traefik", "coredns", "cert-manager"].sort());
+    expect(names).toEqual([...SERVICES.map((s) => s.name), "rabbitmq-cluster", "traefik", "coredns", "cert-manager", "karpenter"].sort());
   });
 
   test.each(SERVICES.map((s) => [s.name, s] as const))(
@@ -44,6 +44,8 @@ describe.each(STACKS)("monitors of %s", (stack) => {
     ["traefik", "PodMonitor", TRAEFIK.namespace, { "app.kubernetes.io/name": TRAEFIK_POD_LABELS["app.kubernetes.io/name"] }, { port: TRAEFIK_METRICS.portName }],
     ["coredns", "ServiceMonitor", KUBE_SYSTEM, { "k8s-app": "kube-dns" }, { targetPort: 9153 }],
     ["cert-manager", "ServiceMonitor", CERT_MANAGER.namespace, CERT_MANAGER_METRICS.serviceLabels, { port: CERT_MANAGER_METRICS.portName }],
+    // aws/karpenter-provider-aws v1.14.1 charts/karpenter/templates/service.yaml: port `http-metrics`, the selector labels.
+    ["karpenter", "ServiceMonitor", KUBE_SYSTEM, { "app.kubernetes.io/name": "karpenter", "app.kubernetes.io/instance": "karpenter" }, { port: "http-metrics" }],
   ])("%s: a %s in %s selecting %j on %j", async (name, kind, namespace, labels, port) => {
     const m = (await monitors(stack)).get(name)!;
     expect(m.inputs.kind).toBe(kind);

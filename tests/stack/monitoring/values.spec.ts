@@ -1,4 +1,4 @@
-import { NAMESPACES } from "../../../catalog";
+import { NAMESPACES, PROFILE_TABLE } from "../../../catalog";
 import {
   GRAFANA_ADMIN_SECRET,
   GRAFANA_DASHBOARD_LABEL,
@@ -41,6 +41,7 @@ const settings = {
   alertmanagerReplicas: 3,
   grafanaStorageGiB: 10,
   alertReceiver: { kind: "none" } as const,
+  resources: PROFILE_TABLE.standard,
 };
 const values = KUBE_PROMETHEUS_STACK.values({ settings, namespace: "monitoring" }) as Record<string, any>;
 

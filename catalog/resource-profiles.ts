@@ -51,8 +51,9 @@ const r = (cpuRequest: string, memoryRequest: string, cpuLimit: string | null, m
 
 /**
  * The rows. `small` is a development cluster that only has to start and serve tests; `standard`
- * the sizes the platform had before profiles existed (a rehearsal of production at lower load);
- * `large` production's. The data stores keep a CPU limit (a runaway query must not starve the
+ * a rehearsal of production at lower load; `large` production's. Requests are what a workload
+ * uses at steady load (eleven MySQL instances of one service each are small databases), limits
+ * what it may burst to. The data stores keep a CPU limit (a runaway query must not starve the
  * services next to it); the charts' pods do not (their CPU is bursty and small).
  *
  * - Requests: what the scheduler reserves; the capacity plan (tools/capacity/) sums them.
@@ -82,24 +83,24 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     coredns: r("50m", "70Mi", null, "170Mi"),
   },
   standard: {
-    mysql: r("250m", "512Mi", "1", "1Gi"),
-    redis: r("100m", "256Mi", "500m", "512Mi"),
-    rabbitmq: r("500m", "1Gi", "2", "2Gi"),
-    minio: r("250m", "512Mi", "1", "1Gi"),
+    mysql: r("100m", "512Mi", "1", "1Gi"),
+    redis: r("50m", "256Mi", "500m", "512Mi"),
+    rabbitmq: r("250m", "1Gi", "2", "2Gi"),
+    minio: r("100m", "512Mi", "1", "1Gi"),
     traefik: r("100m", "128Mi", null, "256Mi"),
     certManagerController: r("10m", "64Mi", null, "256Mi"),
     certManagerWebhook: r("10m", "64Mi", null, "256Mi"),
     certManagerCainjector: r("10m", "64Mi", null, "256Mi"),
-    prometheus: r("250m", "1Gi", null, "4Gi"),
+    prometheus: r("200m", "1Gi", null, "4Gi"),
     alertmanager: r("20m", "64Mi", null, "256Mi"),
-    grafana: r("100m", "256Mi", null, "1Gi"),
+    grafana: r("50m", "256Mi", null, "1Gi"),
     prometheusOperator: r("50m", "128Mi", null, "512Mi"),
     kubeStateMetrics: r("20m", "128Mi", null, "512Mi"),
     nodeExporter: r("20m", "32Mi", null, "128Mi"),
     coredns: r("100m", "70Mi", null, "170Mi"),
   },
   large: {
-    mysql: r("500m", "1Gi", "2", "2Gi"),
+    mysql: r("250m", "1Gi", "2", "2Gi"),
     redis: r("200m", "512Mi", "1", "1Gi"),
     rabbitmq: r("1", "2Gi", "2", "4Gi"),
     minio: r("500m", "1Gi", "2", "2Gi"),

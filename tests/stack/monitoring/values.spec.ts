@@ -28,6 +28,10 @@ const SUBCHART_KEYS = [
   "grafana.testFramework.enabled",
   "grafana.rbac.namespaced",
   "grafana.resources",
+  // chartdata/kube-prometheus-stack/charts/kube-state-metrics/values.yaml:515 (8.4.0) and
+  // charts/prometheus-node-exporter/values.yaml:334 (4.56.1): `resources: {}`.
+  "kube-state-metrics.resources",
+  "prometheus-node-exporter.resources",
 ];
 
 const chart = chartValues();

@@ -3,6 +3,9 @@
  * formulas against the cases nodeadm's own tests give, the pod request rule, and the fit rules on
  * small made-up stacks. The resource profile table's own rules are here too.
  */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
 import { PROFILED_WORKLOADS, PROFILE_TABLE, RESOURCE_PROFILES, profileRows } from "../../catalog";
 import { rabbitmqConfig } from "../../components/data/rabbitmq-config";
 import { redisConfig } from "../../components/data/redis";
@@ -150,5 +153,22 @@ describe("the resource profiles (catalog/resource-profiles.ts)", () => {
     const conf = rabbitmqConfig({ clusterName: "c", memoryLimit: rows.rabbitmq.memoryLimit, volumeSize: "1Gi" });
     expect(conf).toContain(`total_memory_available_override_value = ${memoryBytes(rows.rabbitmq.memoryLimit)}\n`);
     expect(redisConfig(rows.redis.memoryLimit)).toContain(`maxmemory ${Math.floor((memoryBytes(rows.redis.memoryLimit) * 3) / 4)}\n`);
+  });
+});
+
+describe("the chart defaults the plan falls back on (chartdata/)", () => {
+  const values = (file: string) => YAML.parse(fs.readFileSync(path.join(__dirname, "../../chartdata", file), "utf8"));
+  test("one replica where the program sets none: Traefik, cert-manager's three, Grafana, kube-state-metrics", () => {
+    const cm = values("cert-manager/values.yaml");
+    expect([values("traefik/values.yaml").deployment.replicas, cm.replicaCount, cm.webhook.replicaCount, cm.cainjector.replicaCount]).toEqual([1, 1, 1, 1]);
+    expect(values("kube-prometheus-stack/charts/grafana/values.yaml").replicas).toBe(1);
+    expect(values("kube-prometheus-stack/charts/kube-state-metrics/values.yaml").replicas).toBe(1);
+  });
+
+  test("the sub-charts and the config reloader request nothing of their own: the program sizes them, or they count as 0", () => {
+    expect(values("kube-prometheus-stack/charts/kube-state-metrics/values.yaml").resources).toEqual({});
+    expect(values("kube-prometheus-stack/charts/prometheus-node-exporter/values.yaml").resources).toEqual({});
+    expect(values("kube-prometheus-stack/charts/grafana/values.yaml").sidecar.resources).toEqual({});
+    expect(values("kube-prometheus-stack/values.yaml").prometheusOperator.prometheusConfigReloader.resources).toEqual({});
   });
 });

@@ -3,6 +3,7 @@
  * the group's minimum size, and at maximum replicas on its maximum size (tools/capacity/plan.ts),
  * for CPU, memory and pods; and the render carries the plan (capacity.md, capacity.json).
  */
+import { ProfiledWorkload, ResourceProfileName, containerResources, profileRows } from "../../../catalog";
 import { guaranteedNode } from "../../../tools/capacity/nodes";
 import { CAPACITY_JSON, CAPACITY_MD } from "../../../tools/capacity/report";
 import { capacityPlan } from "../../../tools/capacity/plan";
@@ -51,5 +52,43 @@ describe("the guard", () => {
   test("refuses dev on the standard profile: its two nodes lack the CPU", async () => {
     const plan = capacityPlan(await renderProgram("dev", { overrides: DEV_STANDARD_PROFILE }), undefined);
     expect(plan.problems).toEqual([expect.stringMatching(/^at minimum replicas on the node group's minimum size \(2 nodes\): CPU requested [\d.]+ vCPU exceeds 3\.86 vCPU allocatable$/)]);
+  });
+});
+
+describe.each(STACKS)("the resource profile of %s reaches every workload it sizes", (stack) => {
+  const rows = () => profileRows(stackSetting<ResourceProfileName>(stack, "resourceProfile"));
+  const expected = (w: ProfiledWorkload) => containerResources(rows()[w]);
+  const chartValues = async (release: string) => (await stackRender(stack)).one("kubernetes:helm.sh/v4:Chart", release).inputs.values;
+
+  test("the data stores' server containers", async () => {
+    const rendered = await stackRender(stack);
+    const servers = rendered.kind("StatefulSet").map((r) => r.inputs.spec.template.spec.containers[0]);
+    for (const kind of ["mysql", "redis", "rabbitmq", "minio"] as const) {
+      const ofKind = servers.filter((c) => c.name === kind);
+      expect(ofKind.length).toBeGreaterThan(0);
+      for (const c of ofKind) expect([kind, c.resources]).toEqual([kind, expected(kind)]);
+    }
+  });
+
+  test("the charts' pods and CoreDNS", async () => {
+    const traefik = await chartValues("traefik");
+    expect(traefik.resources).toEqual(expected("traefik"));
+    const cm = await chartValues("cert-manager");
+    expect([cm.resources, cm.webhook.resources, cm.cainjector.resources]).toEqual([
+      expected("certManagerController"),
+      expected("certManagerWebhook"),
+      expected("certManagerCainjector"),
+    ]);
+    const kps = await chartValues("monitoring");
+    expect([
+      kps.prometheus.prometheusSpec.resources,
+      kps.alertmanager.alertmanagerSpec.resources,
+      kps.grafana.resources,
+      kps.prometheusOperator.resources,
+      kps["kube-state-metrics"].resources,
+      kps["prometheus-node-exporter"].resources,
+    ]).toEqual(["prometheus", "alertmanager", "grafana", "prometheusOperator", "kubeStateMetrics", "nodeExporter"].map((w) => expected(w as ProfiledWorkload)));
+    const coredns = (await stackRender(stack)).ofType("aws:eks/addon:Addon").find((a) => a.inputs.addonName === "coredns")!;
+    expect(JSON.parse(coredns.inputs.configurationValues).resources).toEqual(expected("coredns"));
   });
 });

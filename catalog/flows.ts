@@ -10,6 +10,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { ClientEgress, DATASTORES, DATASTORE_KINDS, DatastoreKind, METRICS_PORT, NAMESPACES, ServiceSpec, datastoreInstances, datastoreRow, serviceLabels } from ".";
 import { chartRow } from "../components/chart-pods";
 import { COREDNS, COREDNS_METRICS_PORT, DNS_PORT, EBS_CSI_CONTROLLER, EBS_CSI_NODE, POD_IDENTITY_AGENT } from "../components/foundation/kube-system-pods";
+import { METRICS_SERVER_POD_LABELS, METRICS_SERVER_PORT } from "../components/foundation/metrics-server/chart";
 import { ACME_HTTP01_SOLVER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT, certManagerPodLabels } from "../components/ingress/cert-manager/chart";
 import { ENTRYPOINTS, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../components/ingress/traefik/chart";
 import {
@@ -41,7 +42,8 @@ export type PodRole =
   | "kube-state-metrics"
   | "coredns"
   | "ebs-csi-controller"
-  | "ebs-csi-node";
+  | "ebs-csi-node"
+  | "metrics-server";
 
 /** Pods of one namespace: one label set, or several selected together. */
 export interface PodsParty {
@@ -145,6 +147,7 @@ export const KUBE_SYSTEM_PARTIES = {
   coredns: pods("coredns", "kube-system", COREDNS.labels),
   ebsCsiController: pods("ebs-csi-controller", "kube-system", EBS_CSI_CONTROLLER.labels),
   ebsCsiNode: pods("ebs-csi-node", "kube-system", EBS_CSI_NODE.labels),
+  metricsServer: pods("metrics-server", "kube-system", METRICS_SERVER_POD_LABELS),
 };
 
 const row = (from: FlowParty, to: FlowParty, ports: readonly FlowPort[], path: FlowPath, why: string): FlowIntent => ({ from, to, ports, path, why });
@@ -264,8 +267,26 @@ function kubeSystemFlows(): FlowIntent[] {
   ];
 }
 
+/**
+ * metrics-server: the API server's aggregator proxies `metrics.k8s.io` to a ready pod's own
+ * address on its secure port (EKS routes to endpoints: kubernetes-sigs/metrics-server#1010 shows
+ * the control plane dialling the pod IP; kube-aggregator `resolvers.go`, `proxy.ResolveEndpoint`
+ * maps the APIService's port 443 to the Service's `targetPort`), from its ENIs in the
+ * control-plane subnets; it scrapes every node's kubelet on 10250 at the node's InternalIP
+ * (chart 3.13.1 `values.yaml` 95-99 `--kubelet-preferred-address-types=InternalIP,...`), and
+ * reads Nodes and Pods and delegates authentication and authorization to the API server.
+ */
+function metricsServerFlows(): FlowIntent[] {
+  const { metricsServer } = KUBE_SYSTEM_PARTIES;
+  return [
+    row(addresses("api-server"), metricsServer, [tcp(METRICS_SERVER_PORT)], "outside", "the aggregator serves the metrics API from the pods"),
+    row(metricsServer, addresses("nodes"), [tcp(KUBELET_PORT)], "outside", "every kubelet's resource metrics"),
+    apiClient(metricsServer, "metrics-server lists Nodes and Pods and checks its callers' tokens"),
+  ];
+}
+
 /** Every allowed flow of the platform, in the order the policies list their rules. */
 export function platformFlows(services: readonly ServiceSpec[]): FlowIntent[] {
   const gateway = services.find((s) => s.role === "gateway")!;
-  return [...edgeFlows(gateway), ...applicationFlows(services), ...certManagerFlows(), ...monitoringFlows(services), ...kubeSystemFlows()];
+  return [...edgeFlows(gateway), ...applicationFlows(services), ...certManagerFlows(), ...monitoringFlows(services), ...kubeSystemFlows(), ...metricsServerFlows()];
 }

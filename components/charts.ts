@@ -4,11 +4,12 @@
  * chart is one module in its component's folder, listed here.
  */
 import type { ChartModule } from "../lib/helm";
+import { METRICS_SERVER } from "./foundation/metrics-server/chart";
 import { CERT_MANAGER } from "./ingress/cert-manager/chart";
 import { TRAEFIK } from "./ingress/traefik/chart";
 import { KUBE_PROMETHEUS_STACK } from "./monitoring/kube-prometheus-stack/chart";
 
-export const CHARTS: readonly ChartModule[] = [TRAEFIK, CERT_MANAGER, KUBE_PROMETHEUS_STACK];
+export const CHARTS: readonly ChartModule[] = [TRAEFIK, CERT_MANAGER, KUBE_PROMETHEUS_STACK, METRICS_SERVER];
 
 /** API group -> name of the chart that installs its CRDs. */
 export function chartCrdGroups(charts: readonly ChartModule[] = CHARTS): Readonly<Record<string, string>> {

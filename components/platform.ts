@@ -10,6 +10,7 @@ import { IngressTier } from "./ingress/ingress-tier";
 import { KUBE_PROMETHEUS_STACK } from "./monitoring/kube-prometheus-stack/chart";
 import { Monitoring } from "./monitoring/monitoring";
 import { Namespaces } from "./foundation/namespaces";
+import { MetricsServer } from "./foundation/metrics-server/metrics-server";
 import { Network } from "./foundation/network";
 import { DEFAULT_STORAGE_CLASS } from "./foundation/storage-class";
 import { NetworkPolicies } from "./network-policies/network-policies";
@@ -25,6 +26,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly network: Network;
   readonly cluster: EksCluster;
   readonly namespaces: Namespaces;
+  /** The metrics API the autoscalers read. */
+  readonly metricsServer: MetricsServer;
   readonly data: DataTier;
   /** AWS Backup of the cluster's volumes, where `ecommerce:backupEnabled` is set. */
   readonly backups?: DataBackups;
@@ -67,6 +70,11 @@ export class Platform extends pulumi.ComponentResource {
     const k8sOpts = { parent: this, providers: { kubernetes: this.cluster.provider } };
     this.namespaces = new Namespaces("namespaces", { namespaces: Object.values(NAMESPACES) }, k8sOpts);
     new ClusterAccess("cluster-access", { access: cfg.cluster.access, namespaces: this.namespaces.byName }, k8sOpts);
+    this.metricsServer = new MetricsServer(
+      "metrics-server",
+      { replicas: cfg.cluster.metricsServerReplicas, nodesReady: this.cluster.nodesReady },
+      k8sOpts,
+    );
 
     // Ingress tier: Traefik behind an NLB, cert-manager, the gateway's Ingress.
     this.ingress = new IngressTier(
@@ -125,6 +133,8 @@ export class Platform extends pulumi.ComponentResource {
         // Each Deployment waits for the Secrets it reads.
         secrets: this.data.secretsByName,
         namespace: this.namespaces.byName[NAMESPACES.app.name].metadata.name,
+        // The autoscalers are blind until the metrics API answers.
+        metricsApi: [this.metricsServer.chart],
       },
       k8sOpts,
     );

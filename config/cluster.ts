@@ -78,6 +78,8 @@ export interface ClusterSettings {
   readonly corednsReplicas: number;
   /** Requests and limits of each CoreDNS pod, from the resource profile. */
   readonly corednsResources: WorkloadResources;
+  /** metrics-server replicas: 2 or more run highly available (budget, one per node, zones spread). */
+  readonly metricsServerReplicas: number;
   /**
    * The Kubernetes service range: ClusterIPs, among them the `kubernetes` Service's (its first
    * address) and kube-dns' (its `.10`), which NetworkPolicies name. EKS sets it at creation only.
@@ -221,19 +223,29 @@ export function readCluster(r: ConfigReader, region: string, rows: ProfileRows):
     prefix >= 16 && prefix <= 20,
     `Configuration 'ecommerce:vpcCidr' value '${vpcCidr}' must have a prefix from /16 to /20 so that every zone gets a private subnet large enough for pod IPs`,
   );
+  const nodeGroup = readNodeGroup(r);
+  const metricsServerReplicas = r.integer("metricsServerReplicas", 1, 5);
+  if (metricsServerReplicas !== undefined && nodeGroup.minSize !== undefined) {
+    // Its replicas require distinct nodes (components/foundation/metrics-server/chart.ts).
+    r.rule(
+      metricsServerReplicas <= nodeGroup.minSize,
+      `Configuration 'ecommerce:metricsServerReplicas' value '${metricsServerReplicas}' is more than 'ecommerce:nodeMinSize' (${nodeGroup.minSize}); expected at most one replica per node, since each replica needs a node of its own`,
+    );
+  }
   return {
     name: r.text("clusterName", /^[a-z][a-z0-9-]{1,37}[a-z0-9]$/, "3-39 lower-case letters, digits or dashes"),
     kubernetesVersion: r.oneOf("kubernetesVersion", KUBERNETES_VERSIONS),
     vpcCidr,
     availabilityZones,
     natGateways: r.oneOf("natGateways", NAT_GATEWAY_MODES),
-    nodeGroup: readNodeGroup(r),
+    nodeGroup,
     controlPlane: readControlPlane(r),
     access: readAccess(r),
     kubeProxyMode: r.oneOf("kubeProxyMode", KUBE_PROXY_MODES),
     // Two replicas at least, so that DNS survives a node or a zone.
     corednsReplicas: r.integer("corednsReplicas", 2, 10),
     corednsResources: rows.coredns,
+    metricsServerReplicas,
     serviceCidr: readServiceCidr(r, vpcCidr),
     networkPolicyEventLogs: r.boolean("networkPolicyEventLogs"),
   };

@@ -92,8 +92,11 @@ export const HELM_MANAGED_BY = { "app.kubernetes.io/managed-by": "Helm" } as con
 export interface PinnedChartArgs {
   /** The chart's module: its pin and release name. */
   readonly chart: Pick<ChartModule<unknown>, "pin" | "release">;
-  /** The namespace the release goes to; the chart waits for it. */
-  readonly namespace: k8s.core.v1.Namespace;
+  /**
+   * The namespace the release goes to: a Namespace the platform creates (the chart waits for it),
+   * or the name of one every cluster comes with (`kube-system`).
+   */
+  readonly namespace: k8s.core.v1.Namespace | string;
   readonly values: Record<string, unknown>;
   /** Further resources to wait for, e.g. the node group its pods need. @default [] */
   readonly after?: pulumi.Resource[];
@@ -105,6 +108,7 @@ export interface PinnedChartArgs {
  */
 export function pinnedChart(name: string, args: PinnedChartArgs, parent: pulumi.Resource): k8s.helm.v4.Chart {
   const { pin, release } = args.chart;
+  const created = typeof args.namespace === "string" ? [] : [args.namespace];
   return new k8s.helm.v4.Chart(
     name,
     {
@@ -112,9 +116,9 @@ export function pinnedChart(name: string, args: PinnedChartArgs, parent: pulumi.
       version: pin.version,
       repositoryOpts: { repo: pin.repo },
       name: release,
-      namespace: args.namespace.metadata.name,
+      namespace: typeof args.namespace === "string" ? args.namespace : args.namespace.metadata.name,
       values: args.values,
     },
-    { parent, dependsOn: [args.namespace, ...(args.after ?? [])] },
+    { parent, dependsOn: [...created, ...(args.after ?? [])] },
   );
 }

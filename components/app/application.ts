@@ -92,6 +92,8 @@ export interface ApplicationArgs {
    * @default none
    */
   readonly secrets?: readonly pulumi.Resource[] | Readonly<Record<string, pulumi.Resource>>;
+  /** What serves the metrics API (metrics-server's chart): every HorizontalPodAutoscaler waits for it. */
+  readonly metricsApi: readonly pulumi.Resource[];
 }
 
 /** The Secret resources a service's Deployment must wait for. */
@@ -133,6 +135,7 @@ export class Application extends pulumi.ComponentResource {
           replicas: spec.role === "gateway" ? settings.gatewayReplicas : settings.serviceReplicas,
           resources: settings.resources,
           secrets: secretDependencies(spec, connections, args.secrets),
+          metricsApi: args.metricsApi,
         },
         { parent: this },
       );

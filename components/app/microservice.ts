@@ -46,6 +46,11 @@ export interface MicroserviceArgs {
   readonly resources: PodResources;
   /** Resources the pods read at start (the Secrets of their environment). @default [] */
   readonly secrets?: readonly pulumi.Resource[];
+  /**
+   * What serves the metrics API the autoscaler reads CPU and memory from (metrics-server's
+   * chart): the HorizontalPodAutoscaler waits for it. Empty only where the cluster serves it already.
+   */
+  readonly metricsApi: readonly pulumi.Resource[];
   /** Seconds a terminating pod keeps serving while it is removed from the endpoints. @default 10 */
   readonly preStopSleepSeconds?: number;
   /** Seconds the process has, after SIGTERM, to finish in-flight work. @default 30 */
@@ -203,7 +208,8 @@ export class Microservice extends pulumi.ComponentResource {
       { parent: this, dependsOn: [...(args.secrets ?? [])] },
     );
     this.service = new k8s.core.v1.Service(name, { metadata, spec: serviceSpec(spec) }, child);
-    new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, { metadata, spec: autoscalerSpec(args) }, child);
+    // Created before the metrics API answers, it reports FailedGetResourceMetric and holds its minimum.
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, { metadata, spec: autoscalerSpec(args) }, { parent: this, dependsOn: [...args.metricsApi] });
     new k8s.policy.v1.PodDisruptionBudget(name, { metadata, spec: disruptionBudgetSpec(spec) }, child);
 
     this.serviceName = this.service.metadata.apply((m) => `${m.name}.${m.namespace}.svc.cluster.local`);

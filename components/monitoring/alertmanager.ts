@@ -35,7 +35,8 @@ export interface InhibitRule {
 
 /**
  * While a source alert fires, matching target alerts are not sent. A critical alert silences
- * the warning of the same alert and namespace; a full volume silences its "nearly full" warning.
+ * the warning of the same alert and namespace; a full volume silences its "nearly full" warning;
+ * a scaling alert silences the chart's alert on the same pod or node.
  */
 export const INHIBIT_RULES: readonly InhibitRule[] = [
   { source_matchers: ['severity = "critical"'], target_matchers: ['severity =~ "warning|info"'], equal: ["alertname", "namespace"] },
@@ -46,6 +47,12 @@ export const INHIBIT_RULES: readonly InhibitRule[] = [
     target_matchers: ['alertname = "PersistentVolumeNearlyFull"'],
     equal: ["namespace", "persistentvolumeclaim"],
   },
+  // The chart's KubePodNotReady also counts Pending pods, unschedulable ones included, and its
+  // KubeNodeUnreachable a node whose Ready condition is Unknown (kube-prometheus-stack 88.5.3
+  // `templates/prometheus/rules-1.14/kubernetes-apps.yaml`, `kubernetes-system-kubelet.yaml`):
+  // the scaling alert of the same pod or node says it first.
+  { source_matchers: ['alertname = "PodUnschedulable"'], target_matchers: ['alertname = "KubePodNotReady"'], equal: ["namespace", "pod"] },
+  { source_matchers: ['alertname = "NodeNotReady"'], target_matchers: ['alertname = "KubeNodeUnreachable"'], equal: ["node"] },
 ];
 
 /**

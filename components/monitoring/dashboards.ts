@@ -9,6 +9,7 @@
  */
 import { DATASTORES, NAMESPACES, ServiceSpec, databaseName, databaseOwners } from "../../catalog";
 import { PROMETHEUS_DATASOURCE_UID } from "./kube-prometheus-stack/chart";
+import { scalingDashboard } from "./scaling-dashboard";
 
 /** Metric names the service dashboards query. */
 export const HTTP_METRICS = {
@@ -165,7 +166,7 @@ function mysql(services: readonly ServiceSpec[]): Dashboard {
 
 /** The platform's dashboards. */
 export function platformDashboards(services: readonly ServiceSpec[]): Dashboard[] {
-  return [goldenSignals(services), rabbitmq(), mysql(services)];
+  return [goldenSignals(services), rabbitmq(), mysql(services), scalingDashboard(services)];
 }
 
 /** Grafana's JSON model of a dashboard: panels two per row, the Prometheus data source by UID. */

@@ -1,10 +1,12 @@
 /**
  * The platform's alerts, as PrometheusRule groups. Service alerts are derived from the catalog;
- * the chart's default rules cover the cluster itself (nodes, kubelet, workloads, Prometheus).
+ * the chart's default rules cover the cluster itself (nodes, kubelet, workloads, Prometheus), except
+ * the conditions the scaling group takes over (scaling-rules.ts).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { DATASTORES, NAMESPACES, ServiceSpec } from "../../catalog";
 import { MONITORING_API_VERSION } from "./kube-prometheus-stack/chart";
+import { scalingRules } from "./scaling-rules";
 import { OperatorResource, PLATFORM_MONITORING_LABELS } from "./targets";
 
 export interface AlertRule {
@@ -136,6 +138,7 @@ export function platformRuleGroups(services: readonly ServiceSpec[], opts: Alert
     { name: "ecommerce.messaging", rules: rabbitmqRules(opts) },
     { name: "ecommerce.storage", rules: volumeRules(opts) },
     { name: "ecommerce.certificates", rules: certificateRules(opts) },
+    { name: "ecommerce.scaling", rules: scalingRules() },
   ];
 }
 

@@ -123,10 +123,15 @@ function monitoringHomes(): PolicyHome[] {
   ];
 }
 
-/** The EKS add-ons' pods in kube-system: strict mode denies them everything until these exist. */
+/** The EKS add-ons' pods and metrics-server in kube-system: strict mode denies them everything until these exist. */
 function kubeSystemHomes(): PolicyHome[] {
   const both = (name: string, role: PodRole): PolicyHome => ({ namespace: "kube-system", name, ingressOf: (r) => is(r.to, role), egressOf: (r) => is(r.from, role) });
-  return [both("allow-coredns", "coredns"), both("allow-ebs-csi-controller", "ebs-csi-controller"), both("allow-ebs-csi-node", "ebs-csi-node")];
+  return [
+    both("allow-coredns", "coredns"),
+    both("allow-ebs-csi-controller", "ebs-csi-controller"),
+    both("allow-ebs-csi-node", "ebs-csi-node"),
+    both("allow-metrics-server", "metrics-server"),
+  ];
 }
 
 /** `allow-dns` of a namespace: the egress of the flow from every pod to CoreDNS. */

@@ -128,6 +128,10 @@ export const IPBLOCK_EXEMPTIONS: readonly { readonly policy: string; readonly re
       "node-exporter and the kubelet listen on the nodes' addresses, in the subnets the pods share; the rule opens only their two ports",
   },
   {
+    policy: "kube-system/allow-metrics-server",
+    reason: "the kubelets listen on the nodes' addresses, in the subnets the pods share; the rule opens only the kubelet's port 10250",
+  },
+  {
     policy: "kube-system/allow-coredns",
     reason:
       "host-network pods resolve cluster names from their node's address, in the subnets the pods share; every pod may query DNS anyway, and the rule opens only port 53",

@@ -41,7 +41,7 @@ describe("the rules the EKS VPC CNI needs, one by one", () => {
     const [api, cni] = both(editPeers(model, (peer) => (peer.ipBlock?.cidr === clusterIp ? undefined : peer)));
     expect(api.ok).toBe(true);
     expect(cni.extra).toEqual([]);
-    const clients = [IDS.traefik, IDS.certManager, IDS.webhook, IDS.cainjector, IDS.prometheus, IDS.grafana, IDS.operator, IDS.kubeStateMetrics, IDS.coredns, IDS.ebsController, IDS.ebsNode];
+    const clients = [IDS.traefik, IDS.certManager, IDS.webhook, IDS.cainjector, IDS.prometheus, IDS.grafana, IDS.operator, IDS.kubeStateMetrics, IDS.coredns, IDS.ebsController, IDS.ebsNode, IDS.metricsServer];
     // cert-manager's controller and the EBS CSI controller still get out, through their internet rule on 443:
     // that rule excludes the service range, so they are cut off too.
     expect(lines(cni.missing).sort()).toEqual(clients.map((c) => `${c} -> ${API_SERVER_ID} 443/TCP via service:default/kubernetes`).sort());
@@ -84,5 +84,21 @@ describe("the rules the EKS VPC CNI needs, one by one", () => {
     expect(cni.ok).toBe(true);
     expect(api.extra).toEqual([]);
     expect(lines(api.missing)).toEqual(expect.arrayContaining([`${IDS.nodeExporter} -> ${IDS.coredns} 53/UDP via service:kube-system/kube-dns`, `node -> ${IDS.coredns} 53/UDP via outside`]));
+  });
+
+  test("without the control-plane subnets in metrics-server's ingress, the aggregator cannot reach the metrics API under both (the API server dials the pod IP from its ENIs)", async () => {
+    const { a, model } = await analysed();
+    const controlPlane = new Set(a.controlPlaneCidrs);
+    // The whole rule goes: a rule left with no peer would admit every source.
+    const fromControlPlane = (r: { from?: readonly NetworkPolicyPeer[] }) => (r.from ?? []).length > 0 && r.from!.every((peer) => controlPlane.has(peer.ipBlock?.cidr ?? ""));
+    const policies = model.policies.map((p) =>
+      p.namespace === "kube-system" && p.name === "allow-metrics-server" ? { ...p, spec: { ...p.spec, ingress: p.spec.ingress!.filter((r) => !fromControlPlane(r)) } } : p,
+    );
+    expect(policies.find((p) => p.name === "allow-metrics-server")!.spec.ingress).toEqual([]);
+    const edited = { ...model, policies };
+    for (const diff of both(edited)) {
+      expect(diff.extra).toEqual([]);
+      expect(lines(diff.missing)).toEqual([`${API_SERVER_ID} -> ${IDS.metricsServer} 10250/TCP via outside`]);
+    }
   });
 });

@@ -61,8 +61,18 @@ describe("the API server by ClusterIP and by its ENIs", () => {
         "kube-system/allow-coredns",
         "kube-system/allow-ebs-csi-controller",
         "kube-system/allow-ebs-csi-node",
+        "kube-system/allow-metrics-server",
       ].sort(),
     );
+  });
+
+  test("metrics-server admits the API server's ENIs only, on its secure port, and reaches the kubelets on the nodes' subnets on 10250 only", () => {
+    const policy = find("kube-system", "allow-metrics-server").spec;
+    expect(policy.ingress).toEqual([{ from: blocks([...inputs.controlPlaneCidrs]), ports: [TCP(10250)] }]);
+    expect(policy.egress).toEqual(
+      expect.arrayContaining([{ to: blocks([...inputs.nodeCidrs]), ports: [TCP(10250)] }, { to: blocks([...inputs.controlPlaneCidrs, clusterIp]), ports: [TCP(443)] }]),
+    );
+    expect(policy.egress).toHaveLength(2);
   });
 
   test("the webhook admits the API server's ENIs only: the API server calls it on its pod address", () => {

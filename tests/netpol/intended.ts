@@ -8,6 +8,7 @@
  */
 import { DATASTORES, METRICS_PORT, NAMESPACES, SERVICES, ServiceSpec, databaseName } from "../../catalog";
 import { COREDNS, EBS_CSI_CONTROLLER, EBS_CSI_NODE } from "../../components/foundation/kube-system-pods";
+import { METRICS_SERVER_NAME } from "../../components/foundation/metrics-server/chart";
 import { CERT_MANAGER_NAME } from "../../components/ingress/cert-manager/chart";
 import { MINIO_NAME } from "../../components/data/minio";
 import { MONITORING_SERVICES, RELEASE } from "../../components/monitoring/kube-prometheus-stack/chart";
@@ -47,6 +48,7 @@ export const IDS = {
   coredns: kubeSystem(COREDNS.name),
   ebsController: kubeSystem(EBS_CSI_CONTROLLER.name),
   ebsNode: kubeSystem(EBS_CSI_NODE.name),
+  metricsServer: kubeSystem(METRICS_SERVER_NAME),
 };
 
 /** The paths of DESIGN.md: clients of a Service dial its ClusterIP; API clients the `kubernetes` Service. */
@@ -145,7 +147,7 @@ function certManagerFlows(): PathFlowKey[] {
 /**
  * kube-system: CoreDNS resolves through the VPC's resolver and watches the API server; the EBS
  * CSI controller calls EC2 through NAT with credentials from the Pod Identity agent; the node
- * plugin reads its Node object.
+ * plugin reads its Node object; the API server calls metrics-server, which scrapes the kubelets.
  */
 function kubeSystemFlows(): PathFlowKey[] {
   const dns = (source: string, path: FlowPath) => [flow(source, VPC_RESOLVER_ID, 53, path, "UDP"), flow(source, VPC_RESOLVER_ID, 53, path, "TCP")];
@@ -156,6 +158,11 @@ function kubeSystemFlows(): PathFlowKey[] {
     flow(IDS.ebsController, INTERNET_ID, 443, OUTSIDE_PATH),
     flow(IDS.ebsController, POD_IDENTITY_AGENT_ID, 80, OUTSIDE_PATH),
     apiClient(IDS.ebsNode),
+    // metrics-server: the API server proxies the metrics API to the pods' secure port (chart
+    // 3.13.1 `values.yaml` 68, `deployment.yaml` 81-84); it scrapes every kubelet and reads the API.
+    flow(API_SERVER_ID, IDS.metricsServer, 10250, OUTSIDE_PATH),
+    flow(IDS.metricsServer, NODE_ID, KUBELET_PORT, OUTSIDE_PATH),
+    apiClient(IDS.metricsServer),
   ];
 }
 

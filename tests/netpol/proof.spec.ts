@@ -96,6 +96,20 @@ describe("the proof bites", () => {
     }
   });
 
+  test("without metrics-server's policy, the aggregator, the kubelets and the API server are out of its reach under both", async () => {
+    const { model } = await analysed("dev");
+    const without = withPolicies(model, model.policies.filter((p) => !(p.namespace === "kube-system" && p.name === "allow-metrics-server")));
+    for (const [, semantics] of SEMANTICS) {
+      const diff = diffOf(without, semantics);
+      expect(diff.extra).toEqual([]);
+      expect([...new Set(diff.missing.map((d) => `${d.source} -> ${d.destination} ${d.port}`))].sort()).toEqual([
+        `${API_SERVER_ID} -> ${IDS.metricsServer} 10250`,
+        `${IDS.metricsServer} -> ${API_SERVER_ID} 443`,
+        `${IDS.metricsServer} -> node 10250`,
+      ]);
+    }
+  });
+
   test("an ingress rule from every namespace opens the internal outsider's way in", async () => {
     const { model } = await analysed("dev");
     const open: NetworkPolicy = {
@@ -135,13 +149,14 @@ describe("the lints bite on the render", () => {
     );
   });
 
-  test("without their documented exemptions, Prometheus' and CoreDNS' node rules are ipBlocks over pods", async () => {
+  test("without their documented exemptions, Prometheus', CoreDNS' and metrics-server's node rules are ipBlocks over pods", async () => {
     const { a, model } = await analysed("prod");
     const lints = lintModel(model, { ...a.lintOptions, ipBlockExemptions: [] });
     // One finding per node subnet, one per zone.
     const zones = stackSetting<string[]>("prod", "availabilityZones").length;
     expect(lints.map((f) => `${f.lint} ${f.subject}`).sort()).toEqual([
       ...Array(zones).fill("ipblock-covers-pods policy kube-system/allow-coredns"),
+      ...Array(zones).fill("ipblock-covers-pods policy kube-system/allow-metrics-server"),
       ...Array(zones).fill("ipblock-covers-pods policy monitoring/allow-prometheus-egress"),
     ]);
   });

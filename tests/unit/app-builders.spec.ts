@@ -51,6 +51,7 @@ describe("a service's workload", () => {
     env: [],
     replicas: { min: 2, max: 10 },
     resources: { cpuRequest: "100m", cpuLimit: "500m", memoryRequest: "128Mi", memoryLimit: "256Mi" },
+    metricsApi: [],
   };
 
   test("the Deployment leaves the count to the autoscaler and never goes below the ready pods it has", () => {

@@ -163,6 +163,7 @@ describe("the chart defaults the plan falls back on (chartdata/)", () => {
     expect([values("traefik/values.yaml").deployment.replicas, cm.replicaCount, cm.webhook.replicaCount, cm.cainjector.replicaCount]).toEqual([1, 1, 1, 1]);
     expect(values("kube-prometheus-stack/charts/grafana/values.yaml").replicas).toBe(1);
     expect(values("kube-prometheus-stack/charts/kube-state-metrics/values.yaml").replicas).toBe(1);
+    expect(values("metrics-server/values.yaml").replicas).toBe(1);
   });
 
   test("the sub-charts and the config reloader request nothing of their own: the program sizes them, or they count as 0", () => {

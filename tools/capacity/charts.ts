@@ -63,9 +63,15 @@ const kubePrometheusStack: ChartPods = (v, ns) => {
   ];
 };
 
+/** metrics-server: one Deployment; `replicas` defaults to 1 (chartdata/metrics-server/values.yaml:78). */
+const metricsServer: ChartPods = (v, ns) => [
+  pods("metrics-server", ns, "Deployment", "metrics-server", containerRequest(v), orDefault(v.replicas, 1), "values replicas, resources; chartdata/metrics-server/values.yaml:78"),
+];
+
 /** The charts the plan can size, by chart name (the Chart resource's `chart` input). */
 export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   traefik,
   "cert-manager": certManager,
   "kube-prometheus-stack": kubePrometheusStack,
+  "metrics-server": metricsServer,
 };

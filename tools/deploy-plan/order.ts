@@ -4,6 +4,7 @@
  * pair that is not ordered.
  */
 import { chartCrdGroups } from "../../components/charts";
+import { METRICS_SERVER } from "../../components/foundation/metrics-server/chart";
 import { DeployGraph, shortUrn, waitsTransitively } from "./graph";
 import { durationOf } from "./kinds";
 
@@ -173,8 +174,27 @@ export function orderingChecks(resources: readonly OrderResource[], graph: Deplo
     ),
   );
   checks.push(storageCheck(all, objects, graph));
+  checks.push(metricsCheck(objects, charts, graph));
   checks.push(routingCheck(all, nodeProviders, graph));
   return checks;
+}
+
+/**
+ * Every HorizontalPodAutoscaler waits for the chart serving the metrics API: the chart is ready
+ * once its Deployment is available and its APIService Available (the chart's values ask the
+ * provider to await it), so an autoscaler never starts blind.
+ */
+function metricsCheck(objects: readonly OrderResource[], charts: readonly OrderResource[], graph: DeployGraph): OrderingCheck {
+  const servers = charts.filter((c) => chartName(c) === METRICS_SERVER.pin.chart);
+  const autoscalers = objects.filter((r) => r.inputs.kind === "HorizontalPodAutoscaler");
+  const result = check(
+    "metrics-server before the HorizontalPodAutoscalers",
+    "an autoscaler created before the metrics API answers reports FailedGetResourceMetric and holds its minimum",
+    autoscalers.flatMap((hpa) => servers.map((c): [string, string] => [c.urn, hpa.urn])),
+    graph,
+  );
+  if (autoscalers.length > 0 && servers.length === 0) result.violations.push("HorizontalPodAutoscalers are created but no chart serves the metrics API");
+  return result;
 }
 
 /** Claims of a StatefulSet wait for their StorageClass (named or default) and its CSI add-on. */

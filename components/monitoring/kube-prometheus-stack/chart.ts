@@ -216,6 +216,6 @@ export const KUBE_PROMETHEUS_STACK: ChartModule<StackValuesInputs> = {
   namespace: NAMESPACES.monitoring.name,
   pods: PODS,
   crdGroups: [MONITORING_API_GROUP],
-  chartdata: ["kube-prometheus-stack", "kube-prometheus-stack/crds"],
+  chartdata: ["kube-prometheus-stack", "kube-prometheus-stack/crds", "kube-prometheus-stack/rules-1.14"],
   values: (inputs) => kubePrometheusStackValues(inputs, NAMES),
 };

@@ -9,6 +9,7 @@ import type { MonitoringWorkload } from "../../../config/monitoring";
 import { containerResources } from "../../../catalog/resource-profiles";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../../lib/pod-security";
 import { RECEIVER_SECRET, alertmanagerConfig } from "../alertmanager";
+import { REPLACED_DEFAULT_RULES } from "../scaling-rules";
 
 /**
  * Value paths holding Kubernetes API objects (security contexts, resources, volume claims): their
@@ -111,6 +112,8 @@ export function kubePrometheusStackValues(inputs: StackValuesInputs, names: Stac
         kubeProxy: false,
         windows: false,
       },
+      // The platform's scaling alerts take these conditions over (../scaling-rules.ts).
+      disabled: Object.fromEntries(Object.keys(REPLACED_DEFAULT_RULES).map((alert) => [alert, true])),
     },
     nodeExporter: { enabled: true, operatingSystems: { aix: { enabled: false }, darwin: { enabled: false } } },
     // The sub-charts request nothing by default (`resources: {}` in their values.yaml).

@@ -24,6 +24,11 @@ describe("cluster settings reject bad values with a message naming the key, the 
     ["retention CloudWatch does not offer", { "ecommerce:controlPlaneLogRetentionDays": 10 }, /'ecommerce:controlPlaneLogRetentionDays' value 10 is not allowed; expected a CloudWatch retention period: 1, 3, 5, 7, 14/],
     ["retention out of range", { "ecommerce:controlPlaneLogRetentionDays": 0 }, /'ecommerce:controlPlaneLogRetentionDays' value '0' is outside of the legal range/],
     ["a single CoreDNS replica", { "ecommerce:corednsReplicas": 1 }, /'ecommerce:corednsReplicas' value '1' is outside of the legal range/],
+    ["no metrics-server", { "ecommerce:metricsServerReplicas": 0 }, /'ecommerce:metricsServerReplicas' value '0' is outside of the legal range/],
+    ["six metrics-server replicas", { "ecommerce:metricsServerReplicas": 6 }, /'ecommerce:metricsServerReplicas' value '6' is outside of the legal range/],
+    ["half a metrics-server replica", { "ecommerce:metricsServerReplicas": 1.5 }, /'ecommerce:metricsServerReplicas' must be of type integer.*got 1.5/],
+    // Each replica requires a node of its own (required anti-affinity on the host name).
+    ["more metrics-server replicas than nodes", { "ecommerce:metricsServerReplicas": 3, "ecommerce:nodeMinSize": 2 }, /'ecommerce:metricsServerReplicas' value '3' is more than 'ecommerce:nodeMinSize' \(2\); expected at most one replica per node/],
     // EKS's limits for kubernetesNetworkConfig.serviceIpv4Cidr (EKS API KubernetesNetworkConfigRequest).
     ["a public service range", { "ecommerce:serviceCidr": "100.64.0.0/16" }, /'ecommerce:serviceCidr' value "100.64.0.0\/16" is not allowed; expected a private range inside 10.0.0.0\/8, 172.16.0.0\/12, 192.168.0.0\/16/],
     ["a service range smaller than /24", { "ecommerce:serviceCidr": "172.20.0.0/25" }, /'ecommerce:serviceCidr' value "172.20.0.0\/25" is not allowed; expected a prefix from \/12 to \/24/],

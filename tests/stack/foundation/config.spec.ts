@@ -29,6 +29,7 @@ describe("stack files", () => {
     "nodeCapacityType",
     "kubeProxyMode",
     "corednsReplicas",
+    "metricsServerReplicas",
     "protectData",
     "certIssuer",
     "ingressServiceType",

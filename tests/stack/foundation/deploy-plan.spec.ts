@@ -7,6 +7,7 @@ import { durationOf } from "../../../tools/deploy-plan/kinds";
 import { deployPlan } from "../../../tools/deploy-plan/deploy-plan";
 import { CHARTS } from "../../../components/charts";
 import { CERT_MANAGER, CERT_MANAGER_API_VERSION } from "../../../components/ingress/cert-manager/chart";
+import { METRICS_SERVER } from "../../../components/foundation/metrics-server/chart";
 import { STACKS, renderComponent, stackRender, stackRun } from "../../harness";
 
 /** A resource of a synthetic stack `t` of project `ecommerce`. */
@@ -237,6 +238,15 @@ describe("ordering checks on synthetic graphs", () => {
     },
   );
 
+  test("an autoscaler not waiting for metrics-server is reported, and one with no metrics-server at all", () => {
+    const chart = res("ms", { type: "kubernetes:helm.sh/v4:Chart", custom: false, inputs: { chart: METRICS_SERVER.pin.chart } });
+    const hpa = k8s("HorizontalPodAutoscaler", "api", { metadata: { name: "api", namespace: "shop" } });
+    const rule = "metrics-server before the HorizontalPodAutoscalers";
+    expect(violationsOf([chart, hpa], rule)).toMatchObject({ checked: 1, violations: [expect.stringContaining("HorizontalPodAutoscaler::api does not wait for")] });
+    expect(violationsOf([chart, { ...hpa, dependsOn: [chart.urn] }], rule).violations).toEqual([]);
+    expect(violationsOf([hpa], rule).violations).toEqual(["HorizontalPodAutoscalers are created but no chart serves the metrics API"]);
+  });
+
   test("CoreDNS created without waiting for the node group is reported", () => {
     const cluster = res("cluster", { type: "eks:index:Cluster", custom: false });
     const nodes = res("nodes", { type: "eks:index:ManagedNodeGroup", custom: false, deps: [cluster.urn] });
@@ -291,7 +301,10 @@ describe.each(STACKS)("deploy plan of %s", (stack) => {
     const namespaced = rendered
       .k8sObjects()
       .filter((r) => rendered.kind("Namespace").some((n) => n.inputs.metadata.name === r.inputs.metadata?.namespace));
-    const charts = rendered.ofType("kubernetes:helm.sh/v4:Chart").filter((c) => c.inputs.namespace);
+    // Charts in a namespace the cluster comes with (metrics-server in kube-system) wait for no Namespace.
+    const charts = rendered
+      .ofType("kubernetes:helm.sh/v4:Chart")
+      .filter((c) => rendered.kind("Namespace").some((n) => n.inputs.metadata.name === c.inputs.namespace));
     expect(checks.get("namespaces before the objects in them")!.checked).toBe(namespaced.length + charts.length);
     for (const c of plan.orderingChecks) expect(c.violations).toEqual([]);
   });

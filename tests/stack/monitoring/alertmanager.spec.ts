@@ -109,6 +109,22 @@ describe("inhibition", () => {
     expect(inhibits(INHIBIT_RULES, full, alert("PersistentVolumeNearlyFull", "warning", pvc("data-rabbitmq-cluster-1")))).toBe(false);
   });
 
+  test("an unschedulable pod pages once: PodUnschedulable silences the chart's KubePodNotReady of that pod only", () => {
+    // KubePodNotReady counts Pending pods by (namespace, pod) (kube-prometheus-stack 88.5.3 kubernetes-apps.yaml).
+    const pod = (name: string) => ({ pod: name });
+    const source = alert("PodUnschedulable", "warning", pod("cart-service-7d9c-abcde"));
+    expect(inhibits(INHIBIT_RULES, source, alert("KubePodNotReady", "warning", pod("cart-service-7d9c-abcde")))).toBe(true);
+    expect(inhibits(INHIBIT_RULES, source, alert("KubePodNotReady", "warning", pod("cart-service-7d9c-fghij")))).toBe(false);
+  });
+
+  test("a node not ready pages once: NodeNotReady silences the chart's KubeNodeUnreachable of that node only", () => {
+    const node = (name: string) => ({ alertname: "", severity: "warning", node: name });
+    const source = { ...node("ip-10-10-1-10"), alertname: "NodeNotReady" };
+    expect(inhibits(INHIBIT_RULES, source, { ...node("ip-10-10-1-10"), alertname: "KubeNodeUnreachable" })).toBe(true);
+    expect(inhibits(INHIBIT_RULES, source, { ...node("ip-10-10-2-20"), alertname: "KubeNodeUnreachable" })).toBe(false);
+    expect(inhibits(INHIBIT_RULES, source, { ...node("ip-10-10-1-10"), alertname: "KubeNodePressure" })).toBe(false);
+  });
+
   test("the rules' matchers are ones the check understands (a typo would not silently match)", () => {
     expect(() => matches('severity == "critical"', {})).toThrow(/unsupported matcher/);
     for (const r of INHIBIT_RULES) for (const m of [...r.source_matchers, ...r.target_matchers]) expect(() => matches(m, {})).not.toThrow();

@@ -101,9 +101,9 @@ describe.each(STACKS)("dashboards of %s", (stack) => {
     return maps.map((c) => ({ labels: c.inputs.metadata.labels, json: JSON.parse(Object.values(c.inputs.data)[0] as string) }));
   }
 
-  test("golden signals, RabbitMQ and MySQL, each a ConfigMap Grafana's sidecar loads", async () => {
+  test("golden signals, RabbitMQ, MySQL and scaling, each a ConfigMap Grafana's sidecar loads", async () => {
     const all = await dashboards();
-    expect(all.map((d) => d.json.uid).sort()).toEqual(["ecommerce-golden-signals", "ecommerce-mysql", "ecommerce-rabbitmq"]);
+    expect(all.map((d) => d.json.uid).sort()).toEqual(["ecommerce-golden-signals", "ecommerce-mysql", "ecommerce-rabbitmq", "ecommerce-scaling"]);
     for (const d of all) expect(d.labels).toMatchObject(GRAFANA_DASHBOARD_LABEL);
   });
 

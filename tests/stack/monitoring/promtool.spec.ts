@@ -11,7 +11,8 @@
  * - the kubelet, `pkg/kubelet/metrics/collectors/volume_stats.go` (kubernetes/kubernetes):
  *   `kubelet_volume_stats_used_bytes` and `kubelet_volume_stats_capacity_bytes{namespace, persistentvolumeclaim}`;
  * - RabbitMQ's nodes through `up`, which Prometheus writes per target of the rabbitmq-cluster monitor
- *   (the rabbitmq_prometheus plugin of rabbitmq-server v4.1.4 on 15692).
+ *   (the rabbitmq_prometheus plugin of rabbitmq-server v4.1.4 on 15692);
+ * - the scaling alerts' kube-state-metrics and Karpenter series, in ./scaling-scenarios.ts.
  * Without promtool on the PATH the suite is reported as skipped; CI installs it (.ci/run).
  */
 import { NAMESPACES, SERVICES } from "../../../catalog";
@@ -20,9 +21,10 @@ import type { AlertRule } from "../../../components/monitoring/rules";
 import { RABBITMQ_NAME } from "../../../components/data/rabbitmq";
 import { STACKS, StackName, stackRender } from "../../harness";
 import { chartValues } from "./schemas";
+import { SCALING_SCENARIOS } from "./scaling-scenarios";
 import {
   AlertCheck,
-  ExpectedAlert,
+  Context,
   Labels,
   Series,
   checkRules,
@@ -34,6 +36,8 @@ import {
   PromtoolRun,
   BatchEntry,
   RuleFiles,
+  Scenario,
+  fixed,
   recordedOrAlertsReads,
   testRules,
   testRulesBatch,
@@ -46,26 +50,10 @@ if (!PROMTOOL) {
 }
 const suite = PROMTOOL ? describe : describe.skip;
 
-interface Context {
-  readonly rules: readonly AlertRule[];
-  readonly rabbitmqNodes: number;
-  /** Target labels and honor_labels of a platform monitor's scrape, as the operator configures it. */
-  readonly target: (monitor: string, service: string, pod: string, instance: string) => { labels: Labels; honor: boolean };
-}
-
-interface Scenario {
-  /** Series that make the alert true from the first minute, and the alerts expected `minute`s in (after `for`). */
-  readonly firing: (c: Context) => { series: Series[]; alerts: (minute: number) => ExpectedAlert[] };
-  /** Situations in which the alert must never fire. */
-  readonly quiet: (c: Context) => { label: string; series: Series[] }[];
-}
-
 const chart = chartValues() as any;
 const APP = NAMESPACES.app.name;
 const GiB = 1024 ** 3;
 
-/** Annotations without templates, as promtool renders them. */
-const fixed = (rule: AlertRule) => Object.fromEntries(Object.entries(rule.annotations).filter(([, v]) => !v.includes("{{")));
 const without = ({ __name__: _n, ...rest }: Labels) => rest;
 
 function deployments(available: (name: string) => number | undefined): Series[] {
@@ -168,6 +156,7 @@ const SCENARIOS: Record<string, Scenario> = {
     },
     quiet: (c) => [{ label: "ready", series: [...readiness(c, APP, true), ...readiness(c, NAMESPACES.traefik.name, true)] }],
   },
+  ...SCALING_SCENARIOS,
 };
 
 /** The PrometheusRules of a stack's render, as `writeRuleFiles` takes them. */
@@ -196,20 +185,23 @@ async function contextOf(stack: StackName, alertname: string): Promise<Context &
     return { labels, honor: e.honorLabels === true };
   };
   const rabbitmqNodes = r.find("StatefulSet", RABBITMQ_NAME, NAMESPACES.messaging.name).spec.replicas;
+  const autoscalers = new Map(
+    r.kind("HorizontalPodAutoscaler").map((h) => [h.inputs.metadata.name as string, { min: h.inputs.spec.minReplicas, max: h.inputs.spec.maxReplicas }]),
+  );
   const files = await ruleFilesOf(stack);
-  return { rules, rabbitmqNodes, target, files, own: files.holding(alertname) };
+  return { rules, rabbitmqNodes, autoscalers, target, files, own: files.holding(alertname) };
 }
 
-/** An alert's firing checks: silent a minute before its `for`, firing at it and ten minutes on. */
+/** An alert's firing checks: silent a minute before its `for` has passed, firing then and ten minutes on. */
 function firingGroup(c: Context, alertname: string) {
-  const hold = minutesOf(c.rules[0].for);
-  const { series, alerts } = SCENARIOS[alertname].firing(c);
+  const { series, alerts, start = 0 } = SCENARIOS[alertname].firing(c);
+  const at = start + minutesOf(c.rules[0].for);
   const checks: AlertCheck[] = [
-    { minute: hold - 1, alerts: [] },
-    { minute: hold, alerts: alerts(hold) },
-    { minute: hold + 10, alerts: alerts(hold + 10) },
+    { minute: at - 1, alerts: [] },
+    { minute: at, alerts: alerts(at) },
+    { minute: at + 10, alerts: alerts(at + 10) },
   ];
-  return [testGroup(alertname, series, hold + 20, checks)];
+  return [testGroup(alertname, series, at + 20, checks)];
 }
 
 /** An alert's quiet situations, each checked at its `for` and at three times it. */

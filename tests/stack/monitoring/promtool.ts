@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import type { AlertRule } from "../../../components/monitoring/rules";
 
 export type Labels = Record<string, string>;
 
@@ -17,16 +18,42 @@ export function promtoolVersion(): string | undefined {
   return run.status === 0 ? `${run.stdout}${run.stderr}`.split("\n")[0] : undefined;
 }
 
-/** One series of a test: its labels (with `__name__`) and one value per minute. */
-export interface Series {
-  readonly labels: Labels;
-  readonly value: number;
-}
+/**
+ * One series of a test: its labels (with `__name__`) and either one value held every minute, or
+ * `values` in promtool's expanding notation (`0+1x30` a counter rising by one a minute, `1x8 stale`
+ * a series that stops, as a scrape target's does when the exporter drops it).
+ */
+export type Series = { readonly labels: Labels; readonly value: number } | { readonly labels: Labels; readonly values: string };
 
 export interface ExpectedAlert {
   /** Every label of the alert but `alertname` (promtool adds it). */
   readonly labels: Labels;
   readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** Annotations without templates, as promtool renders them. */
+export const fixed = (rule: AlertRule) => Object.fromEntries(Object.entries(rule.annotations).filter(([, v]) => !v.includes("{{")));
+
+/** What a scenario knows of the stack under test. */
+export interface Context {
+  /** The rules of the render named after the alert under test. */
+  readonly rules: readonly AlertRule[];
+  readonly rabbitmqNodes: number;
+  /** Replica bounds of the render's HorizontalPodAutoscalers, by name. */
+  readonly autoscalers: ReadonlyMap<string, { readonly min: number; readonly max: number }>;
+  /** Target labels and honor_labels of a platform monitor's scrape, as the operator configures it. */
+  readonly target: (monitor: string, service: string, pod: string, instance: string) => { labels: Labels; honor: boolean };
+}
+
+/** An alert's proof: a situation that makes it fire, and situations in which it must stay silent. */
+export interface Scenario {
+  /**
+   * Series that make the alert's condition true from minute `start` (0 unless said: a rate needs
+   * two samples), and the alerts expected `minute`s in, once its `for` has passed.
+   */
+  readonly firing: (c: Context) => { series: Series[]; alerts: (minute: number) => ExpectedAlert[]; start?: number };
+  /** Situations in which the alert must never fire. */
+  readonly quiet: (c: Context) => { label: string; series: Series[] }[];
 }
 
 export interface AlertCheck {
@@ -73,7 +100,7 @@ export function minutesOf(duration: string): number {
 export function testGroup(alertname: string, series: readonly Series[], minutes: number, checks: readonly AlertCheck[]) {
   return {
     interval: "1m",
-    input_series: series.map((s) => ({ series: seriesSelector(s.labels), values: `${s.value}x${minutes}` })),
+    input_series: series.map((s) => ({ series: seriesSelector(s.labels), values: "values" in s ? s.values : `${s.value}x${minutes}` })),
     alert_rule_test: checks.map((c) => ({
       eval_time: `${c.minute}m`,
       alertname,

@@ -38,9 +38,26 @@ export function promqlErrors(expr: string): number[] {
   return errors;
 }
 
+/** The metric names an expression selects (the name of each vector selector), in order of appearance. */
+export function metricNames(expr: string): string[] {
+  const names: string[] = [];
+  parser.parse(expr).iterate({
+    enter: (node) => {
+      if (node.type.name === "Identifier" && node.node.parent?.type.name === "VectorSelector") names.push(expr.slice(node.from, node.to));
+    },
+  });
+  return names;
+}
+
 /** The chart's own values.yaml. */
 export function chartValues(): Record<string, unknown> {
   return YAML.parse(fs.readFileSync(path.join(CHART_DIR, "values.yaml"), "utf8"));
+}
+
+/** The chart's default rule templates vendored in chartdata/ (file name -> text). */
+export function chartRuleTemplates(): Record<string, string> {
+  const dir = path.join(CHART_DIR, "rules-1.14");
+  return Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);

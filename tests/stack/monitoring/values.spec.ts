@@ -7,9 +7,10 @@ import {
   RELEASE,
 } from "../../../components/monitoring/kube-prometheus-stack/chart";
 import { KUBERNETES_OBJECT_PATHS, retentionSize } from "../../../components/monitoring/kube-prometheus-stack/values";
+import { REPLACED_DEFAULT_RULES, scalingRules } from "../../../components/monitoring/scaling-rules";
 import { restrictedViolations } from "../../../lib/pod-security";
 import { STACKS, stackRender } from "../../harness";
-import { chartValues, unknownValueKeys } from "./schemas";
+import { chartRuleTemplates, chartValues, unknownValueKeys } from "./schemas";
 
 /**
  * Keys that the subcharts bundled in kube-prometheus-stack 88.5.3 define in their own values.yaml
@@ -156,6 +157,30 @@ describe("what the values configure", () => {
     for (const r of ["etcd", "kubeControllerManager", "kubeSchedulerAlerting", "kubeProxy"]) {
       expect(values.defaultRules.rules[r]).toBe(false);
     }
+  });
+});
+
+describe("the chart's default rules the platform replaces", () => {
+  // kube-prometheus-stack 88.5.3 templates/prometheus/rules-1.14/*.yaml, vendored in chartdata/.
+  const templates = chartRuleTemplates();
+
+  test("each disabled rule is one the chart gates on defaultRules.disabled, in a group the values keep on", () => {
+    const disabled = Object.keys(values.defaultRules.disabled ?? {});
+    expect(disabled.sort()).toEqual(Object.keys(REPLACED_DEFAULT_RULES).sort());
+    for (const alert of disabled) {
+      expect(values.defaultRules.disabled[alert]).toBe(true);
+      const file = Object.entries(templates).find(([, text]) => text.includes(`.Values.defaultRules.disabled.${alert} `));
+      expect([alert, file?.[0]]).toEqual([alert, expect.any(String)]);
+      expect(file![1]).toContain(`- alert: ${alert}\n`);
+      // Its group is on: otherwise disabling it would be moot and the replacement a new alert.
+      const group = /\.Values\.defaultRules\.rules\.(\w+)/.exec(file![1])![1];
+      expect([alert, group, values.defaultRules.rules[group] ?? true]).toEqual([alert, group, true]);
+    }
+  });
+
+  test("each disabled rule has its platform replacement among the scaling alerts", () => {
+    const platform = scalingRules().map((r) => r.alert);
+    for (const replacement of Object.values(REPLACED_DEFAULT_RULES)) expect(platform).toContain(replacement);
   });
 });
 

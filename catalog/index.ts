@@ -8,6 +8,7 @@ import { DATASTORES, DatastoreKind } from "./datastores";
 
 export * from "./namespaces";
 export * from "./datastores";
+export * from "./resource-profiles";
 
 /** Port every workload exposes Prometheus metrics on. */
 export const METRICS_PORT = 9090;

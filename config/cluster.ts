@@ -4,6 +4,7 @@
  */
 import * as ipaddr from "ipaddr.js";
 import type { ConfigReader } from ".";
+import type { ProfileRows, WorkloadResources } from "../catalog/resource-profiles";
 import { INSTANCE_TYPE, cidrsOverlap, parseIpv4Cidr } from "../lib/validate";
 
 export const KUBERNETES_VERSIONS = ["1.33", "1.34", "1.35"] as const;
@@ -75,6 +76,8 @@ export interface ClusterSettings {
   readonly access: AccessSettings;
   readonly kubeProxyMode: KubeProxyMode;
   readonly corednsReplicas: number;
+  /** Requests and limits of each CoreDNS pod, from the resource profile. */
+  readonly corednsResources: WorkloadResources;
   /** metrics-server replicas: 2 or more run highly available (budget, one per node, zones spread). */
   readonly metricsServerReplicas: number;
   /**
@@ -204,7 +207,7 @@ function readAccess(r: ConfigReader): AccessSettings {
   return access;
 }
 
-export function readCluster(r: ConfigReader, region: string): ClusterSettings {
+export function readCluster(r: ConfigReader, region: string, rows: ProfileRows): ClusterSettings {
   const availabilityZones = r.list("availabilityZones", {
     minItems: 2,
     maxItems: 3,
@@ -241,6 +244,7 @@ export function readCluster(r: ConfigReader, region: string): ClusterSettings {
     kubeProxyMode: r.oneOf("kubeProxyMode", KUBE_PROXY_MODES),
     // Two replicas at least, so that DNS survives a node or a zone.
     corednsReplicas: r.integer("corednsReplicas", 2, 10),
+    corednsResources: rows.coredns,
     metricsServerReplicas,
     serviceCidr: readServiceCidr(r, vpcCidr),
     networkPolicyEventLogs: r.boolean("networkPolicyEventLogs"),

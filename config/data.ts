@@ -1,6 +1,7 @@
 /** Data tier settings: a volume size per datastore kind, the size of the RabbitMQ cluster, backups. */
 import type { ConfigReader } from ".";
 import { DATASTORE_KINDS, DatastoreKind, storageSizeKey } from "../catalog";
+import type { ProfileRows, WorkloadResources } from "../catalog/resource-profiles";
 import { EMAIL, STORAGE_SIZE, storageGiB } from "../lib/validate";
 
 /** EBS gp3 volumes are 1 GiB to 16 TiB; anything outside is rejected by the CSI driver at bind time. */
@@ -30,6 +31,8 @@ export interface DataSettings {
   /** Nodes of the RabbitMQ cluster: odd, so that a majority (quorum) always exists. */
   readonly rabbitmqReplicas: number;
   readonly backup: BackupSettings;
+  /** Requests and limits of each kind's server container, from the resource profile. */
+  readonly resources: Readonly<Record<DatastoreKind, WorkloadResources>>;
 }
 
 function readBackup(r: ConfigReader): BackupSettings {
@@ -50,7 +53,7 @@ function volumeSize(r: ConfigReader, key: string): string {
   return value;
 }
 
-export function readData(r: ConfigReader): DataSettings {
+export function readData(r: ConfigReader, rows: ProfileRows): DataSettings {
   const rabbitmqReplicas = r.integer("rabbitmqReplicas", 1, RABBITMQ_MAX_REPLICAS);
   if (rabbitmqReplicas !== undefined && Number.isInteger(rabbitmqReplicas) && rabbitmqReplicas % 2 === 0) {
     r.reject(
@@ -66,5 +69,6 @@ export function readData(r: ConfigReader): DataSettings {
     volumeSizes: Object.fromEntries(DATASTORE_KINDS.map((kind) => [kind, volumeSize(r, storageSizeKey(kind))])) as Record<DatastoreKind, string>,
     rabbitmqReplicas,
     backup: readBackup(r),
+    resources: Object.fromEntries(DATASTORE_KINDS.map((kind) => [kind, rows[kind]])) as Record<DatastoreKind, WorkloadResources>,
   };
 }

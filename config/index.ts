@@ -13,6 +13,7 @@ import { MonitoringSettings, readMonitoring } from "./monitoring";
 import { DataSettings, readData } from "./data";
 import { AWS_REGION, DNS_NAME, EMAIL, parseIpv4Cidr } from "../lib/validate";
 import { placeholderProblems, runByPulumiEngine } from "./placeholders";
+import { RESOURCE_PROFILES, ResourceProfileName, ProfileRows, profileRows } from "../catalog/resource-profiles";
 
 export const PROJECT = "ecommerce";
 
@@ -46,6 +47,8 @@ export interface StackConfig {
   readonly ingress: IngressSettings;
   /** Karpenter: its controller and the nodes it may launch. */
   readonly autoscaling: AutoscalingSettings;
+  /** The resource profile every data store, chart pod and add-on is sized by (catalog/resource-profiles.ts). */
+  readonly resourceProfile: ResourceProfileName;
 }
 
 function messageOf(err: unknown): string {
@@ -269,18 +272,22 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
   const region = new ConfigReader("aws", problems).text("region", AWS_REGION, "an AWS region such as eu-west-1");
 
   const r = new ConfigReader(PROJECT, problems);
+  const resourceProfile = r.oneOf("resourceProfile", RESOURCE_PROFILES);
+  // A bad profile is reported with the other problems; the readers go on with some rows meanwhile.
+  const rows: ProfileRows = profileRows(resourceProfile ?? RESOURCE_PROFILES[0]);
   const config: StackConfig = {
     region,
     domain: r.text("domain", DNS_NAME, "a lower-case DNS name such as api.shop.example.com"),
     acmeEmail: r.text("acmeEmail", EMAIL, "an e-mail address such as platform@example.com"),
     certIssuer: r.oneOf("certIssuer", CERT_ISSUERS),
     protectData: r.boolean("protectData"),
-    cluster: readCluster(r, region),
+    cluster: readCluster(r, region, rows),
     apps: readApps(r),
-    monitoring: readMonitoring(r),
-    data: readData(r),
-    ingress: readIngress(r),
+    monitoring: readMonitoring(r, rows),
+    data: readData(r, rows),
+    ingress: readIngress(r, rows),
     autoscaling: readAutoscaling(r),
+    resourceProfile,
   };
   karpenterFitsNodeGroup(r, config);
   r.rejectUnknownKeys();

@@ -3,6 +3,7 @@
  * the limits the edge applies to clients.
  */
 import type { ConfigReader } from ".";
+import type { ProfileRows } from "../catalog/resource-profiles";
 import { parseIpv4Cidr } from "../lib/validate";
 
 export const INGRESS_SERVICE_TYPES = ["LoadBalancer", "NodePort"] as const;
@@ -24,6 +25,8 @@ export interface IngressSettings {
   readonly rateLimit: { readonly average: number; readonly burst: number };
   /** Client networks allowed on the gateway's admin endpoints. */
   readonly adminAllowedCidrs: readonly string[];
+  /** Requests and limits of Traefik's and cert-manager's pods, from the resource profile. */
+  readonly resources: Pick<ProfileRows, "traefik" | "certManagerController" | "certManagerWebhook" | "certManagerCainjector">;
 }
 
 function cidrProblem(value: string): string | undefined {
@@ -31,7 +34,7 @@ function cidrProblem(value: string): string | undefined {
   return typeof parsed === "string" ? parsed : undefined;
 }
 
-export function readIngress(r: ConfigReader): IngressSettings {
+export function readIngress(r: ConfigReader, rows: ProfileRows): IngressSettings {
   const http = r.integer("ingressHttpNodePort", NODE_PORT_RANGE.min, NODE_PORT_RANGE.max);
   const https = r.integer("ingressHttpsNodePort", NODE_PORT_RANGE.min, NODE_PORT_RANGE.max);
   if (http !== undefined && https !== undefined) {
@@ -61,5 +64,11 @@ export function readIngress(r: ConfigReader): IngressSettings {
       what: "IPv4 CIDRs",
       check: cidrProblem,
     }),
+    resources: {
+      traefik: rows.traefik,
+      certManagerController: rows.certManagerController,
+      certManagerWebhook: rows.certManagerWebhook,
+      certManagerCainjector: rows.certManagerCainjector,
+    },
   };
 }

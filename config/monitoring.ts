@@ -1,6 +1,7 @@
 /** Monitoring settings: how long and how much Prometheus keeps, how many replicas run, who is notified. */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigReader } from ".";
+import type { ProfileRows } from "../catalog/resource-profiles";
 
 /** A Prometheus retention in hours, days or weeks (`15d`); shorter units make no sense here. */
 export const RETENTION = /^[1-9][0-9]{0,3}(h|d|w)$/;
@@ -33,7 +34,13 @@ export interface MonitoringSettings {
   readonly grafanaStorageGiB: number;
   /** Who Alertmanager notifies. */
   readonly alertReceiver: AlertReceiver;
+  /** Requests and limits of the chart's pods, from the resource profile. */
+  readonly resources: Pick<ProfileRows, MonitoringWorkload>;
 }
+
+/** The kube-prometheus-stack pods a resource profile sizes. */
+export type MonitoringWorkload = "prometheus" | "alertmanager" | "grafana" | "prometheusOperator" | "kubeStateMetrics" | "nodeExporter";
+export const MONITORING_WORKLOADS: readonly MonitoringWorkload[] = ["prometheus", "alertmanager", "grafana", "prometheusOperator", "kubeStateMetrics", "nodeExporter"];
 
 function readAlertReceiver(r: ConfigReader): AlertReceiver {
   const kind = r.oneOf("alertReceiver", ALERT_RECEIVERS);
@@ -50,7 +57,7 @@ function readAlertReceiver(r: ConfigReader): AlertReceiver {
   return kind === "none" || kind === undefined || url === undefined ? { kind: "none" } : { kind, url };
 }
 
-export function readMonitoring(r: ConfigReader): MonitoringSettings {
+export function readMonitoring(r: ConfigReader, rows: ProfileRows): MonitoringSettings {
   return {
     prometheusRetention: r.text("prometheusRetention", RETENTION, "a duration in hours, days or weeks such as 15d"),
     prometheusStorageGiB: r.integer("prometheusStorageGiB", 10, 4096),
@@ -58,5 +65,6 @@ export function readMonitoring(r: ConfigReader): MonitoringSettings {
     alertmanagerReplicas: r.integer("alertmanagerReplicas", 1, 5),
     grafanaStorageGiB: r.integer("grafanaStorageGiB", 1, 100),
     alertReceiver: readAlertReceiver(r),
+    resources: Object.fromEntries(MONITORING_WORKLOADS.map((w) => [w, rows[w]])) as Pick<ProfileRows, MonitoringWorkload>,
   };
 }

@@ -10,6 +10,7 @@ import * as random from "@pulumi/random";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 
 import type { DatastoreInstance } from "../catalog";
+import { WorkloadResources, containerResources } from "../catalog/resource-profiles";
 
 type Probe = k8s.types.input.core.v1.Probe;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -97,18 +98,11 @@ export function shellProbe(script: string, timing: Omit<Probe, "exec" | "httpGet
   return { exec: { command: ["sh", "-c", script] }, ...timing };
 }
 
-export interface ResourceProfile {
-  readonly cpuRequest: string;
-  readonly memoryRequest: string;
-  readonly cpuLimit: string;
-  readonly memoryLimit: string;
-}
+/** Requests and limits of a container (a row of catalog/resource-profiles.ts, or a helper container's own). */
+export type ResourceProfile = WorkloadResources;
 
 export function resourceRequirements(p: ResourceProfile): Resources {
-  return {
-    requests: { cpu: p.cpuRequest, memory: p.memoryRequest },
-    limits: { cpu: p.cpuLimit, memory: p.memoryLimit },
-  };
+  return containerResources(p);
 }
 
 /** Bytes of a memory quantity in Mi or Gi (the units the profiles use). */
@@ -153,8 +147,8 @@ export interface DataStoreArgs {
   readonly protectData: boolean;
   /** Container image. @default the component's pinned image */
   readonly image?: string;
-  /** @default the component's profile */
-  readonly resources?: ResourceProfile;
+  /** Requests and limits of the server container: the kind's row of the stack's resource profile. */
+  readonly resources: ResourceProfile;
   /** What the pods need before they can start: nodes, the StorageClass and its CSI driver. @default none */
   readonly waitFor?: pulumi.Resource[];
 }

@@ -28,3 +28,9 @@ export const DEV_CLUSTER_CHANGED: Record<string, unknown> = {
   "ecommerce:serviceCidr": OTHER_SERVICE_CIDR,
   "ecommerce:kubernetesVersion": NEXT_KUBERNETES,
 };
+
+/**
+ * dev on the `standard` resource profile: a profile change, whose data safety the data suite
+ * proves, and a stack that no longer fits its two nodes, which the capacity guard must refuse.
+ */
+export const DEV_STANDARD_PROFILE: Record<string, unknown> = { "ecommerce:resourceProfile": "standard" };

@@ -38,6 +38,7 @@ export function storeArgs(instance: DatastoreInstance, args: DataTierArgs): Omit
     namespace: namespace(instance.namespace),
     clientNamespace: namespace(NAMESPACES.app.name),
     storageSize: args.settings.volumeSizes[instance.kind],
+    resources: args.settings.resources[instance.kind],
   };
 }
 

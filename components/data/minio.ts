@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATASTORES } from "../../catalog";
 import {
   DataStoreArgs,
-  ResourceProfile,
   StatefulSetShape,
   asResourceError,
   containerPort,
@@ -30,8 +29,6 @@ export const MINIO_PORTS = { api: DATASTORES.minio.port, console: 9001 };
 export const MINIO_ROOT_USER = "ecommerce";
 /** MinIO accepts secret keys of 8 to 40 characters. */
 export const MINIO_SECRET_LENGTH = 40;
-
-export const MINIO_RESOURCES: ResourceProfile = { cpuRequest: "250m", memoryRequest: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" };
 
 export type MinioStoreArgs = DataStoreArgs;
 
@@ -72,7 +69,7 @@ export function minioContainer(args: MinioStoreArgs, rootSecret: pulumi.Input<st
     ports: [containerPort("api", P.api), containerPort("console", P.console)],
     env: [rootEnv("MINIO_ROOT_USER", "rootUser"), rootEnv("MINIO_ROOT_PASSWORD", "rootPassword")],
     securityContext: hardenedContainer(MINIO_UID),
-    resources: resourceRequirements(args.resources ?? MINIO_RESOURCES),
+    resources: resourceRequirements(args.resources),
     volumeMounts: [{ name: "data", mountPath: "/data" }, tmpMount],
     startupProbe: { httpGet: health("live"), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 },
     livenessProbe: { httpGet: health("live"), periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },

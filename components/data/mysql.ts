@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATASTORES } from "../../catalog";
 import {
   DataStoreArgs,
-  ResourceProfile,
   StatefulSetShape,
   asResourceError,
   containerPort,
@@ -31,8 +30,6 @@ export const MYSQL_IMAGE = "mysql:8.4.6";
 export const MYSQL_UID = 999;
 /** MySQL user names are at most 32 characters. */
 export const MYSQL_USERNAME_MAX = 32;
-
-export const MYSQL_RESOURCES: ResourceProfile = { cpuRequest: "250m", memoryRequest: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" };
 
 /** The volume root holds `lost+found`, which `mysqld --initialize` refuses; data lives one level down. */
 const VOLUME_PATH = "/var/lib/mysql";
@@ -103,7 +100,7 @@ export function mysqlContainers(args: MySqlDatabaseArgs, secrets: MySqlSecretNam
   const common = {
     image: args.image ?? MYSQL_IMAGE,
     securityContext: hardenedContainer(MYSQL_UID),
-    resources: resourceRequirements(args.resources ?? MYSQL_RESOURCES),
+    resources: resourceRequirements(args.resources),
     volumeMounts: [{ name: "data", mountPath: VOLUME_PATH }, run.mount, tmp.mount],
   };
   const initScript = mysqlInitScript(

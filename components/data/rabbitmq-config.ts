@@ -1,7 +1,7 @@
 /** RabbitMQ's pinned image, names, ports and rabbitmq.conf (components/data/rabbitmq.ts builds the cluster). */
 import { DATASTORES } from "../../catalog";
 import { storageGiB } from "../../lib/validate";
-import { DataStoreArgs, ResourceProfile, memoryBytes } from "../../lib/stateful";
+import { DataStoreArgs, memoryBytes } from "../../lib/stateful";
 
 /**
  * RabbitMQ 4.1 or later: its Kubernetes peer discovery derives the seed node from the pod's own
@@ -30,7 +30,6 @@ export const RABBITMQ_PORTS = {
   clustering: RABBITMQ_ROW.peerPorts.clustering,
 };
 export const RABBITMQ_PLUGINS = ["rabbitmq_peer_discovery_k8s", "rabbitmq_management", "rabbitmq_prometheus"];
-export const RABBITMQ_RESOURCES: ResourceProfile = { cpuRequest: "500m", memoryRequest: "1Gi", cpuLimit: "2", memoryLimit: "2Gi" };
 
 /** How long a stopping node waits for every quorum queue to keep a majority without it. */
 export const DRAIN_TIMEOUT_SECONDS = 600;

@@ -5,7 +5,6 @@ import { dataStatefulSet } from "../../lib/data-statefulset";
 import {
   ENABLED_PLUGINS_FILE,
   RABBITMQ_PORTS,
-  RABBITMQ_RESOURCES,
   RABBITMQ_ROW,
   RABBITMQ_USERNAME,
   RabbitMqClusterArgs,
@@ -111,7 +110,7 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
     const safety = dataSafety(args.protectData);
     const child = { parent: this };
     const keyOpts = { parent: this, protect: args.protectData };
-    const profile = args.resources ?? RABBITMQ_RESOURCES;
+    const profile = args.resources;
     this.clientSecretName = instance.connection.secretName;
 
     const password = generatedPassword(`${instance.name}-password`, keyOpts);

@@ -27,8 +27,6 @@ export const REDIS_IMAGE = "redis:7.4.5";
 export const REDIS_UID = 999;
 export const REDIS_NAME = DATASTORES.redis.instanceName;
 
-export const REDIS_RESOURCES: ResourceProfile = { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "500m", memoryLimit: "512Mi" };
-
 const AUTH_DIR = "/etc/redis/auth";
 
 /**
@@ -132,7 +130,7 @@ export class Redis extends pulumi.ComponentResource {
     const { instance, namespace } = args;
     const safety = dataSafety(args.protectData);
     this.clientSecretName = instance.connection.secretName;
-    const profile = args.resources ?? REDIS_RESOURCES;
+    const profile = args.resources;
 
     const password = generatedPassword(`${instance.name}-password`, { parent: this, protect: args.protectData });
     const secrets = redisSecrets(args, password.result);

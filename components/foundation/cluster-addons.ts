@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { KUBE_SYSTEM } from "../../catalog";
+import { KUBE_SYSTEM, WorkloadResources, containerResources } from "../../catalog";
 import type { KubeProxyMode } from "../../config/cluster";
 import { clusterKey } from "./kms-key";
 import { COREDNS, COREDNS_METRICS_PORT } from "./kube-system-pods";
@@ -42,7 +42,7 @@ export const SEED_COREFILE = `.:53 {
 `;
 
 /** Configuration values of the `coredns` add-on (its schema accepts exactly these keys and more). */
-export function corednsConfiguration(replicas: number): Record<string, unknown> {
+export function corednsConfiguration(replicas: number, resources: WorkloadResources): Record<string, unknown> {
   const spread = (topologyKey: string, whenUnsatisfiable: string) => ({
     maxSkew: 1,
     topologyKey,
@@ -60,6 +60,8 @@ export function corednsConfiguration(replicas: number): Record<string, unknown> 
       spread("kubernetes.io/hostname", "ScheduleAnyway"),
     ],
     podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+    // The add-on's schema takes `resources` with cpu and memory requests and limits.
+    resources: containerResources(resources),
   };
 }
 
@@ -126,6 +128,8 @@ export interface ClusterAddonsArgs {
   /** The node group: add-ons that run Deployments wait for it, or they stay degraded. */
   readonly nodeGroup: pulumi.Resource;
   readonly corednsReplicas: number;
+  /** Requests and limits of each CoreDNS pod (the stack's resource profile). */
+  readonly corednsResources: WorkloadResources;
   /** Keep the volume key when the stack is destroyed, so that retained volumes stay readable. */
   readonly retainVolumeKey: boolean;
 }
@@ -213,7 +217,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
         clusterName: args.clusterName,
         addonName: "coredns",
         addonVersion: addonVersion("coredns"),
-        configurationValues: JSON.stringify(corednsConfiguration(args.corednsReplicas)),
+        configurationValues: JSON.stringify(corednsConfiguration(args.corednsReplicas, args.corednsResources)),
         ...OVERWRITE,
       },
       // CoreDNS pods need nodes to schedule on; created earlier the add-on stays degraded.

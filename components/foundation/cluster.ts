@@ -212,6 +212,7 @@ export class EksCluster extends pulumi.ComponentResource {
         kubernetesVersion: s.kubernetesVersion,
         nodeGroup,
         corednsReplicas: s.corednsReplicas,
+        corednsResources: s.corednsResources,
         retainVolumeKey: protectData,
       },
       { parent: this },

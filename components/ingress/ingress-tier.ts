@@ -59,6 +59,11 @@ export class IngressTier extends pulumi.ComponentResource {
       "cert-manager",
       {
         replicas: args.settings.certManagerReplicas,
+        resources: {
+          controller: args.settings.resources.certManagerController,
+          webhook: args.settings.resources.certManagerWebhook,
+          cainjector: args.settings.resources.certManagerCainjector,
+        },
         acmeEmail: args.acmeEmail,
         ingressClassName: this.traefik.ingressClassName,
         namespace: ns(CERT_MANAGER.namespace),

@@ -2,13 +2,12 @@
  * The data tier's pure builders (components/data/*.ts), called without an engine: what each
  * store's Secrets, Services, containers and StatefulSet are, from an instance of the catalog.
  */
-import { SERVICES } from "../../catalog";
+import { PROFILE_TABLE, SERVICES } from "../../catalog";
 import { dataConnections } from "../../catalog/contracts";
 import { MINIO_ROOT_USER, minioAccessKeyName, minioContainer, minioSecrets, minioService } from "../../components/data/minio";
 import { MYSQL_DATADIR, MYSQL_SERVER_ARGS, mysqlContainers, mysqlContract, mysqlSecrets, mysqlStatefulSet, mysqlUsername } from "../../components/data/mysql";
 import {
   DRAIN_TIMEOUT_SECONDS,
-  RABBITMQ_RESOURCES,
   RABBITMQ_USERNAME,
   checkRabbitMqReplicas,
   rabbitmqContainer,
@@ -17,16 +16,19 @@ import {
   rabbitmqServices,
   rabbitmqStatefulSet,
 } from "../../components/data/rabbitmq";
-import { REDIS_RESOURCES, redisContainer, redisSecrets, redisStatefulSet } from "../../components/data/redis";
+import { redisContainer, redisSecrets, redisStatefulSet } from "../../components/data/redis";
 import { statefulSetArgs } from "../../lib/stateful";
 
 const c = dataConnections(SERVICES);
-const base = { namespace: "server-ns", clientNamespace: "client-ns", storageClass: "gp3", storageSize: "8Gi", protectData: true };
+const ROWS = PROFILE_TABLE.standard;
+const RABBITMQ_RESOURCES = ROWS.rabbitmq;
+const REDIS_RESOURCES = ROWS.redis;
+const base = { namespace: "server-ns", clientNamespace: "client-ns", storageClass: "gp3", storageSize: "8Gi", protectData: true, resources: ROWS.mysql };
 const portsOf = (ports: any[]) => ports.map((p) => [p.name, p.port ?? p.containerPort]);
 const mount = (name: string, mountPath: string) => ({ name, mountPath });
 
 describe("RabbitMQ", () => {
-  const args = (replicas: number) => ({ ...base, instance: c.rabbitmq[0], replicas });
+  const args = (replicas: number) => ({ ...base, resources: ROWS.rabbitmq, instance: c.rabbitmq[0], replicas });
   const objects = { nodesService: "nodes-svc", serviceAccount: "sa", cookieSecret: "cookie", config: "cfg", defaultUser: "user" };
   const sts = (replicas: number, configText = "conf") => statefulSetArgs(rabbitmqStatefulSet(args(replicas), RABBITMQ_RESOURCES, configText, objects)).spec as any;
 
@@ -89,7 +91,7 @@ describe("RabbitMQ", () => {
 });
 
 describe("Redis", () => {
-  const args = { ...base, instance: c.redis[0] };
+  const args = { ...base, resources: ROWS.redis, instance: c.redis[0] };
   const objects = { service: "svc", clientSecret: "client-secret", authSecret: "auth", config: "cfg" };
 
   test("the clients' password Secret in their namespace; the server's include in its own", () => {
@@ -151,7 +153,7 @@ describe("MySQL", () => {
 });
 
 describe("MinIO", () => {
-  const args = { ...base, instance: c.minio[0] };
+  const args = { ...base, resources: ROWS.minio, instance: c.minio[0] };
 
   test("the clients' access key pair is the root user and its generated password", () => {
     const s = minioSecrets(args, "pw");

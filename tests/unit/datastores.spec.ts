@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { DATASTORES, DATASTORE_KINDS, DatastoreKind, NAMESPACES, SERVICES, ServiceSpec, datastoreInstances, datastoreRow, storageSizeKey } from "../../catalog";
+import { DATASTORES, DATASTORE_KINDS, DatastoreKind, NAMESPACES, PROFILE_TABLE, SERVICES, ServiceSpec, datastoreInstances, datastoreRow, storageSizeKey } from "../../catalog";
 import { dataConnections } from "../../catalog/contracts";
 import { planSubnets } from "../../components/foundation/network";
 import { DATASTORE_COMPONENTS } from "../../components/data/datastore-components";
@@ -101,7 +101,7 @@ describe("what each kind needs besides its row", () => {
   test("each instance gets its kind's volume size and its namespace's resource", () => {
     const size = (kind: DatastoreKind) => `${DATASTORE_KINDS.indexOf(kind) + 1}Gi`;
     const volumeSizes = Object.fromEntries(DATASTORE_KINDS.map((kind) => [kind, size(kind)])) as Record<DatastoreKind, string>;
-    const settings = { volumeSizes, rabbitmqReplicas: 3, backup: { enabled: false, retentionDays: 7 } };
+    const settings = { volumeSizes, rabbitmqReplicas: 3, backup: { enabled: false, retentionDays: 7 }, resources: PROFILE_TABLE.small };
     const namespaces = { "e-commerce": "ns-app", "e-commerce-messaging": "ns-messaging" };
     const base = { services: SERVICES, settings, storageClass: "gp3", protectData: true, namespaces };
     const c = dataConnections(SERVICES);

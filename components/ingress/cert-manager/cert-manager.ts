@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CERT_ISSUERS, CertIssuer } from "../../../config";
 import { pinnedChart } from "../../../lib/helm";
-import { CERT_MANAGER, CERT_MANAGER_API_VERSION } from "./chart";
+import { CERT_MANAGER, CERT_MANAGER_API_VERSION, CertManagerValuesArgs } from "./chart";
 
 export const ACME_SERVERS = {
   "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -47,8 +47,7 @@ export function clusterIssuerSpecs(args: IssuerArgs): Record<CertIssuer, Record<
   };
 }
 
-export interface CertManagerArgs extends IssuerArgs {
-  readonly replicas: number;
+export interface CertManagerArgs extends IssuerArgs, CertManagerValuesArgs {
   /** Namespace `cert-manager`, created by the Namespaces component. */
   readonly namespace: k8s.core.v1.Namespace;
   /** Resources that must exist before pods can run (the node group). @default [] */
@@ -67,7 +66,7 @@ export class CertManager extends pulumi.ComponentResource {
       {
         chart: CERT_MANAGER,
         namespace: args.namespace,
-        values: CERT_MANAGER.values(args.replicas),
+        values: CERT_MANAGER.values({ replicas: args.replicas, resources: args.resources }),
         after: args.nodesReady,
       },
       this,

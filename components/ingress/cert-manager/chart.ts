@@ -4,7 +4,7 @@
  * bump is an edit here plus `chartdata/cert-manager/`.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { NAMESPACES } from "../../../catalog";
+import { NAMESPACES, WorkloadResources, containerResources } from "../../../catalog";
 import { ChartModule, ChartPod, HELM_MANAGED_BY, UpstreamFile } from "../../../lib/helm";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../../lib/pod-security";
 
@@ -76,16 +76,20 @@ export const ACME_HTTP01_SOLVER = {
   port: 8089,
 } as const;
 
-function componentValues(component: CertManagerComponent, replicas: number): Record<string, unknown> {
+/** What the chart's values depend on: the replicas of each component and each one's row of the resource profile. */
+export interface CertManagerValuesArgs {
+  readonly replicas: number;
+  readonly resources: Readonly<Record<CertManagerComponent, WorkloadResources>>;
+}
+
+function componentValues(component: CertManagerComponent, args: CertManagerValuesArgs): Record<string, unknown> {
+  const replicas = args.replicas;
   const labels = certManagerPodLabels(component);
   const spread: k8s.types.input.core.v1.TopologySpreadConstraint[] =
     replicas > 1
       ? [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } }]
       : [];
-  const resources: k8s.types.input.core.v1.ResourceRequirements = {
-    requests: { cpu: "10m", memory: "64Mi" },
-    limits: { memory: "256Mi" },
-  };
+  const resources: k8s.types.input.core.v1.ResourceRequirements = containerResources(args.resources[component]);
   return {
     replicaCount: replicas,
     podDisruptionBudget: replicas > 1 ? { enabled: true, maxUnavailable: 1 } : { enabled: false },
@@ -100,12 +104,12 @@ function componentValues(component: CertManagerComponent, replicas: number): Rec
  * Helm values of cert-manager. The controller, webhook and CA injector run the same number of
  * replicas (leader election keeps one controller active; the webhook must survive a node loss).
  */
-export function certManagerValues(replicas: number): Record<string, unknown> {
+export function certManagerValues(args: CertManagerValuesArgs): Record<string, unknown> {
   return {
     crds: { enabled: true, keep: true },
-    ...componentValues("controller", replicas),
-    webhook: componentValues("webhook", replicas),
-    cainjector: { enabled: true, ...componentValues("cainjector", replicas) },
+    ...componentValues("controller", args),
+    webhook: componentValues("webhook", args),
+    cainjector: { enabled: true, ...componentValues("cainjector", args) },
     // A Helm hook: Pulumi does not run hooks, and the chart is awaited instead.
     startupapicheck: { enabled: false },
     // Leases in its own namespace rather than kube-system: its RBAC stays in cert-manager.
@@ -181,7 +185,7 @@ const PODS: readonly ChartPod[] = [
   },
 ];
 
-export const CERT_MANAGER: ChartModule<number> = {
+export const CERT_MANAGER: ChartModule<CertManagerValuesArgs> = {
   pin: CERT_MANAGER_CHART,
   source: SOURCE,
   release: CERT_MANAGER_NAME,

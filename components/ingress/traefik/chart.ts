@@ -4,7 +4,7 @@
  * the pod and metrics labels). A version bump is an edit here plus `chartdata/traefik/`.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { NAMESPACES, PORT_NAMES } from "../../../catalog";
+import { NAMESPACES, PORT_NAMES, containerResources } from "../../../catalog";
 import type { IngressSettings } from "../../../config";
 import { ChartModule, HELM_MANAGED_BY, UpstreamFile } from "../../../lib/helm";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../../lib/pod-security";
@@ -103,10 +103,7 @@ export function traefikValues({ settings: s, domain }: TraefikValuesArgs): Recor
     externalTrafficPolicy: "Local",
     ...(loadBalanced ? { loadBalancerSourceRanges: [...s.sourceRanges] } : {}),
   };
-  const resources: k8s.types.input.core.v1.ResourceRequirements = {
-    requests: { cpu: "100m", memory: "128Mi" },
-    limits: { memory: "256Mi" },
-  };
+  const resources: k8s.types.input.core.v1.ResourceRequirements = containerResources(s.resources.traefik);
   return {
     fullnameOverride: TRAEFIK_NAME,
     instanceLabelOverride: TRAEFIK_NAME,

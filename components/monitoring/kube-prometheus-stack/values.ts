@@ -5,6 +5,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { MonitoringSettings } from "../../../config";
+import type { MonitoringWorkload } from "../../../config/monitoring";
+import { containerResources } from "../../../catalog/resource-profiles";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../../lib/pod-security";
 import { RECEIVER_SECRET, alertmanagerConfig } from "../alertmanager";
 import { REPLACED_DEFAULT_RULES } from "../scaling-rules";
@@ -24,6 +26,8 @@ export const KUBERNETES_OBJECT_PATHS = [
   "alertmanager.alertmanagerSpec.resources",
   "alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec",
   "grafana.resources",
+  "kube-state-metrics.resources",
+  "prometheus-node-exporter.resources",
   "grafana.deploymentStrategy",
 ] as const;
 
@@ -77,10 +81,11 @@ export interface StackNames {
 /** The chart values. Every key is one of the chart's (tests/stack/monitoring/values.spec.ts). */
 export function kubePrometheusStackValues(inputs: StackValuesInputs, names: StackNames): Record<string, unknown> {
   const s = inputs.settings;
-  const prometheusResources: Resources = { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "4Gi" } };
-  const alertmanagerResources: Resources = { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } };
-  const operatorResources: Resources = { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } };
-  const grafanaResources: Resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } };
+  const sized = (w: MonitoringWorkload): Resources => containerResources(s.resources[w]);
+  const prometheusResources = sized("prometheus");
+  const alertmanagerResources = sized("alertmanager");
+  const operatorResources = sized("prometheusOperator");
+  const grafanaResources = sized("grafana");
   // A ReadWriteOnce volume cannot follow a rolling update to another node: stop, then start.
   const grafanaStrategy: DeploymentStrategy = { type: "Recreate" };
   return {
@@ -111,6 +116,9 @@ export function kubePrometheusStackValues(inputs: StackValuesInputs, names: Stac
       disabled: Object.fromEntries(Object.keys(REPLACED_DEFAULT_RULES).map((alert) => [alert, true])),
     },
     nodeExporter: { enabled: true, operatingSystems: { aix: { enabled: false }, darwin: { enabled: false } } },
+    // The sub-charts request nothing by default (`resources: {}` in their values.yaml).
+    "kube-state-metrics": { resources: sized("kubeStateMetrics") },
+    "prometheus-node-exporter": { resources: sized("nodeExporter") },
     prometheusOperator: {
       // The webhook's certificate comes from Helm hooks, which Pulumi applies as plain objects
       // and would then revert; rules are checked offline instead (PromQL parse, CRD schema).

@@ -2,7 +2,7 @@
  * The data tier deploys every instance the datastore table derives from the catalog, and a kind
  * without a component is refused rather than left undeployed.
  */
-import { DATASTORES, DATASTORE_KINDS, DatastoreKind, SERVICES, ServiceSpec } from "../../../catalog";
+import { DATASTORES, DATASTORE_KINDS, DatastoreKind, PROFILE_TABLE, SERVICES, ServiceSpec } from "../../../catalog";
 import { dataConnections } from "../../../catalog/contracts";
 import { DataTier } from "../../../components/data/data-tier";
 import { dataObjects } from "./fixtures";
@@ -15,6 +15,7 @@ const settings = {
   rabbitmqReplicas: 1,
   volumeSizes: Object.fromEntries(DATASTORE_KINDS.map((kind) => [kind, "1Gi"])) as Record<DatastoreKind, string>,
   backup: { enabled: false, retentionDays: 7 },
+  resources: PROFILE_TABLE.small,
 };
 
 describe.each(["dev", "prod"] as const)("the data tier of %s", (stack) => {

@@ -3,7 +3,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DATASTORE_KINDS, DatastoreKind, SERVICES } from "../../../catalog";
+import { DATASTORE_KINDS, DatastoreKind, PROFILE_TABLE, SERVICES } from "../../../catalog";
 import { DataTier } from "../../../components/data/data-tier";
 import { dataConnections } from "../../../catalog/contracts";
 import { readData } from "../../../config/data";
@@ -36,6 +36,7 @@ async function secretsOfTier(): Promise<{ secrets: SecretSeen[]; clientNames: st
           rabbitmqReplicas: 3,
           volumeSizes: Object.fromEntries(DATASTORE_KINDS.map((kind) => [kind, "1Gi"])) as Record<DatastoreKind, string>,
           backup: { enabled: false, retentionDays: 7 },
+          resources: PROFILE_TABLE.small,
         },
       },
       {
@@ -162,6 +163,6 @@ test("the stack files hold no credentials: every data tier key is a size, a clas
   // Reading the data section asks for no credential key.
   const asked: string[] = [];
   const reader: any = new Proxy({}, { get: (_t, method) => (key: string) => (asked.push(`${String(method)}:${key}`), method === "integer" ? 3 : "1Gi") });
-  readData(reader);
+  readData(reader, PROFILE_TABLE.small);
   expect(asked.join(" ")).not.toMatch(/password|secret|cookie/i);
 });

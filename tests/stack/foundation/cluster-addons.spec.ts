@@ -1,4 +1,5 @@
 import Ajv from "ajv";
+import { PROFILE_TABLE, RESOURCE_PROFILES } from "../../../catalog";
 import { EBS_CSI_POLICY_ARN, corednsConfiguration, kubeProxyConfiguration } from "../../../components/foundation/cluster-addons";
 import { DEFAULT_STORAGE_CLASS } from "../../../components/foundation/storage-class";
 import type { RecordedResource } from "../../../tools/render/engine";
@@ -91,7 +92,7 @@ const addon = (resources: readonly RecordedResource[], name: string) => {
 
 describe("add-on configuration values fit the add-on schemas", () => {
   test.each([2, 3, 10])("CoreDNS with %i replicas", (replicas) => {
-    expect(validCoredns(corednsConfiguration(replicas))).toBe(true);
+    for (const profile of RESOURCE_PROFILES) expect(validCoredns(corednsConfiguration(replicas, PROFILE_TABLE[profile].coredns))).toBe(true);
   });
   test.each(["iptables", "ipvs"] as const)("kube-proxy in %s mode", (mode) => {
     expect(validKubeProxy(kubeProxyConfiguration(mode))).toBe(true);

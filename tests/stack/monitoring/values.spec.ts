@@ -1,4 +1,4 @@
-import { NAMESPACES } from "../../../catalog";
+import { NAMESPACES, PROFILE_TABLE } from "../../../catalog";
 import {
   GRAFANA_ADMIN_SECRET,
   GRAFANA_DASHBOARD_LABEL,
@@ -29,6 +29,10 @@ const SUBCHART_KEYS = [
   "grafana.testFramework.enabled",
   "grafana.rbac.namespaced",
   "grafana.resources",
+  // chartdata/kube-prometheus-stack/charts/kube-state-metrics/values.yaml:515 (8.4.0) and
+  // charts/prometheus-node-exporter/values.yaml:334 (4.56.1): `resources: {}`.
+  "kube-state-metrics.resources",
+  "prometheus-node-exporter.resources",
 ];
 
 const chart = chartValues();
@@ -42,6 +46,7 @@ const settings = {
   alertmanagerReplicas: 3,
   grafanaStorageGiB: 10,
   alertReceiver: { kind: "none" } as const,
+  resources: PROFILE_TABLE.standard,
 };
 const values = KUBE_PROMETHEUS_STACK.values({ settings, namespace: "monitoring" }) as Record<string, any>;
 

@@ -68,10 +68,20 @@ const metricsServer: ChartPods = (v, ns) => [
   pods("metrics-server", ns, "Deployment", "metrics-server", containerRequest(v), orDefault(v.replicas, 1), "values replicas, resources; chartdata/metrics-server/values.yaml:78"),
 ];
 
+/**
+ * Karpenter: one Deployment, its controller sized by `controller.resources` (none by default) and
+ * `replicas` defaulting to 2 (chartdata/karpenter/values.yaml, release-v1.14.1). It runs on the
+ * managed node group: its required node affinity keeps it off the nodes it launches.
+ */
+const karpenter: ChartPods = (v, ns) => [
+  pods("karpenter", ns, "Deployment", "karpenter", containerRequest(v.controller ?? {}), orDefault(v.replicas, 2), "values replicas, controller.resources; chartdata/karpenter/values.yaml"),
+];
+
 /** The charts the plan can size, by chart name (the Chart resource's `chart` input). */
 export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   traefik,
   "cert-manager": certManager,
   "kube-prometheus-stack": kubePrometheusStack,
   "metrics-server": metricsServer,
+  karpenter,
 };

@@ -8,7 +8,7 @@
  */
 import type { Rendered } from "../render/engine";
 import { NodeAllocatable, guaranteedNode } from "./nodes";
-import { CapacityWorkload } from "./workload";
+import { CapacityWorkload, cpuMilli, memoryMiB } from "./workload";
 import { stackWorkloads } from "./workloads";
 
 export const NODE_GROUP_TYPE = "eks:index:ManagedNodeGroup";
@@ -21,8 +21,9 @@ export interface NodeGroupShape {
 }
 
 /**
- * What a node autoscaler may add beyond the managed node group: its NodePools' limits. Not part of
- * the platform yet; when it is, its limits go here and the maximum is checked against them too.
+ * What the node autoscaler may add beyond the managed node group: the sum of its NodePools' CPU
+ * and memory limits (Karpenter stops launching for a NodePool at its `spec.limits`,
+ * concepts/nodepools.md at v1.14.1). The maximum is checked against the node group and these.
  */
 export interface AutoscalerCapacity {
   readonly cpuMilli: number;
@@ -119,7 +120,22 @@ function oversizedPods(workloads: readonly CapacityWorkload[], node: NodeAllocat
     .map((w) => `${w.namespace}/${w.name}: one pod requests ${cores(w.pod.cpuMilli)} and ${gib(w.pod.memoryMiB)}, more than a node has beside its DaemonSets (${cores(room.cpu)}, ${gib(room.mem)})`);
 }
 
-/** The plan of a render. `autoscaler`: what a node autoscaler may add (none yet). */
+/**
+ * What the render's NodePools may add: their limits summed, or undefined without a NodePool (or
+ * with one that sets no CPU or memory limit, which bounds nothing the plan can count).
+ */
+export function nodePoolCapacity(rendered: Rendered): AutoscalerCapacity | undefined {
+  const pools = rendered.kind("NodePool");
+  if (pools.length === 0) return undefined;
+  const limits = pools.map((p) => p.inputs.spec?.limits ?? {});
+  if (limits.some((l) => l.cpu === undefined || l.memory === undefined)) return undefined;
+  return {
+    cpuMilli: limits.reduce((sum, l) => sum + cpuMilli(l.cpu), 0),
+    memoryMiB: limits.reduce((sum, l) => sum + memoryMiB(l.memory), 0),
+  };
+}
+
+/** The plan of a render. `autoscaler`: what a node autoscaler may add (`nodePoolCapacity`). */
 export function capacityPlan(rendered: Rendered, autoscaler: AutoscalerCapacity | undefined): CapacityPlan {
   const nodeGroup = nodeGroupOf(rendered);
   const node = guaranteedNode(nodeGroup.instanceTypes);

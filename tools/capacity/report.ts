@@ -3,7 +3,7 @@
  * a pull request shows what a change of replicas, resources or nodes does to the fit.
  */
 import type { Rendered } from "../render/engine";
-import { CapacityPlan, PlanEnd, Totals, capacityPlan } from "./plan";
+import { CapacityPlan, PlanEnd, Totals, capacityPlan, nodePoolCapacity } from "./plan";
 
 export const CAPACITY_MD = "capacity.md";
 export const CAPACITY_JSON = "capacity.json";
@@ -71,7 +71,7 @@ export function capacityJson(stack: string, plan: CapacityPlan): string {
 /** Report writer of the offline render (registered in tools/render/reports.ts). */
 export function writeCapacityReport(rendered: Rendered, files: Map<string, string>): void {
   const stack = rendered.one("pulumi:pulumi:Stack").name;
-  const plan = capacityPlan(rendered, undefined);
+  const plan = capacityPlan(rendered, nodePoolCapacity(rendered));
   files.set(CAPACITY_MD, capacityMarkdown(stack, plan));
   files.set(CAPACITY_JSON, capacityJson(stack, plan));
 }

@@ -6,13 +6,31 @@
 import { ProfiledWorkload, ResourceProfileName, containerResources, profileRows } from "../../../catalog";
 import { guaranteedNode } from "../../../tools/capacity/nodes";
 import { CAPACITY_JSON, CAPACITY_MD } from "../../../tools/capacity/report";
-import { capacityPlan } from "../../../tools/capacity/plan";
+import { capacityPlan, nodePoolCapacity } from "../../../tools/capacity/plan";
 import { STACKS, renderProgram, stackRender, stackRun, stackSetting } from "../../harness";
 import { DEV_STANDARD_PROFILE } from "../../variants";
 
 describe.each(STACKS)("the capacity plan of %s", (stack) => {
   test("fits at minimum and at maximum, every chart sized", async () => {
-    expect(capacityPlan(await stackRender(stack), undefined).problems).toEqual([]);
+    const r = await stackRender(stack);
+    expect(capacityPlan(r, nodePoolCapacity(r)).problems).toEqual([]);
+  });
+
+  test("checks the maximum against Karpenter's NodePool limits, as the stack file sets them", async () => {
+    const capacity = nodePoolCapacity(await stackRender(stack));
+    expect(capacity).toEqual({
+      cpuMilli: stackSetting<number>(stack, "autoscalerCpuLimit") * 1000,
+      memoryMiB: stackSetting<number>(stack, "autoscalerMemoryLimitGiB") * 1024,
+    });
+    const json = JSON.parse((await stackRun(stack)).files.get(CAPACITY_JSON)!);
+    expect(json.autoscaler).toEqual(capacity);
+  });
+
+  test("counts Karpenter's controllers on the managed nodes, with their replicas and requests", async () => {
+    const karpenter = capacityPlan(await stackRender(stack), undefined).workloads.find((w) => w.name === "karpenter")!;
+    expect(karpenter).toMatchObject({ namespace: "kube-system", minReplicas: stackSetting(stack, "karpenterReplicas") });
+    expect(karpenter.pod.cpuMilli).toBe(stackSetting(stack, "karpenterCpuMillicores"));
+    expect(karpenter.pod.memoryMiB).toBe(stackSetting(stack, "karpenterMemoryMiB"));
   });
 
   test("reads the node group the stack file configures", async () => {

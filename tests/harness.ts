@@ -88,8 +88,7 @@ async function renderVariant(stack: string, opts: ProgramOptions): Promise<Rende
   // A removed key travels as null: JSON has no undefined.
   const overrides = opts.overrides && Object.fromEntries(Object.entries(opts.overrides).map(([k, v]) => [k, v === undefined ? null : v]));
   const request: RenderRequest = { stack, overrides, services: opts.services };
-  const run = serviceRunning() ? await requestJob<SavedRender>({ job: "render", ...request }) : await renderRequest(request);
-  return new Rendered(run.resources);
+  return new Rendered((await rendered(request)).resources);
 }
 
 /**
@@ -112,7 +111,11 @@ export function renderRequest(request: RenderRequest): Promise<ProgramRun> {
 
 /** What the program registers and reads for a committed stack under `pulumi preview`. */
 export function previewRun(stack: StackName): Promise<SavedRender> {
-  const request: RenderRequest = { stack, preview: true };
+  return rendered({ stack, preview: true });
+}
+
+/** A request rendered by the render service, or here when none runs. */
+function rendered(request: RenderRequest): Promise<SavedRender> {
   return serviceRunning() ? requestJob<SavedRender>({ job: "render", ...request }) : renderRequest(request);
 }
 

@@ -70,11 +70,11 @@ const metricsServer: ChartPods = (v, ns) => [
 
 /**
  * Karpenter: one Deployment, its controller sized by `controller.resources` (none by default) and
- * `replicas` defaulting to 2 (chartdata/karpenter/values.yaml, release-v1.14.1). It runs on the
- * managed node group: its required node affinity keeps it off the nodes it launches.
+ * `replicas` defaulting to 2 (chartdata/karpenter/values.yaml:49 and 145, release-v1.14.1). It
+ * runs on the managed node group: its required node affinity keeps it off the nodes it launches.
  */
 const karpenter: ChartPods = (v, ns) => [
-  pods("karpenter", ns, "Deployment", "karpenter", containerRequest(v.controller ?? {}), orDefault(v.replicas, 2), "values replicas, controller.resources; chartdata/karpenter/values.yaml"),
+  pods("karpenter", ns, "Deployment", "karpenter", containerRequest(v.controller ?? {}), orDefault(v.replicas, 2), "values replicas, controller.resources; chartdata/karpenter/values.yaml:49,145"),
 ];
 
 /** The charts the plan can size, by chart name (the Chart resource's `chart` input). */

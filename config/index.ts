@@ -18,6 +18,14 @@ import { RESOURCE_PROFILES, ResourceProfileName, ProfileRows, profileRows } from
 export const PROJECT = "ecommerce";
 
 export const CERT_ISSUERS = ["letsencrypt-staging", "letsencrypt-prod", "selfsigned"] as const;
+
+/**
+ * Where the platform's credentials come from: `kubernetes`, passwords the program generates and
+ * writes into Secrets itself (a quick start); `vault`, HashiCorp Vault, synchronised into the same
+ * Secrets by the External Secrets Operator.
+ */
+export const SECRETS_BACKENDS = ["kubernetes", "vault"] as const;
+export type SecretsBackend = (typeof SECRETS_BACKENDS)[number];
 export type CertIssuer = (typeof CERT_ISSUERS)[number];
 
 export type { AppSettings, ImageSettings, PodResources, ReplicaBounds } from "./apps";
@@ -49,6 +57,8 @@ export interface StackConfig {
   readonly autoscaling: AutoscalingSettings;
   /** The resource profile every data store, chart pod and add-on is sized by (catalog/resource-profiles.ts). */
   readonly resourceProfile: ResourceProfileName;
+  /** Where the credentials the applications and data stores read come from. */
+  readonly secretsBackend: SecretsBackend;
 }
 
 function messageOf(err: unknown): string {
@@ -288,6 +298,7 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     ingress: readIngress(r, rows),
     autoscaling: readAutoscaling(r),
     resourceProfile,
+    secretsBackend: r.oneOf("secretsBackend", SECRETS_BACKENDS),
   };
   karpenterFitsNodeGroup(r, config);
   r.rejectUnknownKeys();

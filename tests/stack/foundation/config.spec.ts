@@ -80,6 +80,7 @@ describe("each rule rejects a bad value and names the key", () => {
     ["instance type malformed", { "ecommerce:nodeInstanceTypes": ["large"] }, /'ecommerce:nodeInstanceTypes' value "large".*instance type/],
     ["capacity type", { "ecommerce:nodeCapacityType": "spot" }, /'ecommerce:nodeCapacityType' value 'spot'/],
     ["unknown resource profile", { "ecommerce:resourceProfile": "medium" }, /'ecommerce:resourceProfile' value 'medium' is not a legal enum value.*small/],
+    ["unknown secrets backend", { "ecommerce:secretsBackend": "aws" }, /'ecommerce:secretsBackend' value 'aws' is not a legal enum value.*kubernetes.*vault/],
     ["node count out of range", { "ecommerce:nodeMaxSize": 500 }, /'ecommerce:nodeMaxSize' value '500' is outside of the legal range/],
     [
       "min above max",

@@ -7,10 +7,20 @@ export interface NamespaceSpec {
   /** Pod Security Standard enforced, audited and warned in the namespace. */
   readonly podSecurity: PodSecurityLevel;
   readonly purpose: string;
+  /** Further labels, for the controllers that select namespaces by them. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The namespace label that makes the AWS Load Balancer Controller's pod webhook give new pods a
+ * readiness gate per target group they are registered in (aws-load-balancer-controller v3.5.0
+ * `helm/aws-load-balancer-controller/templates/webhook.yaml` 26-35, `docs/deploy/pod_readiness_gate.md`
+ * 6: ip targets only): a rolling update waits until the NLB reports each new pod healthy.
+ */
+export const POD_READINESS_GATE_LABEL = { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" } as const;
+
 export const NAMESPACES = {
-  traefik: { name: "traefik", podSecurity: "restricted", purpose: "ingress controller" },
+  traefik: { name: "traefik", podSecurity: "restricted", purpose: "ingress controller", labels: POD_READINESS_GATE_LABEL },
   certManager: { name: "cert-manager", podSecurity: "restricted", purpose: "certificates" },
   app: { name: "e-commerce", podSecurity: "restricted", purpose: "gateway, microservices, MySQL, Redis" },
   messaging: { name: "e-commerce-messaging", podSecurity: "restricted", purpose: "RabbitMQ, MinIO" },

@@ -32,6 +32,7 @@ export type ProfiledWorkload =
   | "certManagerController"
   | "certManagerWebhook"
   | "certManagerCainjector"
+  | "awsLoadBalancerController"
   | "prometheus"
   | "alertmanager"
   | "grafana"
@@ -61,6 +62,8 @@ const r = (cpuRequest: string, memoryRequest: string, cpuLimit: string | null, m
  *   them (components/data/rabbitmq-config.ts, components/data/redis.ts), so they follow a profile
  *   change; MySQL keeps its default 128 MiB buffer pool (mysql 8.4 `innodb_buffer_pool_size`),
  *   which fits every row's limit.
+ * - AWS Load Balancer Controller: its chart sets none and suggests 100m / 128Mi
+ *   (aws-load-balancer-controller chart 3.5.0 `values.yaml` 62-72); it reconciles one Service.
  * - CoreDNS: EKS' own manifest requests 100m / 70Mi with a 170Mi limit (eksctl v0.230.0
  *   `pkg/addons/default/assets/coredns-1.34.json` 217-225); `standard` keeps it.
  */
@@ -74,6 +77,7 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     certManagerController: r("10m", "48Mi", null, "256Mi"),
     certManagerWebhook: r("10m", "32Mi", null, "128Mi"),
     certManagerCainjector: r("10m", "48Mi", null, "256Mi"),
+    awsLoadBalancerController: r("20m", "64Mi", null, "256Mi"),
     prometheus: r("100m", "512Mi", null, "2Gi"),
     alertmanager: r("10m", "32Mi", null, "128Mi"),
     grafana: r("50m", "128Mi", null, "512Mi"),
@@ -91,6 +95,7 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     certManagerController: r("10m", "64Mi", null, "256Mi"),
     certManagerWebhook: r("10m", "64Mi", null, "256Mi"),
     certManagerCainjector: r("10m", "64Mi", null, "256Mi"),
+    awsLoadBalancerController: r("50m", "128Mi", null, "256Mi"),
     prometheus: r("200m", "1Gi", null, "4Gi"),
     alertmanager: r("20m", "64Mi", null, "256Mi"),
     grafana: r("50m", "256Mi", null, "1Gi"),
@@ -108,6 +113,7 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     certManagerController: r("20m", "128Mi", null, "512Mi"),
     certManagerWebhook: r("20m", "64Mi", null, "256Mi"),
     certManagerCainjector: r("20m", "128Mi", null, "512Mi"),
+    awsLoadBalancerController: r("100m", "256Mi", null, "512Mi"),
     prometheus: r("500m", "2Gi", null, "8Gi"),
     alertmanager: r("20m", "64Mi", null, "256Mi"),
     grafana: r("200m", "512Mi", null, "1Gi"),

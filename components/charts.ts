@@ -4,13 +4,14 @@
  * chart is one module in its component's folder, listed here.
  */
 import type { ChartModule } from "../lib/helm";
+import { AWS_LOAD_BALANCER_CONTROLLER } from "./foundation/aws-load-balancer-controller/chart";
 import { METRICS_SERVER } from "./foundation/metrics-server/chart";
 import { KARPENTER } from "./foundation/karpenter/chart";
 import { CERT_MANAGER } from "./ingress/cert-manager/chart";
 import { TRAEFIK } from "./ingress/traefik/chart";
 import { KUBE_PROMETHEUS_STACK } from "./monitoring/kube-prometheus-stack/chart";
 
-export const CHARTS: readonly ChartModule[] = [KARPENTER, TRAEFIK, CERT_MANAGER, KUBE_PROMETHEUS_STACK, METRICS_SERVER];
+export const CHARTS: readonly ChartModule[] = [KARPENTER, TRAEFIK, CERT_MANAGER, KUBE_PROMETHEUS_STACK, METRICS_SERVER, AWS_LOAD_BALANCER_CONTROLLER];
 
 /** API group -> name of the chart that installs its CRDs. */
 export function chartCrdGroups(charts: readonly ChartModule[] = CHARTS): Readonly<Record<string, string>> {

@@ -109,7 +109,7 @@ export class Platform extends pulumi.ComponentResource {
       k8sOpts,
     );
 
-    // Ingress tier: Traefik behind an NLB, cert-manager, the gateway's Ingress.
+    // Ingress tier: cert-manager, the AWS Load Balancer Controller, Traefik behind its NLB, the gateway's Ingress.
     this.ingress = new IngressTier(
       "ingress",
       {
@@ -120,6 +120,7 @@ export class Platform extends pulumi.ComponentResource {
         gateway: services.find((s) => s.role === "gateway")!,
         namespaces: this.namespaces.byName,
         nodeSecurityGroupId: this.cluster.managedNodeSecurityGroupId,
+        aws: { clusterName: cfg.cluster.name, clusterResourceName: this.cluster.clusterName, region: cfg.region, vpcId: this.network.vpcId },
         nodesReady: this.cluster.nodesReady,
       },
       k8sOpts,

@@ -13,20 +13,25 @@ export type IngressServiceType = (typeof INGRESS_SERVICE_TYPES)[number];
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 
 export interface IngressSettings {
-  /** `LoadBalancer`: an internet-facing AWS NLB; `NodePort`: the node ports only, for a front door of your own. */
+  /**
+   * `LoadBalancer`: an internet-facing NLB of the AWS Load Balancer Controller, targeting the
+   * pods; `NodePort`: the node ports only, for a front door of your own.
+   */
   readonly serviceType: IngressServiceType;
-  /** Node ports of the `web` (HTTP) and `websecure` (HTTPS) entry points, pinned in every mode. */
+  /** Node ports of the `web` (HTTP) and `websecure` (HTTPS) entry points (`NodePort` only: the NLB targets the pods). */
   readonly nodePorts: { readonly http: number; readonly https: number };
-  /** Client networks allowed to reach the entry point (load balancer source ranges, node port rules). */
+  /** Client networks allowed to reach the entry point (the NLB's security group, node port rules, Traefik's NetworkPolicy). */
   readonly sourceRanges: readonly string[];
   readonly traefikReplicas: number;
   readonly certManagerReplicas: number;
+  /** Replicas of the AWS Load Balancer Controller, which owns the NLB of `LoadBalancer`. */
+  readonly loadBalancerControllerReplicas: number;
   /** Per client IP: average requests per second and the burst allowed above it. */
   readonly rateLimit: { readonly average: number; readonly burst: number };
   /** Client networks allowed on the gateway's admin endpoints. */
   readonly adminAllowedCidrs: readonly string[];
   /** Requests and limits of Traefik's and cert-manager's pods, from the resource profile. */
-  readonly resources: Pick<ProfileRows, "traefik" | "certManagerController" | "certManagerWebhook" | "certManagerCainjector">;
+  readonly resources: Pick<ProfileRows, "traefik" | "certManagerController" | "certManagerWebhook" | "certManagerCainjector" | "awsLoadBalancerController">;
 }
 
 function cidrProblem(value: string): string | undefined {
@@ -54,6 +59,7 @@ export function readIngress(r: ConfigReader, rows: ProfileRows): IngressSettings
     }),
     traefikReplicas: r.integer("traefikReplicas", 1, 10),
     certManagerReplicas: r.integer("certManagerReplicas", 1, 5),
+    loadBalancerControllerReplicas: r.integer("loadBalancerControllerReplicas", 1, 3),
     rateLimit: {
       average: r.integer("rateLimitAverage", 1, 100000),
       burst: r.integer("rateLimitBurst", 1, 100000),
@@ -69,6 +75,7 @@ export function readIngress(r: ConfigReader, rows: ProfileRows): IngressSettings
       certManagerController: rows.certManagerController,
       certManagerWebhook: rows.certManagerWebhook,
       certManagerCainjector: rows.certManagerCainjector,
+      awsLoadBalancerController: rows.awsLoadBalancerController,
     },
   };
 }

@@ -2,9 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NamespaceSpec } from "../../catalog";
 
-/** Labels of a platform namespace: `name` (the seed's policies select on it) and Pod Security. */
+/** Labels of a platform namespace: `name` (the seed's policies select on it), Pod Security and the row's own. */
 export function namespaceLabels(spec: NamespaceSpec): Record<string, string> {
-  const labels: Record<string, string> = { name: spec.name };
+  const labels: Record<string, string> = { ...spec.labels, name: spec.name };
   for (const mode of ["enforce", "audit", "warn"]) {
     labels[`pod-security.kubernetes.io/${mode}`] = spec.podSecurity;
     labels[`pod-security.kubernetes.io/${mode}-version`] = "latest";

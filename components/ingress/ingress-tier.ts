@@ -2,11 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACES, ServiceSpec } from "../../catalog";
 import type { CertIssuer, IngressSettings } from "../../config";
+import { AwsLoadBalancerController } from "../foundation/aws-load-balancer-controller/aws-load-balancer-controller";
 import { ApiIngress } from "./api-ingress";
 import { CertManager } from "./cert-manager/cert-manager";
 import { CERT_MANAGER } from "./cert-manager/chart";
 import { IngressPerimeter } from "./perimeter";
-import { TRAEFIK } from "./traefik/chart";
+import { TRAEFIK, TRAEFIK_NAME } from "./traefik/chart";
 import { Traefik } from "./traefik/traefik";
 
 export interface IngressTierArgs {
@@ -20,16 +21,30 @@ export interface IngressTierArgs {
   readonly gateway: ServiceSpec;
   /** Namespaces `traefik`, `cert-manager` and `e-commerce`, by name. */
   readonly namespaces: Readonly<Record<string, k8s.core.v1.Namespace>>;
-  /** Security group attached to the worker nodes (perimeter rules for node ports). */
+  /** Security group attached to the worker nodes, which the pods' addresses carry (perimeter rules). */
   readonly nodeSecurityGroupId: pulumi.Input<string>;
+  /** What the AWS Load Balancer Controller is told instead of asking IMDS, and where its NLB's security group goes. */
+  readonly aws: {
+    /** The cluster's name as configured, and as the cluster's output (the Pod Identity association waits for it). */
+    readonly clusterName: string;
+    readonly clusterResourceName: pulumi.Input<string>;
+    readonly region: string;
+    readonly vpcId: pulumi.Input<string>;
+  };
   /** Resources that must exist before pods can run (the node group). @default [] */
   readonly nodesReady?: pulumi.Resource[];
 }
 
-/** The ingress tier: Traefik behind an NLB (or node ports), cert-manager, the gateway's Ingress, the perimeter. */
+/**
+ * The ingress tier: Traefik behind the AWS Load Balancer Controller's NLB (or node ports),
+ * cert-manager, the gateway's Ingress, the perimeter. Order: cert-manager, then the controller
+ * (its webhook certificates are cert-manager's), then Traefik (the controller's webhooks admit
+ * its pods, and it owns the NLB of Traefik's Service).
+ */
 export class IngressTier extends pulumi.ComponentResource {
   readonly traefik: Traefik;
   readonly certManager: CertManager;
+  readonly loadBalancerController: AwsLoadBalancerController;
   readonly apiIngress: ApiIngress;
   /** `https://<domain>/`. */
   readonly apiUrl: pulumi.Output<string>;
@@ -50,11 +65,6 @@ export class IngressTier extends pulumi.ComponentResource {
     };
     const child = { parent: this };
 
-    this.traefik = new Traefik(
-      "traefik",
-      { settings: args.settings, domain: args.domain, namespace: ns(TRAEFIK.namespace), nodesReady: args.nodesReady },
-      child,
-    );
     this.certManager = new CertManager(
       "cert-manager",
       {
@@ -65,9 +75,38 @@ export class IngressTier extends pulumi.ComponentResource {
           cainjector: args.settings.resources.certManagerCainjector,
         },
         acmeEmail: args.acmeEmail,
-        ingressClassName: this.traefik.ingressClassName,
+        // Traefik's IngressClass, by its fixed name: cert-manager does not wait for Traefik.
+        ingressClassName: TRAEFIK_NAME,
         namespace: ns(CERT_MANAGER.namespace),
         nodesReady: args.nodesReady,
+      },
+      child,
+    );
+    this.loadBalancerController = new AwsLoadBalancerController(
+      "aws-load-balancer-controller",
+      {
+        replicas: args.settings.loadBalancerControllerReplicas,
+        resources: args.settings.resources.awsLoadBalancerController,
+        ...args.aws,
+        certManager: this.certManager.chart,
+        nodesReady: args.nodesReady ?? [],
+      },
+      child,
+    );
+    const perimeter = new IngressPerimeter(
+      "perimeter",
+      { settings: args.settings, vpcId: args.aws.vpcId, nodeSecurityGroupId: args.nodeSecurityGroupId, clusterName: args.aws.clusterName },
+      child,
+    );
+    this.traefik = new Traefik(
+      "traefik",
+      {
+        settings: args.settings,
+        domain: args.domain,
+        namespace: ns(TRAEFIK.namespace),
+        nodesReady: args.nodesReady,
+        nlbSecurityGroupId: perimeter.nlbSecurityGroupId,
+        admissionReady: [this.loadBalancerController.chart],
       },
       child,
     );
@@ -85,7 +124,6 @@ export class IngressTier extends pulumi.ComponentResource {
       },
       child,
     );
-    new IngressPerimeter("perimeter", { settings: args.settings, nodeSecurityGroupId: args.nodeSecurityGroupId }, child);
 
     this.apiUrl = pulumi.output(`https://${args.domain}/`);
     const { http, https } = args.settings.nodePorts;

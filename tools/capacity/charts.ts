@@ -77,6 +77,19 @@ const karpenter: ChartPods = (v, ns) => [
   pods("karpenter", ns, "Deployment", "karpenter", containerRequest(v.controller ?? {}), orDefault(v.replicas, 2), "values replicas, controller.resources; chartdata/karpenter/values.yaml:49,145"),
 ];
 
+/** AWS Load Balancer Controller: one Deployment; `replicaCount` defaults to 2 (chartdata/aws-load-balancer-controller/values.yaml:5). */
+const awsLoadBalancerController: ChartPods = (v, ns) => [
+  pods(
+    "aws-load-balancer-controller",
+    ns,
+    "Deployment",
+    "aws-load-balancer-controller",
+    containerRequest(v),
+    orDefault(v.replicaCount, 2),
+    "values replicaCount, resources; chartdata/aws-load-balancer-controller/values.yaml:5,62",
+  ),
+];
+
 /** The charts the plan can size, by chart name (the Chart resource's `chart` input). */
 export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   traefik,
@@ -84,4 +97,5 @@ export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   "kube-prometheus-stack": kubePrometheusStack,
   "metrics-server": metricsServer,
   karpenter,
+  "aws-load-balancer-controller": awsLoadBalancerController,
 };

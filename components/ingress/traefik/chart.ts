@@ -48,31 +48,73 @@ export const TRAEFIK_METRICS = {
 } as const;
 
 /**
- * The seed's NLB: instance targets (client IPs are kept) spread over every zone's nodes. Only
- * annotations the in-tree AWS cloud provider reads: EKS runs it, with no extra controller.
+ * Seconds Traefik keeps accepting requests after it is told to stop: the NLB needs two failed
+ * health checks (10 s apart) before it stops sending new connections to a pod.
  */
-export const NLB_ANNOTATIONS = {
-  "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-  "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
-} as const;
+const REQUEST_ACCEPT_GRACE_SECONDS = 30;
+const HEALTH_CHECK_INTERVAL_SECONDS = 10;
 
 /**
- * Seconds Traefik keeps accepting requests after it is told to stop: the NLB needs two failed
- * health checks (10 s apart) before it stops sending new connections to the node.
+ * Traefik's health endpoint: the chart always passes `--ping=true` (`templates/_podtemplate.tpl`
+ * 255), which serves `/ping` on the `traefik` entry point, and probes it there
+ * (`_podtemplate.tpl` 81-93: `ports.traefik.port`, `values.yaml` 920-921, path `/ping`). The
+ * NLB's health checks ask the same.
  */
-const REQUEST_ACCEPT_GRACE = "30s";
+export const TRAEFIK_PING = { portName: "traefik", port: 8080, path: "/ping" } as const;
 
-function entryPoint(name: keyof typeof ENTRYPOINTS, nodePort: number): Record<string, unknown> {
+/** The class the AWS Load Balancer Controller reconciles (its chart's `loadBalancerClass`). */
+export const NLB_LOAD_BALANCER_CLASS = "service.k8s.aws/nlb";
+
+/**
+ * The NLB of the AWS Load Balancer Controller (v3.5.0 `docs/guide/service/annotations.md`):
+ *
+ * - Owner: `spec.loadBalancerClass` is what the controller honours when it is set
+ *   (`pkg/service/service_utils.go` 47-62); `aws-load-balancer-type: external` is what the
+ *   in-tree cloud provider reads to leave a Service alone, and with a class the controller would
+ *   default to instance targets, hence the explicit target type.
+ * - `ip` targets: the NLB sends to the pods' own addresses, so the client address survives
+ *   without `externalTrafficPolicy: Local`, which only sends to nodes running a Traefik pod and
+ *   splits each node's share among however many pods it runs.
+ * - Client IP preservation is off by default for `ip` targets (`model_build_target_group.go`
+ *   396-413): turned on, so that Traefik's rate limit and allowlist see clients, and the
+ *   NetworkPolicy can admit the source ranges.
+ * - The security group is the program's (components/ingress/perimeter.ts); given one, the
+ *   controller writes no node rules unless asked (`model_build_load_balancer.go` 119-160,
+ *   167-181), and the annotation is set explicitly as the docs ask: the program writes them.
+ */
+export function nlbAnnotations(securityGroupId: string): Record<string, string> {
+  const prefix = "service.beta.kubernetes.io/aws-load-balancer";
+  return {
+    [`${prefix}-type`]: "external",
+    [`${prefix}-nlb-target-type`]: "ip",
+    [`${prefix}-scheme`]: "internet-facing",
+    [`${prefix}-attributes`]: "load_balancing.cross_zone.enabled=true",
+    // Deregistration waits no longer than Traefik keeps accepting requests after SIGTERM.
+    [`${prefix}-target-group-attributes`]: `preserve_client_ip.enabled=true,deregistration_delay.timeout_seconds=${REQUEST_ACCEPT_GRACE_SECONDS}`,
+    [`${prefix}-healthcheck-protocol`]: "http",
+    [`${prefix}-healthcheck-port`]: String(TRAEFIK_PING.port),
+    [`${prefix}-healthcheck-path`]: TRAEFIK_PING.path,
+    [`${prefix}-healthcheck-interval`]: String(HEALTH_CHECK_INTERVAL_SECONDS),
+    [`${prefix}-healthcheck-unhealthy-threshold`]: "2",
+    [`${prefix}-healthcheck-healthy-threshold`]: "2",
+    [`${prefix}-security-groups`]: securityGroupId,
+    [`${prefix}-manage-backend-security-group-rules`]: "false",
+  };
+}
+
+/** An entry point; `nodePort` only with node ports (the NLB's targets are the pods). */
+function entryPoint(name: keyof typeof ENTRYPOINTS, nodePort: number | undefined): Record<string, unknown> {
   return {
     port: ENTRYPOINTS[name].port,
     exposedPort: ENTRYPOINTS[name].exposedPort,
     expose: { default: true },
     protocol: "TCP",
-    nodePort,
+    ...(nodePort !== undefined ? { nodePort } : {}),
     // X-Forwarded-* from clients are never trusted: the rate limit and the allowlist use the
-    // connection's source address, which the NLB and `externalTrafficPolicy: Local` keep.
+    // connection's source address, which the NLB (client IP preservation) and node ports
+    // (`externalTrafficPolicy: Local`) keep.
     forwardedHeaders: { trustedIPs: [], insecure: false },
-    transport: { lifeCycle: { requestAcceptGraceTimeout: REQUEST_ACCEPT_GRACE } },
+    transport: { lifeCycle: { requestAcceptGraceTimeout: `${REQUEST_ACCEPT_GRACE_SECONDS}s` } },
   };
 }
 
@@ -91,18 +133,34 @@ export interface TraefikValuesArgs {
   readonly settings: IngressSettings;
   /** Public host name of the API; Ingress status reports it when there is no load balancer. */
   readonly domain: string;
+  /** The NLB's security group (components/ingress/perimeter.ts) with `LoadBalancer`; undefined with node ports. */
+  readonly nlbSecurityGroupId: string | undefined;
 }
 
-export function traefikValues({ settings: s, domain }: TraefikValuesArgs): Record<string, unknown> {
-  const loadBalanced = s.serviceType === "LoadBalancer";
+/**
+ * The Service: with `LoadBalancer`, an NLB of the AWS Load Balancer Controller whose targets are
+ * the pods (no node ports: `allocateLoadBalancerNodePorts: false`; kube-proxy is not on the NLB's
+ * path, so the traffic policy is the default `Cluster`); with `NodePort`, node ports that keep the
+ * client's address (`externalTrafficPolicy: Local`: a node forwards only to its own pods).
+ */
+export function traefikService(s: IngressSettings, nlbSecurityGroupId: string | undefined): Record<string, unknown> {
   // The chart copies `service.spec` into the Service as is; typed, so that a misspelled field fails tsc.
-  const serviceSpec: k8s.types.input.core.v1.ServiceSpec = {
-    type: s.serviceType,
-    // Keeps the client's address (no SNAT to another node); the NLB only targets nodes that run
-    // a Traefik pod, as kube-proxy's health check node port reports.
-    externalTrafficPolicy: "Local",
-    ...(loadBalanced ? { loadBalancerSourceRanges: [...s.sourceRanges] } : {}),
+  if (s.serviceType === "NodePort") {
+    const spec: k8s.types.input.core.v1.ServiceSpec = { type: "NodePort", externalTrafficPolicy: "Local" };
+    return { enabled: true, single: true, annotations: {}, spec };
+  }
+  if (!nlbSecurityGroupId) throw new Error("Traefik's LoadBalancer Service needs the NLB's security group");
+  const spec: k8s.types.input.core.v1.ServiceSpec = {
+    type: "LoadBalancer",
+    loadBalancerClass: NLB_LOAD_BALANCER_CLASS,
+    allocateLoadBalancerNodePorts: false,
+    externalTrafficPolicy: "Cluster",
   };
+  return { enabled: true, single: true, annotations: nlbAnnotations(nlbSecurityGroupId), spec };
+}
+
+export function traefikValues({ settings: s, domain, nlbSecurityGroupId }: TraefikValuesArgs): Record<string, unknown> {
+  const loadBalanced = s.serviceType === "LoadBalancer";
   const resources: k8s.types.input.core.v1.ResourceRequirements = containerResources(s.resources.traefik);
   return {
     fullnameOverride: TRAEFIK_NAME,
@@ -128,16 +186,11 @@ export function traefikValues({ settings: s, domain }: TraefikValuesArgs): Recor
       },
     },
     ports: {
-      web: entryPoint("web", s.nodePorts.http),
-      websecure: entryPoint("websecure", s.nodePorts.https),
+      web: entryPoint("web", loadBalanced ? undefined : s.nodePorts.http),
+      websecure: entryPoint("websecure", loadBalanced ? undefined : s.nodePorts.https),
       [PORT_NAMES.metrics]: { port: TRAEFIK_METRICS.port, expose: { default: false }, exposedPort: TRAEFIK_METRICS.port },
     },
-    service: {
-      enabled: true,
-      single: true,
-      annotations: loadBalanced ? { ...NLB_ANNOTATIONS } : {},
-      spec: serviceSpec,
-    },
+    service: traefikService(s, nlbSecurityGroupId),
     metrics: {
       prometheus: {
         entryPoint: PORT_NAMES.metrics,

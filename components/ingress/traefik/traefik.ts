@@ -75,6 +75,14 @@ export interface TraefikArgs {
   readonly namespace: k8s.core.v1.Namespace;
   /** Resources that must exist before pods can run (the node group). @default [] */
   readonly nodesReady?: pulumi.Resource[];
+  /** The NLB's security group with `LoadBalancer` (components/ingress/perimeter.ts); undefined with node ports. */
+  readonly nlbSecurityGroupId: pulumi.Input<string> | undefined;
+  /**
+   * What must run before the Service and pods are created: the AWS Load Balancer Controller's
+   * chart, whose pod webhook (`failurePolicy: Ignore`) would otherwise let the pods in without
+   * their readiness gates, and which owns the Service's NLB.
+   */
+  readonly admissionReady: pulumi.Resource[];
 }
 
 /**
@@ -99,8 +107,10 @@ export class Traefik extends pulumi.ComponentResource {
       {
         chart: TRAEFIK,
         namespace: args.namespace,
-        values: TRAEFIK.values({ settings: args.settings, domain: args.domain }),
-        after: args.nodesReady,
+        values: pulumi
+          .output(args.nlbSecurityGroupId)
+          .apply((nlbSecurityGroupId) => TRAEFIK.values({ settings: args.settings, domain: args.domain, nlbSecurityGroupId })),
+        after: [...(args.nodesReady ?? []), ...args.admissionReady],
       },
       this,
     );

@@ -6,12 +6,26 @@ import { STACKS, StackName, renderProgram, stackRender, stackRun, stackSetting }
 import { TWO_SOURCE_RANGES, changedIngress } from "./helpers";
 
 const RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+const GROUP = "aws:ec2/securityGroup:SecurityGroup";
+/** Where the NLB sends on the pods: Traefik's web and websecure entry points and its ping (traefik/chart.ts TRAEFIK_PING). */
+const TARGET_PORTS = [8000, 8443, 8080];
 const defaults = YAML.parse(fs.readFileSync(path.join(CHARTDATA_DIR, "traefik/values.yaml"), "utf8"));
 
 /** Every ingress rule the render declares on any security group. */
 function ingressRules(r: Awaited<ReturnType<typeof stackRender>>) {
   return [...r.ofType(RULE), ...r.ofType("aws:ec2/securityGroupRule:SecurityGroupRule").filter((x) => x.inputs.type === "ingress")];
 }
+
+/** The one security group the program creates: the NLB's. */
+function nlbGroup(r: Awaited<ReturnType<typeof stackRender>>) {
+  const groups = r.ofType(GROUP);
+  expect(groups).toHaveLength(1);
+  return { ...groups[0], id: `${groups[0].name}-id` };
+}
+
+/** The security group the pods' addresses carry: EKS's cluster group (mock: `sg-<cluster>-eks-cluster`). */
+const nodeGroupOf = (stack: StackName) => `sg-${stackSetting(stack, "clusterName")}-eks-cluster`;
 
 async function stackOutputs(stack: StackName): Promise<Record<string, any>> {
   return (await stackRun(stack)).outputs;
@@ -66,16 +80,48 @@ describe.each(exposedBy("LoadBalancer"))("perimeter behind the NLB (%s)", (stack
     expect(values.service.spec.type).toBe("LoadBalancer");
   });
 
-  test("no rule is declared here: the cloud provider writes the node rules for the NLB, scoped by the source ranges", async () => {
+  test("the NLB's own security group admits 80 and 443 from each source range, and sends only to Traefik's target ports on the pods' group", async () => {
     const r = await stackRender(stack);
-    expect(ingressRules(r)).toEqual([]);
+    const nlb = nlbGroup(r);
+    const ranges = stackSetting<string[]>(stack, "ingressSourceRanges");
+    // The mock engine gives a resource the id `<name>-id`.
+    expect(nlb.inputs.vpcId).toBe(`${r.one("aws:ec2/vpc:Vpc").name}-id`);
+    const onNlb = ingressRules(r).filter((x) => x.inputs.securityGroupId === nlb.id);
+    expect(onNlb.map((x) => [x.inputs.ipProtocol, x.inputs.fromPort, x.inputs.toPort, x.inputs.cidrIpv4]).sort()).toEqual(
+      ranges.flatMap((cidr) => [["tcp", 80, 80, cidr], ["tcp", 443, 443, cidr]]).sort(),
+    );
+    const egress = r.ofType(EGRESS).filter((x) => x.inputs.securityGroupId === nlb.id);
+    expect(egress.map((x) => [x.inputs.fromPort, x.inputs.toPort, x.inputs.referencedSecurityGroupId, x.inputs.cidrIpv4]).sort()).toEqual(
+      TARGET_PORTS.map((p) => [p, p, nodeGroupOf(stack), undefined]).sort(),
+    );
+    // No inline rule: the group holds the rules above and nothing else.
+    expect(nlb.inputs.ingress ?? []).toEqual([]);
+    expect(nlb.inputs.egress ?? []).toEqual([]);
+  });
+
+  test("the pods' security group (EKS's cluster group) admits Traefik's target ports from the NLB's group only, and no node port", async () => {
+    const r = await stackRender(stack);
+    const nlb = nlbGroup(r);
+    const onNodes = ingressRules(r).filter((x) => x.inputs.securityGroupId === nodeGroupOf(stack));
+    expect(onNodes.map((x) => [x.inputs.fromPort, x.inputs.toPort, x.inputs.referencedSecurityGroupId, x.inputs.cidrIpv4]).sort()).toEqual(
+      TARGET_PORTS.map((p) => [p, p, nlb.id, undefined]).sort(),
+    );
+  });
+
+  test("the Service names the group and tells the controller to write no node rules; it sets no source ranges the group would override", async () => {
+    const r = await stackRender(stack);
     const values = r.one("kubernetes:helm.sh/v4:Chart", "traefik").inputs.values;
-    expect(values.service.spec.loadBalancerSourceRanges).toEqual(stackSetting(stack, "ingressSourceRanges"));
+    expect(values.service.annotations["service.beta.kubernetes.io/aws-load-balancer-security-groups"]).toBe(nlbGroup(r).id);
+    expect(values.service.annotations["service.beta.kubernetes.io/aws-load-balancer-manage-backend-security-group-rules"]).toBe("false");
+    expect(values.service.spec.loadBalancerSourceRanges).toBeUndefined();
   });
 
   test("source ranges narrow who reaches the NLB", async () => {
     const r = await changedIngress(stack);
-    expect(r.one("kubernetes:helm.sh/v4:Chart", "traefik").inputs.values.service.spec.loadBalancerSourceRanges).toEqual(TWO_SOURCE_RANGES);
+    const nlb = nlbGroup(r);
+    const cidrs = ingressRules(r).filter((x) => x.inputs.securityGroupId === nlb.id).map((x) => x.inputs.cidrIpv4);
+    expect(new Set(cidrs)).toEqual(new Set(TWO_SOURCE_RANGES));
+    expect(cidrs).toHaveLength(2 * TWO_SOURCE_RANGES.length);
   });
 
   test("nodes have no public address, so the NLB is the only way in from the internet", async () => {
@@ -89,10 +135,12 @@ describe.each(exposedBy("LoadBalancer"))("perimeter behind the NLB (%s)", (stack
     expect(out.ingressNodePorts).toEqual(nodePortsOf(stack));
   });
 
-  test("switching to node ports swaps the NLB for node rules", async () => {
+  test("switching to node ports swaps the NLB and its group for node rules", async () => {
     const r = await renderProgram(stack, { overrides: { "ecommerce:ingressServiceType": "NodePort" } });
     const { http, https } = nodePortsOf(stack);
     expect(ingressRules(r).map((x) => x.inputs.fromPort).sort()).toEqual([http, https].sort());
+    expect(r.ofType(GROUP)).toEqual([]);
+    expect(r.ofType(EGRESS)).toEqual([]);
     expect(r.one("kubernetes:helm.sh/v4:Chart", "traefik").inputs.values.service.annotations).toEqual({});
   });
 });

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { NAMESPACES, PORT_NAMES } from "../../../catalog";
-import { ENTRYPOINTS, TRAEFIK, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../../../components/ingress/traefik/chart";
+import { ENTRYPOINTS, TRAEFIK, TRAEFIK_METRICS, TRAEFIK_PING, TRAEFIK_POD_LABELS } from "../../../components/ingress/traefik/chart";
 import { restrictedViolations } from "../../../lib/pod-security";
 import { CHARTDATA_DIR, chartValuesCheck, crdCheck, mergeValues } from "../../../lib/schema-check";
 import { chartOf, CHART_TYPE } from "./helpers";
@@ -39,19 +39,25 @@ describe.each(STACKS)("Traefik in %s", (stack) => {
     expect(chart.dependsOn).toContain(r.kind("Namespace").find((n) => n.inputs.metadata.name === "traefik")!.urn);
   });
 
-  test("entry points: 80 -> 8000 (web) and 443 -> 8443 (websecure) on the pinned node ports; nothing else exposed", async () => {
+  test("entry points: 80 -> 8000 (web) and 443 -> 8443 (websecure), on the pinned node ports with node ports only; nothing else exposed", async () => {
     const { values } = await traefik(stack);
     const ports = (mergeValues(defaults, values) as any).ports;
-    const nodePorts = { web: stackSetting(stack, "ingressHttpNodePort"), websecure: stackSetting(stack, "ingressHttpsNodePort") };
-    expect(ports.web).toEqual(expect.objectContaining({ port: 8000, exposedPort: 80, nodePort: nodePorts.web, protocol: "TCP" }));
-    expect(ports.websecure).toEqual(expect.objectContaining({ port: 8443, exposedPort: 443, nodePort: nodePorts.websecure, protocol: "TCP" }));
+    const nodePorts =
+      stackSetting(stack, "ingressServiceType") === "NodePort"
+        ? { web: stackSetting(stack, "ingressHttpNodePort"), websecure: stackSetting(stack, "ingressHttpsNodePort") }
+        : { web: undefined, websecure: undefined };
+    expect(ports.web).toEqual(expect.objectContaining({ port: 8000, exposedPort: 80, protocol: "TCP" }));
+    expect(ports.websecure).toEqual(expect.objectContaining({ port: 8443, exposedPort: 443, protocol: "TCP" }));
+    // The chart defaults `nodePort` to null: unset, the API allocates none (`allocateLoadBalancerNodePorts: false`).
+    expect([ports.web.nodePort ?? undefined, ports.websecure.nodePort ?? undefined]).toEqual([nodePorts.web, nodePorts.websecure]);
     const exposed = Object.entries(ports).filter(([, p]: [string, any]) => p.expose?.default).map(([name]) => name);
     expect(exposed.sort()).toEqual(Object.keys(ENTRYPOINTS).sort());
   });
 
-  test("client addresses are kept and never taken from forwarded headers", async () => {
+  test("client addresses are kept (node ports: Local traffic policy; NLB: client IP preservation) and never taken from forwarded headers", async () => {
     const { values } = await traefik(stack);
-    expect(values.service.spec.externalTrafficPolicy).toBe("Local");
+    if (stackSetting(stack, "ingressServiceType") === "NodePort") expect(values.service.spec.externalTrafficPolicy).toBe("Local");
+    else expect(values.service.annotations["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"]).toMatch(/(^|,)preserve_client_ip\.enabled=true(,|$)/);
     for (const ep of Object.keys(ENTRYPOINTS)) {
       expect(values.ports[ep].forwardedHeaders).toEqual({ trustedIPs: [], insecure: false });
     }
@@ -86,18 +92,37 @@ describe.each(STACKS)("Traefik exposure and availability in %s", (stack) => {
   const replicas = stackSetting<number>(stack, "traefikReplicas");
 
   if (stackSetting(stack, "ingressServiceType") === "LoadBalancer") {
-    test("an NLB across zones, client IPs kept, the stack's source ranges applied", async () => {
+    test("an NLB of the AWS Load Balancer Controller: ip targets, internet-facing, across zones, health checked on Traefik's ping", async () => {
       const { values } = await traefik(stack);
       expect(values.service.spec).toEqual({
         type: "LoadBalancer",
-        externalTrafficPolicy: "Local",
-        loadBalancerSourceRanges: stackSetting(stack, "ingressSourceRanges"),
+        // The controller's class (its chart's `loadBalancerClass`), no node ports: the targets are the pods.
+        loadBalancerClass: "service.k8s.aws/nlb",
+        allocateLoadBalancerNodePorts: false,
+        externalTrafficPolicy: "Cluster",
       });
-      expect(values.service.annotations).toEqual({
-        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-        "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
-      });
+      const a = "service.beta.kubernetes.io/aws-load-balancer";
+      expect(values.service.annotations).toEqual(
+        expect.objectContaining({
+          [`${a}-type`]: "external",
+          [`${a}-nlb-target-type`]: "ip",
+          [`${a}-scheme`]: "internet-facing",
+          [`${a}-attributes`]: "load_balancing.cross_zone.enabled=true",
+          [`${a}-healthcheck-protocol`]: "http",
+          [`${a}-healthcheck-port`]: String(TRAEFIK_PING.port),
+          [`${a}-healthcheck-path`]: "/ping",
+        }),
+      );
+      // The ping port is the chart's `traefik` entry point, which its own probes ask /ping on (_podtemplate.tpl 81-93).
+      expect((mergeValues(defaults, values) as any).ports.traefik.port).toBe(TRAEFIK_PING.port);
       expect(values.providers.kubernetesIngress.publishedService.enabled).toBe(true);
+    });
+
+    test("Traefik waits for the controller's chart, and its namespace asks for readiness gates", async () => {
+      const { r, chart } = await traefik(stack);
+      const controller = r.one(CHART_TYPE, "aws-load-balancer-controller");
+      expect(chart.dependsOn).toContain(controller.urn);
+      expect(r.find("Namespace", "traefik").metadata.labels["elbv2.k8s.aws/pod-readiness-gate-inject"]).toBe("enabled");
     });
   } else {
     test("node ports only, no load balancer annotations, Ingress status names the stack's host", async () => {

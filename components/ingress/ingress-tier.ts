@@ -7,7 +7,7 @@ import { ApiIngress } from "./api-ingress";
 import { CertManager } from "./cert-manager/cert-manager";
 import { CERT_MANAGER } from "./cert-manager/chart";
 import { IngressPerimeter } from "./perimeter";
-import { TRAEFIK, TRAEFIK_NAME } from "./traefik/chart";
+import { TRAEFIK } from "./traefik/chart";
 import { Traefik } from "./traefik/traefik";
 
 export interface IngressTierArgs {
@@ -37,9 +37,9 @@ export interface IngressTierArgs {
 
 /**
  * The ingress tier: Traefik behind the AWS Load Balancer Controller's NLB (or node ports),
- * cert-manager, the gateway's Ingress, the perimeter. Order: cert-manager, then the controller
- * (its webhook certificates are cert-manager's), then Traefik (the controller's webhooks admit
- * its pods, and it owns the NLB of Traefik's Service).
+ * cert-manager, the gateway's Ingress, the perimeter. Behind the NLB, Traefik waits for the
+ * controller: its pod webhook gives Traefik's new pods their readiness gates, and it owns the NLB
+ * of Traefik's Service. With node ports there is no target group, so no gate and no wait.
  */
 export class IngressTier extends pulumi.ComponentResource {
   readonly traefik: Traefik;
@@ -65,30 +65,12 @@ export class IngressTier extends pulumi.ComponentResource {
     };
     const child = { parent: this };
 
-    this.certManager = new CertManager(
-      "cert-manager",
-      {
-        replicas: args.settings.certManagerReplicas,
-        resources: {
-          controller: args.settings.resources.certManagerController,
-          webhook: args.settings.resources.certManagerWebhook,
-          cainjector: args.settings.resources.certManagerCainjector,
-        },
-        acmeEmail: args.acmeEmail,
-        // Traefik's IngressClass, by its fixed name: cert-manager does not wait for Traefik.
-        ingressClassName: TRAEFIK_NAME,
-        namespace: ns(CERT_MANAGER.namespace),
-        nodesReady: args.nodesReady,
-      },
-      child,
-    );
     this.loadBalancerController = new AwsLoadBalancerController(
       "aws-load-balancer-controller",
       {
         replicas: args.settings.loadBalancerControllerReplicas,
         resources: args.settings.resources.awsLoadBalancerController,
         ...args.aws,
-        certManager: this.certManager.chart,
         nodesReady: args.nodesReady ?? [],
       },
       child,
@@ -106,7 +88,23 @@ export class IngressTier extends pulumi.ComponentResource {
         namespace: ns(TRAEFIK.namespace),
         nodesReady: args.nodesReady,
         nlbSecurityGroupId: perimeter.nlbSecurityGroupId,
-        admissionReady: [this.loadBalancerController.chart],
+        admissionReady: args.settings.serviceType === "LoadBalancer" ? [this.loadBalancerController.chart] : [],
+      },
+      child,
+    );
+    this.certManager = new CertManager(
+      "cert-manager",
+      {
+        replicas: args.settings.certManagerReplicas,
+        resources: {
+          controller: args.settings.resources.certManagerController,
+          webhook: args.settings.resources.certManagerWebhook,
+          cainjector: args.settings.resources.certManagerCainjector,
+        },
+        acmeEmail: args.acmeEmail,
+        ingressClassName: this.traefik.ingressClassName,
+        namespace: ns(CERT_MANAGER.namespace),
+        nodesReady: args.nodesReady,
       },
       child,
     );

@@ -4,7 +4,9 @@
  * pair that is not ordered.
  */
 import { chartCrdGroups } from "../../components/charts";
+import { AWS_LOAD_BALANCER_CONTROLLER } from "../../components/foundation/aws-load-balancer-controller/chart";
 import { METRICS_SERVER } from "../../components/foundation/metrics-server/chart";
+import { NLB_LOAD_BALANCER_CLASS } from "../../components/ingress/traefik/chart";
 import { DeployGraph, shortUrn, waitsTransitively } from "./graph";
 import { durationOf } from "./kinds";
 
@@ -175,6 +177,7 @@ export function orderingChecks(resources: readonly OrderResource[], graph: Deplo
   );
   checks.push(storageCheck(all, objects, graph));
   checks.push(metricsCheck(objects, charts, graph));
+  checks.push(loadBalancerCheck(objects, charts, graph));
   checks.push(routingCheck(all, nodeProviders, graph));
   return checks;
 }
@@ -194,6 +197,35 @@ function metricsCheck(objects: readonly OrderResource[], charts: readonly OrderR
     graph,
   );
   if (autoscalers.length > 0 && servers.length === 0) result.violations.push("HorizontalPodAutoscalers are created but no chart serves the metrics API");
+  return result;
+}
+
+/** Whether a chart's values (at any depth) ask for a Service of the controller's class. */
+function namesNlbClass(values: unknown): boolean {
+  if (Array.isArray(values)) return values.some(namesNlbClass);
+  if (values === null || typeof values !== "object") return false;
+  return Object.entries(values).some(([k, v]) => (k === "loadBalancerClass" && v === NLB_LOAD_BALANCER_CLASS) || namesNlbClass(v));
+}
+
+/**
+ * A Service of the controller's class, and the chart making one (Traefik's), wait for the AWS Load
+ * Balancer Controller's chart: the controller owns the Service's NLB, and its pod webhook, which
+ * gives the new pods of a labelled namespace their readiness gates, lets pods in without them
+ * while it is down (`failurePolicy: Ignore`, aws-load-balancer-controller v3.5.0
+ * `helm/aws-load-balancer-controller/values.yaml` 512-514, `templates/webhook.yaml` 14-58).
+ */
+function loadBalancerCheck(objects: readonly OrderResource[], charts: readonly OrderResource[], graph: DeployGraph): OrderingCheck {
+  const controllers = charts.filter((c) => chartName(c) === AWS_LOAD_BALANCER_CONTROLLER.pin.chart);
+  const services = objects.filter((r) => r.inputs.kind === "Service" && r.inputs.spec?.loadBalancerClass === NLB_LOAD_BALANCER_CLASS);
+  // The controller's own values name the class it serves.
+  const owners = [...services, ...charts.filter((c) => !controllers.includes(c) && namesNlbClass(c.inputs.values))];
+  const result = check(
+    "the AWS Load Balancer Controller before the NLB's Service and pods",
+    "created earlier, the pods come up without their readiness gates (the webhook fails open) and the Service waits for an owner",
+    owners.flatMap((o) => controllers.map((c): [string, string] => [c.urn, o.urn])),
+    graph,
+  );
+  if (owners.length > 0 && controllers.length === 0) result.violations.push(`Services of class ${NLB_LOAD_BALANCER_CLASS} are created but no AWS Load Balancer Controller is`);
   return result;
 }
 

@@ -1,8 +1,7 @@
 /**
  * The AWS Load Balancer Controller in kube-system: its IAM role, handed to the chart's service
  * account by EKS Pod Identity (as Karpenter's, components/foundation/karpenter-aws.ts), and the
- * chart. The chart's webhook certificates come from cert-manager, so it waits for cert-manager's
- * chart; whatever its webhooks admit (the pods of Traefik, whose namespace asks for readiness
+ * chart. Whatever its webhooks admit (the pods of Traefik, whose namespace asks for readiness
  * gates) waits for `chart`.
  */
 import * as aws from "@pulumi/aws";
@@ -23,8 +22,6 @@ export interface AwsLoadBalancerControllerArgs {
   readonly clusterResourceName: pulumi.Input<string>;
   readonly region: string;
   readonly vpcId: pulumi.Input<string>;
-  /** cert-manager's chart (its CRDs and webhook): the chart's Issuers and Certificate need it. */
-  readonly certManager: pulumi.Resource;
   /** Resources that must exist before its pods can run (the node group). */
   readonly nodesReady: pulumi.Resource[];
 }
@@ -66,7 +63,7 @@ export class AwsLoadBalancerController extends pulumi.ComponentResource {
     );
     this.chart = pinnedChart(
       name,
-      { chart: AWS_LOAD_BALANCER_CONTROLLER, namespace, values, after: [...args.nodesReady, association, args.certManager] },
+      { chart: AWS_LOAD_BALANCER_CONTROLLER, namespace, values, after: [...args.nodesReady, association] },
       this,
     );
     this.roleArn = role.arn;

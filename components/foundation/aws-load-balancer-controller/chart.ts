@@ -75,11 +75,14 @@ function spread(replicas: number): k8s.types.input.core.v1.TopologySpreadConstra
  *   `--aws-region` (and no AWS_REGION) the controller asks IMDS for its region, and without
  *   `--aws-vpc-id` (or VPC tags) for its VPC (v3.5.0 `pkg/aws/cloud.go` 63-77 and 126-150). The
  *   nodes' hop limit of 1 keeps IMDS from pods, so both are given.
- * - Webhook certificates from cert-manager: the chart's own are made by `genCA` at every render
- *   (`_helpers.tpl` 97-117), which would change the Secret and the webhook configurations on
- *   every update; with `enableCertManager` the chart asks cert-manager for them instead
- *   (`templates/cert-manager.yaml`, `webhook.yaml` 386-431) and cert-manager's CA injector
- *   writes the CA into the webhook configurations.
+ * - Webhook certificates: the chart makes them with `genCA` unless it finds its Secret
+ *   `aws-load-balancer-tls` (`_helpers.tpl` 97-117), and looks for it only with `keepTLSSecret`.
+ *   The Kubernetes provider renders a v4 Chart with a server-side dry run, so `lookup` sees the
+ *   live Secret (pulumi-kubernetes v4.32.0, the nearest tag to the pinned 4.34.2 in the stored
+ *   copy: `provider/pkg/provider/helm/v4/chart.go` 190-195): after the first update the
+ *   certificate and the webhooks' CA bundle stay as they are, where a fresh CA at every render
+ *   would change the Secret and both webhook configurations on every update. No cert-manager:
+ *   the controller does not wait for the ingress tier's cert-manager.
  * - No Service mutator: it would make every Service CREATE in the cluster pass through the
  *   controller with `failurePolicy: Fail` (`webhook.yaml` 104-146) only to set the
  *   `loadBalancerClass` Traefik's Service sets itself; and no Ingress validator, which checks every
@@ -93,7 +96,8 @@ export function awsLoadBalancerControllerValues(a: AwsLoadBalancerControllerValu
     clusterName: a.clusterName,
     region: a.region,
     vpcId: a.vpcId,
-    enableCertManager: true,
+    enableCertManager: false,
+    keepTLSSecret: true,
     enableServiceMutatorWebhook: false,
     webhookConfig: { disableIngressValidation: true },
     createIngressClassResource: false,

@@ -114,6 +114,10 @@ export class Platform extends pulumi.ComponentResource {
       "ingress",
       {
         settings: cfg.ingress,
+        dns: cfg.dns,
+        region: cfg.region,
+        clusterName: cfg.cluster.name,
+        clusterResourceName: this.cluster.clusterName,
         domain: cfg.domain,
         acmeEmail: cfg.acmeEmail,
         certIssuer: cfg.certIssuer,
@@ -216,6 +220,7 @@ export class Platform extends pulumi.ComponentResource {
       apiUrl: this.ingress.apiUrl,
       ingressEndpoint: this.ingress.endpoint,
       ingressNodePorts: this.ingress.nodePorts,
+      dnsRecord: this.ingress.dnsRecord,
       ...(this.backups
         ? { backupVault: this.backups.vaultName, backupRoleArn: this.backups.roleArn, backupAlertTopicArn: this.backups.alertTopicArn }
         : {}),

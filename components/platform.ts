@@ -194,6 +194,7 @@ export class Platform extends pulumi.ComponentResource {
       "network-policies",
       {
         services,
+        acmeChallenge: this.ingress.edgeDns.solver.kind,
         vpcCidr: cfg.cluster.vpcCidr,
         serviceCidr: cfg.cluster.serviceCidr,
         controlPlaneCidrs: this.network.controlPlaneCidrs,

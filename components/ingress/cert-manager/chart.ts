@@ -194,13 +194,15 @@ const PODS: readonly ChartPod[] = [
     labels: ACME_HTTP01_SOLVER.labels,
     ports: [tcp("http", ACME_HTTP01_SOLVER.port)],
     hostNetwork: false,
-    beside: { kind: "Ingress", annotationPrefix: SHIM_ANNOTATION_PREFIX },
+    // Only HTTP-01 challenges start them (`pkg/issuer/acme/http/http.go` 112-126): an issuer must solve by HTTP-01.
+    beside: { kind: "Ingress", annotationPrefix: SHIM_ANNOTATION_PREFIX, onlyIf: { kind: "ClusterIssuer", path: "spec.acme.solvers[].http01" } },
     purpose: "answers ACME HTTP-01 challenges, reached through Traefik",
     source: source(
       file("pkg/issuer/acme/http/pod.go", "35-48", ""),
       file("pkg/issuer/acme/http/pod.go", "256-261", ""),
       file("pkg/issuer/acme/http/http.go", "49", ""),
       file("pkg/apis/acme/v1/types.go", "58-60", ""),
+      file("pkg/issuer/acme/http/http.go", "112-126", ""),
     ),
   },
 ];

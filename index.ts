@@ -14,4 +14,5 @@ export const {
   apiUrl,
   ingressEndpoint,
   ingressNodePorts,
+  dnsRecord,
 } = platform.stackOutputs();

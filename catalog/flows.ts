@@ -13,6 +13,7 @@ import { COREDNS, COREDNS_METRICS_PORT, DNS_PORT, EBS_CSI_CONTROLLER, EBS_CSI_NO
 import { METRICS_SERVER_POD_LABELS, METRICS_SERVER_PORT } from "../components/foundation/metrics-server/chart";
 import { KARPENTER_METRICS, KARPENTER_NAME, KARPENTER_POD_LABELS } from "../components/foundation/karpenter/chart";
 import { ACME_HTTP01_SOLVER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT, certManagerPodLabels } from "../components/ingress/cert-manager/chart";
+import type { AcmeChallenge } from "../components/ingress/cert-manager/dns01";
 import { ENTRYPOINTS, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../components/ingress/traefik/chart";
 import {
   ALERTMANAGER_PORT,
@@ -107,8 +108,10 @@ export const KUBELET_PORT = 10250;
 export const ALERT_RECEIVER_PORT = 443;
 /** AWS APIs (EC2, STS, KMS) are reached through NAT on HTTPS. */
 export const AWS_API_PORT = 443;
-/** ACME directories and the HTTP-01 self check (through the public load balancer) are on the internet. */
-export const ACME_PORTS = [443, ENTRYPOINTS.web.exposedPort];
+/** ACME directories (and, with DNS-01, Route 53's API, a global endpoint) are on the internet, on HTTPS. */
+export const ACME_PORT = 443;
+/** HTTP-01's self check fetches the challenge from the domain, through the public load balancer, on HTTP. */
+export const HTTP01_SELF_CHECK_PORT = ENTRYPOINTS.web.exposedPort;
 
 const NS = NAMESPACES;
 /**
@@ -156,14 +159,17 @@ export const KUBE_SYSTEM_PARTIES = {
 const row = (from: FlowParty, to: FlowParty, ports: readonly FlowPort[], path: FlowPath, why: string): FlowIntent => ({ from, to, ports, path, why });
 const apiClient = (from: FlowParty, why: string) => row(from, addresses("api-server"), [tcp(API_SERVER_PORT)], "service", why);
 
-/** The internet into Traefik, and Traefik to the gateway, the HTTP-01 solvers and the API server. */
-function edgeFlows(gateway: ServiceSpec): FlowIntent[] {
+/**
+ * The internet into Traefik, and Traefik to the gateway, the API server and, where certificates
+ * are proved by HTTP-01, the solver pods (with DNS-01 cert-manager starts none).
+ */
+function edgeFlows(gateway: ServiceSpec, challenge: AcmeChallenge): FlowIntent[] {
   const solver = pods("acme-solver", NS.app.name, ACME_HTTP01_SOLVER.labels);
   return [
     // The NLB's instance targets keep the client's address (externalTrafficPolicy Local).
     row(addresses("internet"), TRAEFIK, [tcp(ENTRYPOINTS.web.port), tcp(ENTRYPOINTS.websecure.port)], "outside", "the API's clients, through the load balancer"),
     row(TRAEFIK, serviceParty(gateway), [tcp(gateway.httpPort)], "pod", "Traefik routes to the gateway's endpoints"),
-    row(TRAEFIK, solver, [tcp(ACME_HTTP01_SOLVER.port)], "pod", "ACME HTTP-01 challenges"),
+    ...(challenge === "http-01" ? [row(TRAEFIK, solver, [tcp(ACME_HTTP01_SOLVER.port)], "pod", "ACME HTTP-01 challenges")] : []),
     apiClient(TRAEFIK, "Traefik watches Ingresses, Services and EndpointSlices"),
   ];
 }
@@ -197,11 +203,25 @@ function applicationFlows(services: readonly ServiceSpec[]): FlowIntent[] {
   return f;
 }
 
-/** The controller (ACME on the internet, the API server), the webhook the API server calls, the CA injector. */
-function certManagerFlows(): FlowIntent[] {
+/**
+ * The controller (ACME on the internet, the API server), the webhook the API server calls, the CA
+ * injector. With HTTP-01 the controller checks its challenge through the load balancer on port 80;
+ * with DNS-01 it calls Route 53 (HTTPS, through NAT) with credentials from the Pod Identity agent,
+ * and its self check asks the cluster DNS only (components/ingress/cert-manager/chart.ts
+ * `dns01SelfCheckValues`), which every pod may reach.
+ */
+function certManagerFlows(challenge: AcmeChallenge): FlowIntent[] {
+  const controller = certManager("controller");
+  const byChallenge =
+    challenge === "http-01"
+      ? [row(controller, addresses("internet"), [tcp(ACME_PORT), tcp(HTTP01_SELF_CHECK_PORT)], "outside", "ACME directories and the HTTP-01 self check")]
+      : [
+          row(controller, addresses("internet"), [tcp(ACME_PORT)], "outside", "ACME directories and Route 53's API, through NAT"),
+          row(controller, addresses("pod-identity-agent"), [tcp(POD_IDENTITY_AGENT.port)], "outside", "credentials of its Route 53 role"),
+        ];
   return [
-    apiClient(certManager("controller"), "cert-manager manages Certificates and Secrets"),
-    row(certManager("controller"), addresses("internet"), ACME_PORTS.map(tcp), "outside", "ACME directories and the HTTP-01 self check"),
+    apiClient(controller, "cert-manager manages Certificates and Secrets"),
+    ...byChallenge,
     // The API server calls the webhook from its endpoint ENIs, straight on the pod's port.
     row(addresses("api-server"), certManager("webhook"), [tcp(CERT_MANAGER_WEBHOOK_PORT)], "outside", "admission webhook"),
     apiClient(certManager("webhook"), "the webhook keeps its serving certificate in a Secret"),
@@ -306,8 +326,18 @@ function metricsServerFlows(): FlowIntent[] {
   ];
 }
 
-/** Every allowed flow of the platform, in the order the policies list their rules. */
-export function platformFlows(services: readonly ServiceSpec[]): FlowIntent[] {
+/**
+ * Every allowed flow of the platform, in the order the policies list their rules. `challenge` is
+ * how the ACME issuers prove names (DNS-01 where the stack has a hosted zone, HTTP-01 elsewhere).
+ */
+export function platformFlows(services: readonly ServiceSpec[], challenge: AcmeChallenge): FlowIntent[] {
   const gateway = services.find((s) => s.role === "gateway")!;
-  return [...edgeFlows(gateway), ...applicationFlows(services), ...certManagerFlows(), ...monitoringFlows(services), ...kubeSystemFlows(), ...metricsServerFlows()];
+  return [
+    ...edgeFlows(gateway, challenge),
+    ...applicationFlows(services),
+    ...certManagerFlows(challenge),
+    ...monitoringFlows(services),
+    ...kubeSystemFlows(),
+    ...metricsServerFlows(),
+  ];
 }

@@ -7,7 +7,7 @@
  * The rows are the chart modules' (components/charts.ts), each citing the upstream files it was
  * read from at the pinned version: a chart's values and its rows change in the same module.
  */
-import type { ChartPod, ContainerPort } from "../lib/helm";
+import type { BesideObjects, ChartPod, ContainerPort } from "../lib/helm";
 import { CHARTS } from "./charts";
 
 export type { ContainerPort };
@@ -25,9 +25,11 @@ export interface ChartWorkload {
   readonly hostNetwork?: boolean;
   /**
    * Pods that run beside other objects rather than in the release's namespace: one workload in
-   * each namespace holding an object of `kind` with an annotation starting with `annotationPrefix`.
+   * each namespace holding an object of `kind` with an annotation starting with `annotationPrefix`,
+   * and, with `onlyIf`, only when the render holds an object of `onlyIf.kind` with a value at
+   * `onlyIf.path` (dotted, `[]` for every item of a list).
    */
-  readonly beside?: { readonly kind: string; readonly annotationPrefix: string };
+  readonly beside?: BesideObjects;
   /** What the pods do, for readers of the matrix. */
   readonly purpose: string;
 }

@@ -114,6 +114,10 @@ export class Platform extends pulumi.ComponentResource {
       "ingress",
       {
         settings: cfg.ingress,
+        dns: cfg.dns,
+        region: cfg.region,
+        clusterName: cfg.cluster.name,
+        clusterResourceName: this.cluster.clusterName,
         domain: cfg.domain,
         acmeEmail: cfg.acmeEmail,
         certIssuer: cfg.certIssuer,
@@ -191,6 +195,7 @@ export class Platform extends pulumi.ComponentResource {
       "network-policies",
       {
         services,
+        acmeChallenge: this.ingress.edgeDns.solver.kind,
         vpcCidr: cfg.cluster.vpcCidr,
         serviceCidr: cfg.cluster.serviceCidr,
         controlPlaneCidrs: this.network.controlPlaneCidrs,
@@ -217,6 +222,7 @@ export class Platform extends pulumi.ComponentResource {
       apiUrl: this.ingress.apiUrl,
       ingressEndpoint: this.ingress.endpoint,
       ingressNodePorts: this.ingress.nodePorts,
+      dnsRecord: this.ingress.dnsRecord,
       ...(this.backups
         ? { backupVault: this.backups.vaultName, backupRoleArn: this.backups.roleArn, backupAlertTopicArn: this.backups.alertTopicArn }
         : {}),

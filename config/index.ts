@@ -11,6 +11,7 @@ import { ClusterSettings, readCluster } from "./cluster";
 import { IngressSettings, readIngress } from "./ingress";
 import { MonitoringSettings, readMonitoring } from "./monitoring";
 import { DataSettings, readData } from "./data";
+import { DnsSettings, readDns } from "./dns";
 import { AWS_REGION, DNS_NAME, EMAIL, parseIpv4Cidr } from "../lib/validate";
 import { placeholderProblems, runByPulumiEngine } from "./placeholders";
 import { RESOURCE_PROFILES, ResourceProfileName, ProfileRows, profileRows } from "../catalog/resource-profiles";
@@ -34,6 +35,7 @@ export type { ClusterSettings, NodeGroupSettings } from "./cluster";
 export type { IngressSettings } from "./ingress";
 export type { MonitoringSettings } from "./monitoring";
 export type { BackupSettings, DataSettings, VolumeSizes } from "./data";
+export type { DnsSettings } from "./dns";
 
 export interface StackConfig {
   readonly region: string;
@@ -53,6 +55,8 @@ export interface StackConfig {
   readonly monitoring: MonitoringSettings;
   readonly data: DataSettings;
   readonly ingress: IngressSettings;
+  /** The hosted zone of the domain (its record, DNS-01) and the wildcard certificate. */
+  readonly dns: DnsSettings;
   /** Karpenter: its controller and the nodes it may launch. */
   readonly autoscaling: AutoscalingSettings;
   /** The resource profile every data store, chart pod and add-on is sized by (catalog/resource-profiles.ts). */
@@ -241,6 +245,7 @@ function placeholderValues(c: StackConfig): Record<string, string | readonly str
     operatorRoleArn: c.cluster?.access?.operatorRoleArn,
     developerRoleArn: c.cluster?.access?.developerRoleArn,
     domain: c.domain,
+    hostedZone: c.dns?.hostedZone,
     acmeEmail: c.acmeEmail,
     backupAlertEmail: c.data?.backup?.alertEmail,
     imageRegistry: c.apps?.images?.registry,
@@ -285,9 +290,10 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
   const resourceProfile = r.oneOf("resourceProfile", RESOURCE_PROFILES);
   // A bad profile is reported with the other problems; the readers go on with some rows meanwhile.
   const rows: ProfileRows = profileRows(resourceProfile ?? RESOURCE_PROFILES[0]);
+  const domain = r.text("domain", DNS_NAME, "a lower-case DNS name such as api.shop.example.com");
   const config: StackConfig = {
     region,
-    domain: r.text("domain", DNS_NAME, "a lower-case DNS name such as api.shop.example.com"),
+    domain,
     acmeEmail: r.text("acmeEmail", EMAIL, "an e-mail address such as platform@example.com"),
     certIssuer: r.oneOf("certIssuer", CERT_ISSUERS),
     protectData: r.boolean("protectData"),
@@ -296,6 +302,7 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     monitoring: readMonitoring(r, rows),
     data: readData(r, rows),
     ingress: readIngress(r, rows),
+    dns: readDns(r, domain),
     autoscaling: readAutoscaling(r),
     resourceProfile,
     secretsBackend: r.oneOf("secretsBackend", SECRETS_BACKENDS),

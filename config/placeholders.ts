@@ -57,6 +57,11 @@ export const PLACEHOLDER_RULES: readonly PlaceholderRule[] = [
     replaceWith: "the API's host name in a DNS zone you control",
   },
   {
+    keys: ["hostedZone"],
+    isExample: isExampleDomain,
+    replaceWith: "the DNS name of a public Route 53 hosted zone of your account that holds ecommerce:domain, or \"\" for none",
+  },
+  {
     keys: ["acmeEmail", "backupAlertEmail"],
     isExample: (v) => isExampleDomain(hostOf(v)),
     replaceWith: "a mailbox of your team (Let's Encrypt's expiry notices, failed backup jobs), or \"\" where the key allows none",

@@ -45,6 +45,13 @@ export interface ContainerPort {
  * `chart`, `app.kubernetes.io/version`: no selector may rely on them), every container port
  * (not init containers'), and whether they use the node's network.
  */
+/** Where pods that follow other objects run (`ChartPod.beside`). */
+export interface BesideObjects {
+  readonly kind: string;
+  readonly annotationPrefix: string;
+  readonly onlyIf?: { readonly kind: string; readonly path: string };
+}
+
 export interface ChartPod {
   /** Workload name in the flow matrix; `{release}` is replaced by the release's name. */
   readonly name: string;
@@ -54,9 +61,11 @@ export interface ChartPod {
   readonly hostNetwork: boolean;
   /**
    * Pods that run beside other objects rather than in the release's namespace: one workload in
-   * each namespace holding an object of `kind` with an annotation starting with `annotationPrefix`.
+   * each namespace holding an object of `kind` with an annotation starting with `annotationPrefix`,
+   * and, with `onlyIf`, only when the render holds an object of `onlyIf.kind` with a value at
+   * `onlyIf.path` (dotted, `[]` for every item of a list).
    */
-  readonly beside?: { readonly kind: string; readonly annotationPrefix: string };
+  readonly beside?: BesideObjects;
   /** What the pods do, for readers of the matrix. */
   readonly purpose: string;
   /**

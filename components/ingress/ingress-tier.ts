@@ -1,17 +1,25 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACES, ServiceSpec } from "../../catalog";
-import type { CertIssuer, IngressSettings } from "../../config";
+import type { CertIssuer, DnsSettings, IngressSettings } from "../../config";
 import { AwsLoadBalancerController } from "../foundation/aws-load-balancer-controller/aws-load-balancer-controller";
 import { ApiIngress } from "./api-ingress";
 import { CertManager } from "./cert-manager/cert-manager";
 import { CERT_MANAGER } from "./cert-manager/chart";
+import { EdgeDns } from "./dns";
 import { IngressPerimeter } from "./perimeter";
 import { TRAEFIK } from "./traefik/chart";
 import { Traefik } from "./traefik/traefik";
+import { WildcardCertificate } from "./wildcard";
 
 export interface IngressTierArgs {
   readonly settings: IngressSettings;
+  /** The domain's hosted zone and the wildcard certificate. */
+  readonly dns: DnsSettings;
+  readonly region: string;
+  /** The cluster's configured name and its name as an output (cert-manager's Pod Identity association). */
+  readonly clusterName: string;
+  readonly clusterResourceName: pulumi.Input<string>;
   /** Public host name of the API. */
   readonly domain: string;
   readonly acmeEmail: string;
@@ -46,6 +54,7 @@ export class IngressTier extends pulumi.ComponentResource {
   readonly certManager: CertManager;
   readonly loadBalancerController: AwsLoadBalancerController;
   readonly apiIngress: ApiIngress;
+  readonly edgeDns: EdgeDns;
   /** `https://<domain>/`. */
   readonly apiUrl: pulumi.Output<string>;
   /**
@@ -55,6 +64,8 @@ export class IngressTier extends pulumi.ComponentResource {
   readonly endpoint: pulumi.Output<string>;
   /** Node ports of the HTTP and HTTPS entry points (what a front door targets in `NodePort` mode). */
   readonly nodePorts: pulumi.Output<{ http: number; https: number }>;
+  /** The domain's record the program keeps, in words. */
+  readonly dnsRecord: pulumi.Output<string>;
 
   constructor(name: string, args: IngressTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:ingress:IngressTier", name, {}, opts);
@@ -92,6 +103,19 @@ export class IngressTier extends pulumi.ComponentResource {
       },
       child,
     );
+    this.edgeDns = new EdgeDns(
+      "dns",
+      {
+        settings: args.dns,
+        domain: args.domain,
+        region: args.region,
+        serviceType: args.settings.serviceType,
+        loadBalancerHostname: this.traefik.loadBalancerHostname,
+        clusterName: args.clusterName,
+        clusterResourceName: args.clusterResourceName,
+      },
+      child,
+    );
     this.certManager = new CertManager(
       "cert-manager",
       {
@@ -103,8 +127,10 @@ export class IngressTier extends pulumi.ComponentResource {
         },
         acmeEmail: args.acmeEmail,
         ingressClassName: this.traefik.ingressClassName,
+        solver: this.edgeDns.solver,
         namespace: ns(CERT_MANAGER.namespace),
         nodesReady: args.nodesReady,
+        credentialsReady: this.edgeDns.credentialsReady,
       },
       child,
     );
@@ -122,11 +148,26 @@ export class IngressTier extends pulumi.ComponentResource {
       },
       child,
     );
+    if (args.dns.wildcardCertificate) {
+      const issuer = this.certManager.issuers[args.certIssuer];
+      new WildcardCertificate(
+        "wildcard",
+        {
+          domain: args.domain,
+          issuer: args.certIssuer,
+          namespace: this.traefik.namespaceName,
+          certificateDependsOn: [ns(TRAEFIK.namespace), this.certManager.chart, issuer],
+          storeDependsOn: [this.traefik.chart],
+        },
+        child,
+      );
+    }
 
     this.apiUrl = pulumi.output(`https://${args.domain}/`);
     const { http, https } = args.settings.nodePorts;
     this.endpoint = this.traefik.loadBalancerHostname ?? pulumi.output(`node ports ${http} (HTTP) and ${https} (HTTPS) of every node`);
     this.nodePorts = pulumi.output({ http, https });
-    this.registerOutputs({ apiUrl: this.apiUrl, endpoint: this.endpoint, nodePorts: this.nodePorts });
+    this.dnsRecord = this.edgeDns.recordDescription;
+    this.registerOutputs({ apiUrl: this.apiUrl, endpoint: this.endpoint, nodePorts: this.nodePorts, dnsRecord: this.dnsRecord });
   }
 }

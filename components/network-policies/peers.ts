@@ -7,6 +7,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../../catalog";
 import type { AddressSet, FlowParty, FlowPath } from "../../catalog/flows";
+import type { AcmeChallenge } from "../ingress/cert-manager/dns01";
 import { POD_IDENTITY_AGENT } from "../foundation/kube-system-pods";
 import { hostCidr, kubernetesServiceIp } from "../foundation/service-network";
 import { AUTOMATIC_NAMESPACE_LABEL } from "../../lib/network-policy";
@@ -28,6 +29,8 @@ export interface PolicyManifest {
 
 export interface PolicyPlanInputs {
   readonly services: readonly ServiceSpec[];
+  /** How the ACME issuers prove names: the HTTP-01 paths exist only with `http-01`, Route 53's with `dns-01`. */
+  readonly acmeChallenge: AcmeChallenge;
   /** The VPC: excluded from "the internet", so that no internet rule ever matches a pod. */
   readonly vpcCidr: string;
   /** The cluster's service range: excluded from "the internet" too, and holding the `kubernetes` ClusterIP. */

@@ -17,6 +17,7 @@ const SERVICE_CIDR = "172.20.0.0/16";
 const subnets = planSubnets(VPC, ["a", "b"]);
 const inputs = {
   services: SERVICES,
+  acmeChallenge: "http-01" as const,
   vpcCidr: VPC,
   serviceCidr: SERVICE_CIDR,
   controlPlaneCidrs: subnets.map((p) => p.controlPlaneCidr),
@@ -117,7 +118,7 @@ describe("kube-system, as strict mode requires (every pod no policy selects is d
 });
 
 describe("flows as intent", () => {
-  const flows = platformFlows(SERVICES);
+  const flows = platformFlows(SERVICES, "http-01");
   const layout = policyLayout(SERVICES);
 
   test("each row is written on its source's egress and its destination's ingress", () => {

@@ -69,15 +69,28 @@ const flow = (source: string, destination: string, port: number, path: FlowPath,
 });
 const apiClient = (source: string) => flow(source, API_SERVER_ID, 443, PATHS.kubernetes);
 
+/**
+ * How a stack's certificates are proved: by HTTP-01 (Let's Encrypt fetches a token through the
+ * load balancer from a solver pod cert-manager starts) or by DNS-01 (a TXT record in the stack's
+ * Route 53 zone, no solver pod), as its `ecommerce:hostedZone` says.
+ */
+export type Challenge = "http-01" | "dns-01";
+
+export function challengeOf(hostedZone: string): Challenge {
+  return hostedZone === "" ? "http-01" : "dns-01";
+}
+
 /** The edge, the gateway, the microservices and the data tier. */
-function applicationFlows(services: readonly ServiceSpec[]): PathFlowKey[] {
+function applicationFlows(services: readonly ServiceSpec[], challenge: Challenge): PathFlowKey[] {
   const gateway = services.find((s) => s.role === "gateway")!;
   const micro = services.filter((s) => s.role === "microservice");
   const broker = PATHS.ofService(RABBITMQ_NAME, MESSAGING);
   const f: PathFlowKey[] = [];
   // The internet reaches Traefik's entry points only (the NLB keeps the client's address); Traefik dials endpoints.
   f.push(flow(INTERNET_ID, IDS.traefik, 8000, OUTSIDE_PATH), flow(INTERNET_ID, IDS.traefik, 8443, OUTSIDE_PATH));
-  f.push(flow(IDS.traefik, app(gateway.name), gateway.httpPort, POD_PATH), flow(IDS.traefik, IDS.solver, 8089, POD_PATH), apiClient(IDS.traefik));
+  f.push(flow(IDS.traefik, app(gateway.name), gateway.httpPort, POD_PATH), apiClient(IDS.traefik));
+  // HTTP-01: Traefik routes the challenge to the solver pod's port 8089 (cert-manager v1.21.1 pkg/issuer/acme/http/pod.go).
+  if (challenge === "http-01") f.push(flow(IDS.traefik, IDS.solver, 8089, POD_PATH));
   // The gateway to each microservice and to the broker, by their Services.
   for (const s of micro) f.push(flow(app(gateway.name), app(s.name), s.httpPort, PATHS.ofService(s.name)));
   if (gateway.uses.includes("rabbitmq")) f.push(flow(app(gateway.name), IDS.rabbitmq, DATASTORES.rabbitmq.port, broker));
@@ -135,12 +148,19 @@ function monitoringFlows(services: readonly ServiceSpec[]): PathFlowKey[] {
   return f;
 }
 
-/** cert-manager: ACME on the internet (443, and 80 for the HTTP-01 self check), the API server, its webhook. */
-function certManagerFlows(): PathFlowKey[] {
+/**
+ * cert-manager: ACME on the internet (443), the API server, its webhook. HTTP-01 checks its own
+ * challenge through the load balancer (80); DNS-01 calls Route 53 (443, a global endpoint on the
+ * internet) with credentials from the Pod Identity agent (80), and checks the record through the
+ * cluster DNS, which every pod reaches anyway.
+ */
+function certManagerFlows(challenge: Challenge): PathFlowKey[] {
+  const byChallenge =
+    challenge === "http-01" ? [flow(IDS.certManager, INTERNET_ID, 80, OUTSIDE_PATH)] : [flow(IDS.certManager, POD_IDENTITY_AGENT_ID, 80, OUTSIDE_PATH)];
   return [
     apiClient(IDS.certManager),
     flow(IDS.certManager, INTERNET_ID, 443, OUTSIDE_PATH),
-    flow(IDS.certManager, INTERNET_ID, 80, OUTSIDE_PATH),
+    ...byChallenge,
     apiClient(IDS.webhook),
     // The API server calls the webhook from its ENIs, straight on the pod's port.
     flow(API_SERVER_ID, IDS.webhook, 10250, OUTSIDE_PATH),
@@ -176,8 +196,8 @@ function kubeSystemFlows(): PathFlowKey[] {
 }
 
 /** Flows the policies open on purpose: DESIGN.md's list, row by row. */
-export function intendedPlatformFlows(services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
-  return [...applicationFlows(services), ...monitoringFlows(services), ...certManagerFlows(), ...kubeSystemFlows()];
+export function intendedPlatformFlows(challenge: Challenge, services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
+  return [...applicationFlows(services, challenge), ...monitoringFlows(services), ...certManagerFlows(challenge), ...kubeSystemFlows()];
 }
 
 /** Namespaces whose pods the platform's policies govern: its own, and kube-system. */
@@ -190,8 +210,8 @@ export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPAC
  * NetworkPolicy can close on EKS; and what no policy of the platform governs: traffic among the
  * outsider, host-network pods and outside actors, as either side allows it.
  */
-export function intendedFlows(model: PlatformModel, services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
-  const f = intendedPlatformFlows(services);
+export function intendedFlows(model: PlatformModel, challenge: Challenge, services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
+  const f = intendedPlatformFlows(challenge, services);
   for (const w of model.workloads) f.push(flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "UDP"), flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "TCP"));
   if (model.nodeAddresses.length > 0) {
     f.push(flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "UDP"), flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "TCP"));

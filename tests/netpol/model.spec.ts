@@ -167,17 +167,27 @@ describe("pods of Helm charts", () => {
     expect(modelFromRender(shop()).workloads.filter((w) => w.source === "chart")).toEqual([]);
   });
 
-  test("solver pods run beside each annotated Ingress", () => {
-    const ingress = (ns: string, annotations: Record<string, string>) =>
-      k8sObject("networking.k8s.io/v1", "Ingress", ns, `ing-${ns}`, { metadata: { annotations } });
-    const m = modelFromRender(
+  const ingress = (ns: string, annotations: Record<string, string>) =>
+    k8sObject("networking.k8s.io/v1", "Ingress", ns, `ing-${ns}`, { metadata: { annotations } });
+  const issuer = (name: string, solvers: Record<string, unknown>[]) =>
+    k8sObject("cert-manager.io/v1", "ClusterIssuer", undefined, name, { spec: { acme: { server: "https://acme.invalid/directory", solvers } } });
+  const solversOf = (...extra: ReturnType<typeof issuer>[]) =>
+    modelFromRender(
       rendered(
         chart("cm", "cert-manager", "cert-manager"),
         ingress("app", { "cert-manager.io/cluster-issuer": "letsencrypt-prod" }),
         ingress("other", { "traefik.ingress.kubernetes.io/router.tls": "true" }),
+        ...extra,
       ),
-    );
-    expect(m.workloads.filter((w) => w.name === "cm-acme-http-solver").map((w) => w.id)).toEqual(["app/cm-acme-http-solver"]);
+    ).workloads.filter((w) => w.name === "cm-acme-http-solver").map((w) => w.id);
+
+  test("solver pods run beside each annotated Ingress, where an issuer solves HTTP-01", () => {
+    expect(solversOf(issuer("letsencrypt-prod", [{ http01: { ingress: { ingressClassName: "traefik" } } }]))).toEqual(["app/cm-acme-http-solver"]);
+  });
+
+  test("with DNS-01 issuers only, cert-manager starts no solver pod (pkg/issuer/acme/http/http.go 112-126 at v1.21.1)", () => {
+    expect(solversOf(issuer("letsencrypt-prod", [{ dns01: { route53: {} }, selector: { dnsZones: ["shop.example.com"] } }]), issuer("selfsigned", []))).toEqual([]);
+    expect(solversOf()).toEqual([]);
   });
 
   test("a tier's own table is used when given, and a clash with a rendered workload is an error", () => {

@@ -10,6 +10,7 @@ import { PROJECT_DIR, STACKS, stackRender, stackSetting } from "../harness";
 
 const inputs = (services: readonly ServiceSpec[] = SERVICES) => ({
   services,
+  acmeChallenge: "http-01" as const,
   vpcCidr: "10.20.0.0/16",
   serviceCidr: "172.20.0.0/16",
   controlPlaneCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.controlPlaneCidr),

@@ -9,13 +9,15 @@ import { countVerdicts } from "../../tools/netpol/report";
 import type { NetworkPolicy } from "../../tools/netpol/types";
 import { cidrsOverlap } from "../../lib/validate";
 import { STACKS, stackSetting } from "../harness";
-import { IDS, intendedFlows } from "./intended";
+import { Challenge, IDS, challengeOf, intendedFlows } from "./intended";
 import { analysedStack } from "./render";
 
 const analysed = analysedStack;
 
 const withPolicies = (m: PlatformModel, policies: NetworkPolicy[]): PlatformModel => ({ ...m, policies });
-const diffOf = (m: PlatformModel, semantics: Semantics = API_SEMANTICS) => diffMatrix(computeMatrix(m, semantics), intendedFlows(m));
+const diffOf = (m: PlatformModel, semantics: Semantics = API_SEMANTICS, challenge: Challenge = "http-01") =>
+  diffMatrix(computeMatrix(m, semantics), intendedFlows(m, challenge));
+const challenge = (stack: (typeof STACKS)[number]) => challengeOf(stackSetting<string>(stack, "hostedZone"));
 const SEMANTICS: [string, Semantics][] = [
   ["the NetworkPolicy API", API_SEMANTICS],
   ["the EKS VPC CNI (strict mode)", CNI_STRICT],
@@ -35,7 +37,7 @@ describe.each(STACKS)("zero-trust proof for %s", (stack) => {
   test.each(SEMANTICS)("under %s, the matrix of the rendered policies equals the intended matrix on every path: no missing, no extra flow", async (_, semantics) => {
     const { model } = await analysed(stack);
     const matrix = computeMatrix(model, semantics);
-    const diff = diffMatrix(matrix, intendedFlows(model));
+    const diff = diffMatrix(matrix, intendedFlows(model, challenge(stack)));
     if (!diff.ok) throw new Error(formatDiff(diff, model, semantics));
     const c = countVerdicts(matrix);
     expect(c.partial).toBe(0);
@@ -54,9 +56,35 @@ describe.each(STACKS)("zero-trust proof for %s", (stack) => {
     const rendered = r.kind("NetworkPolicy").map((p) => `${p.inputs.metadata.namespace}/${p.inputs.metadata.name}`);
     const vpcCidr = r.one("aws:ec2/vpc:Vpc").inputs.cidrBlock;
     const subnets = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.includes("private")).map((s) => s.inputs.cidrBlock);
-    const plan = networkPolicyPlan({ services: SERVICES, vpcCidr, serviceCidr: a.serviceCidr, controlPlaneCidrs: a.controlPlaneCidrs, nodeCidrs: subnets });
+    const plan = networkPolicyPlan({ services: SERVICES, acmeChallenge: challenge(stack), vpcCidr, serviceCidr: a.serviceCidr, controlPlaneCidrs: a.controlPlaneCidrs, nodeCidrs: subnets });
     expect(rendered.sort()).toEqual(plan.map((p) => `${p.namespace}/${p.name}`).sort());
     expect(new Set(rendered).size).toBe(rendered.length);
+  });
+});
+
+describe("the challenge's paths follow the stack's hosted zone", () => {
+  const keyOf = (d: { source: string; destination: string; port: number }) => `${d.source} -> ${d.destination} ${d.port}`;
+
+  test("HTTP-01 (dev): Traefik reaches the solver pods and cert-manager the internet on 80; no Pod Identity agent for cert-manager", async () => {
+    const { model } = await analysed("dev");
+    const allowed = computeMatrix(model, CNI_STRICT).flows.filter((c) => c.verdict === "allowed").map(keyOf);
+    expect(allowed).toEqual(expect.arrayContaining([`${IDS.traefik} -> ${IDS.solver} 8089`, `${IDS.certManager} -> internet 80`]));
+    expect(allowed).not.toContain(`${IDS.certManager} -> pod-identity-agent 80`);
+  });
+
+  test.each(["staging", "prod"] as const)("DNS-01 (%s): no solver pod, no port 80 out; cert-manager gets its role's credentials from the Pod Identity agent", async (stack) => {
+    const { model } = await analysed(stack);
+    expect(model.workloads.map((w) => w.id)).not.toContain(IDS.solver);
+    const allowed = computeMatrix(model, CNI_STRICT).flows.filter((c) => c.verdict === "allowed").map(keyOf);
+    expect(allowed).toContain(`${IDS.certManager} -> pod-identity-agent 80`);
+    expect(allowed).not.toContain(`${IDS.certManager} -> internet 80`);
+  });
+
+  test("proved against HTTP-01's intended flows, prod's DNS-01 policies differ by exactly the challenge's paths", async () => {
+    const { model } = await analysed("prod");
+    const diff = diffOf(model, CNI_STRICT, "http-01");
+    expect([...new Set(diff.missing.map(keyOf))].sort()).toEqual([`${IDS.certManager} -> internet 80`, `${IDS.traefik} -> ${IDS.solver} 8089`]);
+    expect([...new Set(diff.extra.map(keyOf))]).toEqual([`${IDS.certManager} -> pod-identity-agent 80`]);
   });
 });
 

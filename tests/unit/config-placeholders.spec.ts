@@ -36,6 +36,7 @@ const REAL: Record<string, string> = {
   "ecommerce:operatorRoleArn": "arn:aws:iam::210987654321:role/platform-operator",
   "ecommerce:developerRoleArn": "arn:aws:iam::210987654321:role/platform-developer",
   "ecommerce:domain": "api.shop.acme-retail.eu",
+  "ecommerce:hostedZone": "shop.acme-retail.eu",
   "ecommerce:acmeEmail": "platform@acme-retail.eu",
   "ecommerce:backupAlertEmail": "oncall@acme-retail.eu",
   "ecommerce:imageRegistry": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/ecommerce",

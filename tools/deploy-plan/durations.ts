@@ -142,6 +142,14 @@ export const DURATIONS = {
       "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html",
     ],
   },
+  "dns-record": {
+    seconds: 60,
+    description:
+      "Route 53 record: the provider waits for the change to be INSYNC, which Route 53 documents as within 60 seconds " +
+      "on all its authoritative servers",
+    basis: "documented",
+    sources: ["https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html"],
+  },
   "aws-config-object": {
     seconds: 3,
     description:

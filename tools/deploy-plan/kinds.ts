@@ -49,6 +49,7 @@ const BY_TYPE: Readonly<Record<string, DurationKind>> = {
   "aws:sqs/queue:Queue": "aws-config-object",
   "aws:sqs/queuePolicy:QueuePolicy": "aws-config-object",
   "aws:ec2/tag:Tag": "aws-config-object",
+  "aws:route53/record:Record": "dns-record",
   "kubernetes:helm.sh/v4:Chart": "helm-chart",
   "kubernetes:helm.sh/v3:Release": "helm-chart",
 };

@@ -39,6 +39,21 @@ export interface ChartPods {
   readonly labels: Record<string, string>;
 }
 
+/** The values at a dotted path of an object (`[]` steps into every item of a list). */
+export function valuesAt(obj: unknown, path: string): unknown[] {
+  let current: unknown[] = [obj];
+  for (const step of path.split(".")) {
+    const list = step.endsWith("[]");
+    const key = list ? step.slice(0, -2) : step;
+    current = current.flatMap((v) => {
+      const next = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined;
+      if (next === undefined || next === null) return [];
+      return list ? (Array.isArray(next) ? next : []) : [next];
+    });
+  }
+  return current;
+}
+
 /** The workloads the rows of `table` contribute for the releases in the render. */
 export function chartWorkloadsOf(rendered: Rendered, table: readonly ChartWorkload[] = CHART_WORKLOADS): ChartPods[] {
   const out: ChartPods[] = [];
@@ -46,7 +61,10 @@ export function chartWorkloadsOf(rendered: Rendered, table: readonly ChartWorklo
     const fill = (s: string) => s.replace(/\{release\}/g, rel.release).replace(/\{namespace\}/g, rel.namespace);
     for (const row of table.filter((t) => t.chart === rel.chart)) {
       const labels = Object.fromEntries(Object.entries(row.labels).map(([k, v]) => [k, fill(v)]));
-      const namespaces = row.beside
+      const present = !row.beside?.onlyIf || rendered.kind(row.beside.onlyIf.kind).some((o) => valuesAt(o.inputs, row.beside!.onlyIf!.path).length > 0);
+      const namespaces = !present
+        ? []
+        : row.beside
         ? rendered
             .kind(row.beside.kind)
             .filter((o) => Object.keys(o.inputs.metadata?.annotations ?? {}).some((a) => a.startsWith(row.beside!.annotationPrefix)))

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
-import { mockCall, mockResourceState } from "./mocks";
+import { MockContext, mockCall, mockResourceState } from "./mocks";
 import { RegisterRequest, addLiveResource, interceptRequests, mockUrn, withLocalStorage } from "./sdk-internals";
 
 /** Masked value of a secret in the render. */
@@ -80,9 +80,18 @@ export function runProgram(opts: RunOptions): Promise<ProgramRun> {
   return withLocalStorage(async () => {
     pulumi.runtime.setAllConfig(opts.config, [...(opts.secretKeys ?? [])]);
     const region = opts.config["aws:region"] ?? "eu-west-1";
+    // Objects a chart created, by URN, and the chart they belong to (see MockContext.addLiveResource).
+    const urnByTypeAndName = new Map<string, string>();
+    const liveOwner = new Map<string, string>();
+    const addLive: MockContext["addLiveResource"] = (type, name, id, state, owner) => {
+      const urn = addLiveResource(type, name, id, state);
+      const ownerUrn = urnByTypeAndName.get(`${owner.type}::${owner.name}`);
+      if (ownerUrn) liveOwner.set(urn, ownerUrn);
+      return urn;
+    };
     await pulumi.runtime.setMocks(
       {
-        newResource: (args) => mockResourceState(args, { stack: opts.stack, region, addLiveResource }),
+        newResource: (args) => mockResourceState(args, { stack: opts.stack, region, addLiveResource: addLive }),
         call: (args) => mockCall(args, { region }),
       },
       opts.project,
@@ -98,8 +107,10 @@ export function runProgram(opts: RunOptions): Promise<ProgramRun> {
       // Besides the SDK's own list: resources passed by reference (a remote component under
       // mocks has no children to stand for it) and the explicit provider, which the engine
       // must configure, from the cluster's kubeconfig, before it can create the resource.
-      const deps = new Set<string>(req.getDependenciesList());
-      const inputs = unwire(req.getObject()?.toJavaScript() ?? {}, deps);
+      urnByTypeAndName.set(`${req.getType()}::${req.getName()}`, urn);
+      const refs = new Set<string>(req.getDependenciesList());
+      const inputs = unwire(req.getObject()?.toJavaScript() ?? {}, refs);
+      const deps = new Set<string>([...refs].map((d) => liveOwner.get(d) ?? d));
       const provider: string = req.getProvider() || "";
       if (provider) deps.add(provider.split("::").slice(0, -1).join("::"));
       deps.delete(urn);

@@ -13,9 +13,11 @@ export interface MockContext {
   readonly region: string;
   /**
    * Makes an object that a component creates (and so the mock never sees registered) readable by
-   * URN, as the engine can read a chart's children; returns its URN.
+   * URN, as the engine can read a chart's children; returns its URN. `owner` is the type and name
+   * of the registered resource that created it: a resource that depends on the object (through one
+   * of its outputs) is recorded as depending on its owner, as the engine orders it.
    */
-  readonly addLiveResource: (type: string, name: string, id: string, state: Record<string, unknown>) => string;
+  readonly addLiveResource: (type: string, name: string, id: string, state: Record<string, unknown>, owner: { type: string; name: string }) => string;
 }
 
 
@@ -94,7 +96,7 @@ function helmChartState(args: MockResourceArgs, ctx: MockContext): Record<string
   const service = args.inputs.values?.service;
   if ((service?.spec?.type ?? service?.type) === "LoadBalancer") {
     const id = `${args.inputs.namespace}/${args.inputs.name}`;
-    const urn = ctx.addLiveResource("kubernetes:core/v1:Service", `${args.name}:${id}`, id, liveLoadBalancerService(id, ctx));
+    const urn = ctx.addLiveResource("kubernetes:core/v1:Service", `${args.name}:${id}`, id, liveLoadBalancerService(id, ctx), { type: args.type, name: args.name });
     resources.push(resourceReference(urn, id));
   }
   return { ...args.inputs, resources };
@@ -152,6 +154,51 @@ export function mockResourceState(args: MockResourceArgs, ctx: MockContext): { i
   return { id: `${args.name}-id`, state: { ...args.inputs } };
 }
 
+/**
+ * The canonical hosted zone of a region's load balancers, which alias records target (AWS General
+ * Reference, "Elastic Load Balancing endpoints and quotas"). Only the regions the stacks use are
+ * known; another region is refused rather than given a made-up id.
+ */
+export const LOAD_BALANCER_ZONES: Readonly<Record<string, { application: string; network: string }>> = {
+  "eu-west-1": { application: "Z32O12XQLNTSW2", network: "Z2IFOLAFXWLO4F" },
+};
+
+/** A public hosted zone's id as Route 53 shapes them (`Z` and upper-case letters and digits), from its name. */
+export function mockHostedZoneId(name: string): string {
+  return `Z${createHash("sha256").update(name).digest("hex").slice(0, 20).toUpperCase()}`;
+}
+
+/** `getZone` by name: a public zone of the account, with the four name servers Route 53 delegates to. */
+function hostedZone(inputs: Record<string, any>): Record<string, unknown> {
+  const name = String(inputs.name ?? "").replace(/\.$/, "");
+  if (!name || inputs.privateZone) throw new Error(`the mock knows public zones by name only (asked ${JSON.stringify(inputs)})`);
+  const zoneId = mockHostedZoneId(name);
+  const n = parseInt(zoneId.slice(1, 5), 16) % 500;
+  return {
+    id: zoneId,
+    zoneId,
+    name,
+    arn: `arn:aws:route53:::hostedzone/${zoneId}`,
+    privateZone: false,
+    comment: "",
+    callerReference: `mock-${name}`,
+    nameServers: [`ns-${n}.awsdns-${n % 64}.com`, `ns-${n + 512}.awsdns-${n % 64}.net`, `ns-${n + 1024}.awsdns-${n % 64}.org`, `ns-${n + 1536}.awsdns-${n % 64}.co.uk`],
+    primaryNameServer: `ns-${n}.awsdns-${n % 64}.com`,
+    resourceRecordSetCount: 2,
+    tags: {},
+    linkedServiceDescription: "",
+    linkedServicePrincipal: "",
+  };
+}
+
+function loadBalancerZone(inputs: Record<string, any>, region: string): Record<string, unknown> {
+  const r = inputs.region ?? region;
+  const type = inputs.loadBalancerType ?? "application";
+  const zones = LOAD_BALANCER_ZONES[r];
+  if (!zones || (type !== "application" && type !== "network")) throw new Error(`the mock knows no ${type} load balancer zone in ${r}`);
+  return { id: zones[type as "application" | "network"], region: r, loadBalancerType: type };
+}
+
 export function mockCall(args: MockCallArgs, ctx: { region: string }): Record<string, unknown> {
   switch (args.token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
@@ -160,6 +207,10 @@ export function mockCall(args: MockCallArgs, ctx: { region: string }): Record<st
       return { name: ctx.region, region: ctx.region, id: ctx.region };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com" };
+    case "aws:route53/getZone:getZone":
+      return hostedZone(args.inputs);
+    case "aws:lb/getHostedZoneId:getHostedZoneId":
+      return loadBalancerZone(args.inputs, ctx.region);
     case "aws:eks/getAddonVersion:getAddonVersion":
       // Shaped like an EKS add-on version; names what was asked so that tests can see the wiring.
       return { ...args.inputs, version: `v0.0.0-eksbuild.${args.inputs.addonName}-k8s${args.inputs.kubernetesVersion}` };

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CERT_ISSUERS, CertIssuer } from "../../../config";
 import { pinnedChart } from "../../../lib/helm";
 import { CERT_MANAGER, CERT_MANAGER_API_VERSION, CertManagerValuesArgs } from "./chart";
+import { AcmeSolver, acmeSolvers } from "./dns01";
 
 export const ACME_SERVERS = {
   "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -18,6 +19,8 @@ export interface IssuerArgs {
   readonly acmeEmail: string;
   /** IngressClass the HTTP-01 solver's Ingress uses. */
   readonly ingressClassName: string;
+  /** DNS-01 in the stack's hosted zone, or HTTP-01 where it has none. */
+  readonly solver: AcmeSolver;
 }
 
 /** Spec of each ClusterIssuer the platform offers (`ecommerce:certIssuer` picks one). */
@@ -27,17 +30,7 @@ export function clusterIssuerSpecs(args: IssuerArgs): Record<CertIssuer, Record<
       server: ACME_SERVERS[issuer],
       email: args.acmeEmail,
       privateKeySecretRef: { name: accountKeySecret(issuer) },
-      solvers: [
-        {
-          http01: {
-            ingress: {
-              ingressClassName: args.ingressClassName,
-              // Challenges are answered on port 80 only, where Let's Encrypt asks.
-              ingressTemplate: { metadata: { annotations: { "traefik.ingress.kubernetes.io/router.entrypoints": "web" } } },
-            },
-          },
-        },
-      ],
+      solvers: acmeSolvers(args.solver, args.ingressClassName),
     },
   });
   return {
@@ -47,11 +40,16 @@ export function clusterIssuerSpecs(args: IssuerArgs): Record<CertIssuer, Record<
   };
 }
 
-export interface CertManagerArgs extends IssuerArgs, CertManagerValuesArgs {
+export interface CertManagerArgs extends IssuerArgs, Omit<CertManagerValuesArgs, "challenge"> {
   /** Namespace `cert-manager`, created by the Namespaces component. */
   readonly namespace: k8s.core.v1.Namespace;
   /** Resources that must exist before pods can run (the node group). @default [] */
   readonly nodesReady?: pulumi.Resource[];
+  /**
+   * What the controller's pods must find when they start: with DNS-01, the Pod Identity
+   * association, whose environment EKS injects at pod creation only; [] with HTTP-01.
+   */
+  readonly credentialsReady: pulumi.Resource[];
 }
 
 /** cert-manager with its CRDs, and the ClusterIssuers, created once the chart (and its webhook) is up. */
@@ -66,8 +64,8 @@ export class CertManager extends pulumi.ComponentResource {
       {
         chart: CERT_MANAGER,
         namespace: args.namespace,
-        values: CERT_MANAGER.values({ replicas: args.replicas, resources: args.resources }),
-        after: args.nodesReady,
+        values: CERT_MANAGER.values({ replicas: args.replicas, resources: args.resources, challenge: args.solver.kind }),
+        after: [...(args.nodesReady ?? []), ...args.credentialsReady],
       },
       this,
     );

@@ -80,6 +80,8 @@ export const ACME_HTTP01_SOLVER = {
 export interface CertManagerValuesArgs {
   readonly replicas: number;
   readonly resources: Readonly<Record<CertManagerComponent, WorkloadResources>>;
+  /** How the ACME issuers prove names (`http-01` or `dns-01`, components/ingress/cert-manager/dns01.ts). */
+  readonly challenge: "http-01" | "dns-01";
 }
 
 function componentValues(component: CertManagerComponent, args: CertManagerValuesArgs): Record<string, unknown> {
@@ -101,6 +103,23 @@ function componentValues(component: CertManagerComponent, args: CertManagerValue
 }
 
 /**
+ * DNS-01's propagation self check asks the zone's authoritative servers by default: it looks up
+ * their names, then queries each on port 53 (`pkg/issuer/acme/dns/util/wait.go` 115-138 at
+ * v1.21.1, `cmd/controller/app/controller.go` 294-347: `DNS01CheckAuthoritative` is
+ * `!recursiveNameserversOnly`). Route 53's name servers are not a set a NetworkPolicy can name
+ * (each zone gets its own four, anywhere in AWS's ranges), so the check goes to the recursive
+ * servers only (`--dns01-recursive-nameservers-only`, the chart's `dns01RecursiveNameserversOnly`,
+ * `templates/deployment.yaml` 146-148), and with no list given those are the pod's own
+ * `/etc/resolv.conf` servers (`wait.go` 54-83, `controller.go` 294-296): the cluster DNS, which every
+ * pod may already reach. No DNS-over-HTTPS server of a third party, no port 53 to the internet.
+ * The cost is caching: a name queried before its record existed is cached as absent, but the
+ * solver queries only after Route 53 reports the change INSYNC (`route53.go` 299-313).
+ */
+export function dns01SelfCheckValues(challenge: CertManagerValuesArgs["challenge"]): Record<string, unknown> {
+  return challenge === "dns-01" ? { dns01RecursiveNameserversOnly: true } : {};
+}
+
+/**
  * Helm values of cert-manager. The controller, webhook and CA injector run the same number of
  * replicas (leader election keeps one controller active; the webhook must survive a node loss).
  */
@@ -116,6 +135,7 @@ export function certManagerValues(args: CertManagerValuesArgs): Record<string, u
     global: { leaderElection: { namespace: CERT_MANAGER_NAME } },
     // Metrics on; ServiceMonitors belong to the monitoring tier, which owns their CRD.
     prometheus: { enabled: true, servicemonitor: { enabled: false }, podmonitor: { enabled: false } },
+    ...dns01SelfCheckValues(args.challenge),
   };
 }
 
@@ -174,13 +194,15 @@ const PODS: readonly ChartPod[] = [
     labels: ACME_HTTP01_SOLVER.labels,
     ports: [tcp("http", ACME_HTTP01_SOLVER.port)],
     hostNetwork: false,
-    beside: { kind: "Ingress", annotationPrefix: SHIM_ANNOTATION_PREFIX },
+    // Only HTTP-01 challenges start them (`pkg/issuer/acme/http/http.go` 112-126): an issuer must solve by HTTP-01.
+    beside: { kind: "Ingress", annotationPrefix: SHIM_ANNOTATION_PREFIX, onlyIf: { kind: "ClusterIssuer", path: "spec.acme.solvers[].http01" } },
     purpose: "answers ACME HTTP-01 challenges, reached through Traefik",
     source: source(
       file("pkg/issuer/acme/http/pod.go", "35-48", ""),
       file("pkg/issuer/acme/http/pod.go", "256-261", ""),
       file("pkg/issuer/acme/http/http.go", "49", ""),
       file("pkg/apis/acme/v1/types.go", "58-60", ""),
+      file("pkg/issuer/acme/http/http.go", "112-126", ""),
     ),
   },
 ];

@@ -14,6 +14,8 @@ const KEYS = [
   "rateLimitAverage",
   "rateLimitBurst",
   "adminAllowedCidrs",
+  "hostedZone",
+  "wildcardCertificate",
 ];
 
 describe("ingress settings in the stack files", () => {
@@ -34,6 +36,15 @@ describe("ingress settings in the stack files", () => {
       ["staging", "LoadBalancer"],
       ["prod", "LoadBalancer"],
     ]);
+  });
+
+  test("dev has no hosted zone (HTTP-01, no record); staging and prod a zone holding their domain, and the wildcard", () => {
+    expect(STACKS.map((stack) => [stack, stackSetting(stack, "hostedZone"), stackSetting(stack, "wildcardCertificate")])).toEqual([
+      ["dev", "", false],
+      ["staging", "staging.shop.example.com", true],
+      ["prod", "shop.example.com", true],
+    ]);
+    for (const stack of ["staging", "prod"] as const) expect(stackSetting<string>(stack, "domain").endsWith(`.${stackSetting(stack, "hostedZone")}`)).toBe(true);
   });
 
   test.each(STACKS)("%s: on node ports, 30080 and 30443; behind an NLB, two replicas or more", (stack) => {
@@ -66,6 +77,10 @@ describe("each ingress rule rejects a bad value and names the key", () => {
     ["rate limit of zero", { "ecommerce:rateLimitAverage": 0 }, /'ecommerce:rateLimitAverage' value '0' is outside of the legal range/],
     ["burst not a number", { "ecommerce:rateLimitBurst": "lots" }, /'ecommerce:rateLimitBurst' must be of type integer/],
     ["admin CIDR malformed", { "ecommerce:adminAllowedCidrs": ["office"] }, /'ecommerce:adminAllowedCidrs' value "office".*IPv4 CIDR/],
+    ["a hosted zone that is not a DNS name", { "ecommerce:hostedZone": "Shop.Example.com" }, /'ecommerce:hostedZone' value 'Shop.Example.com' does not match the regular expression.*public Route 53 hosted zone/],
+    ["a domain outside the hosted zone", { "ecommerce:hostedZone": "shop.example.net" }, /'ecommerce:domain' \('api.dev.shop.example.com'\) must be 'ecommerce:hostedZone' \('shop.example.net'\) or a name inside it/],
+    ["a wildcard certificate without a zone", { "ecommerce:wildcardCertificate": true }, /'ecommerce:wildcardCertificate' true needs 'ecommerce:hostedZone'/],
+    ["a wildcard flag that is not a boolean", { "ecommerce:wildcardCertificate": "yes" }, /'ecommerce:wildcardCertificate'.*boolean/],
     ["admin CIDR listed twice", { "ecommerce:adminAllowedCidrs": ["10.0.0.0/8", "10.0.0.0/8"] }, /'ecommerce:adminAllowedCidrs'.*without duplicates/],
   ];
 

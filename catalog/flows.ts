@@ -22,6 +22,10 @@ import {
   PROMETHEUS_PORT,
 } from "../components/monitoring/kube-prometheus-stack/chart";
 
+import { VaultLocation, vaultFlows } from "./vault-flows";
+
+export type { VaultLocation };
+
 /** A port of a flow, in the NetworkPolicy API's own shape. */
 export type FlowPort = pulumi.Unwrap<k8s.types.input.networking.v1.NetworkPolicyPort>;
 
@@ -45,7 +49,8 @@ export type PodRole =
   | "ebs-csi-controller"
   | "ebs-csi-node"
   | "metrics-server"
-  | "karpenter";
+  | "karpenter"
+  | "vault";
 
 /** Pods of one namespace: one label set, or several selected together. */
 export interface PodsParty {
@@ -307,7 +312,15 @@ function metricsServerFlows(): FlowIntent[] {
 }
 
 /** Every allowed flow of the platform, in the order the policies list their rules. */
-export function platformFlows(services: readonly ServiceSpec[]): FlowIntent[] {
+export function platformFlows(services: readonly ServiceSpec[], vault: VaultLocation): FlowIntent[] {
   const gateway = services.find((s) => s.role === "gateway")!;
-  return [...edgeFlows(gateway), ...applicationFlows(services), ...certManagerFlows(), ...monitoringFlows(services), ...kubeSystemFlows(), ...metricsServerFlows()];
+  return [
+    ...edgeFlows(gateway),
+    ...applicationFlows(services),
+    ...certManagerFlows(),
+    ...monitoringFlows(services),
+    ...kubeSystemFlows(),
+    ...metricsServerFlows(),
+    ...vaultFlows(vault, services),
+  ];
 }

@@ -16,6 +16,8 @@ export const NAMESPACES = {
   messaging: { name: "e-commerce-messaging", podSecurity: "restricted", purpose: "RabbitMQ, MinIO" },
   // node-exporter needs host networking, host PID and hostPath mounts: only `privileged` admits it.
   monitoring: { name: "monitoring", podSecurity: "privileged", purpose: "Prometheus, Grafana" },
+  // Vault's servers meet `restricted` with the security contexts components/secrets/vault/chart.ts sets.
+  vault: { name: "vault", podSecurity: "restricted", purpose: "HashiCorp Vault (secretsBackend vault)" },
 } as const satisfies Record<string, NamespaceSpec>;
 
 export type NamespaceKey = keyof typeof NAMESPACES;

@@ -38,7 +38,8 @@ export type ProfiledWorkload =
   | "prometheusOperator"
   | "kubeStateMetrics"
   | "nodeExporter"
-  | "coredns";
+  | "coredns"
+  | "vault";
 
 export type ProfileRows = Readonly<Record<ProfiledWorkload, WorkloadResources>>;
 
@@ -61,6 +62,8 @@ const r = (cpuRequest: string, memoryRequest: string, cpuLimit: string | null, m
  *   them (components/data/rabbitmq-config.ts, components/data/redis.ts), so they follow a profile
  *   change; MySQL keeps its default 128 MiB buffer pool (mysql 8.4 `innodb_buffer_pool_size`),
  *   which fits every row's limit.
+ * - Vault: its memory holds the raft cache and leases (hashicorp/vault-helm v0.34.1 `values.yaml`
+ *   439-446 suggests 256Mi / 250m and sets nothing); CPU goes to TLS and the KMS seal's requests.
  * - CoreDNS: EKS' own manifest requests 100m / 70Mi with a 170Mi limit (eksctl v0.230.0
  *   `pkg/addons/default/assets/coredns-1.34.json` 217-225); `standard` keeps it.
  */
@@ -81,6 +84,7 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     kubeStateMetrics: r("10m", "64Mi", null, "256Mi"),
     nodeExporter: r("10m", "24Mi", null, "64Mi"),
     coredns: r("50m", "70Mi", null, "170Mi"),
+    vault: r("50m", "128Mi", null, "256Mi"),
   },
   standard: {
     mysql: r("100m", "512Mi", "1", "1Gi"),
@@ -98,6 +102,7 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     kubeStateMetrics: r("20m", "128Mi", null, "512Mi"),
     nodeExporter: r("20m", "32Mi", null, "128Mi"),
     coredns: r("100m", "70Mi", null, "170Mi"),
+    vault: r("100m", "256Mi", null, "512Mi"),
   },
   large: {
     mysql: r("250m", "1Gi", "2", "2Gi"),
@@ -115,6 +120,7 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     kubeStateMetrics: r("50m", "256Mi", null, "1Gi"),
     nodeExporter: r("20m", "32Mi", null, "128Mi"),
     coredns: r("100m", "128Mi", null, "256Mi"),
+    vault: r("250m", "512Mi", null, "1Gi"),
   },
 };
 

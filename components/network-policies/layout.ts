@@ -135,6 +135,15 @@ function kubeSystemHomes(): PolicyHome[] {
   ];
 }
 
+/** Vault's servers: every flow to and from them in one policy; each MySQL admits them (the database engine). */
+function vaultHomes(): PolicyHome[] {
+  const mysql = datastoreRow("mysql").namespace;
+  return [
+    { namespace: NAMESPACES.vault.name, name: "allow-vault", ingressOf: (r) => is(r.to, "vault"), egressOf: (r) => is(r.from, "vault") },
+    { namespace: mysql, name: "allow-vault-database-ingress", ingressOf: (r) => is(r.to, "mysql") && is(r.from, "vault") },
+  ];
+}
+
 /** `allow-dns` of a namespace: the egress of the flow from every pod to CoreDNS. */
 function dnsHome(namespace: string): PolicyHome {
   return { namespace, name: ALLOW_DNS, egressOf: (r) => r.from.kind === "every-pod" && is(r.to, "coredns") };
@@ -152,6 +161,7 @@ export function policyLayout(services: readonly ServiceSpec[]): (PolicyHome | { 
     ...applicationHomes(services),
     ...edgeHomes(),
     ...monitoringHomes(),
+    ...vaultHomes(),
     ...baseline("kube-system"),
     ...kubeSystemHomes(),
   ];

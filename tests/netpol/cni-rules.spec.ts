@@ -21,6 +21,7 @@ const inputs = {
   serviceCidr: SERVICE_CIDR,
   controlPlaneCidrs: subnets.map((p) => p.controlPlaneCidr),
   nodeCidrs: subnets.map((p) => p.privateCidr),
+  vault: { kind: "in-cluster" } as const,
 };
 const plan = networkPolicyPlan(inputs);
 const find = (ns: string, name: string): PolicyManifest => {
@@ -117,7 +118,7 @@ describe("kube-system, as strict mode requires (every pod no policy selects is d
 });
 
 describe("flows as intent", () => {
-  const flows = platformFlows(SERVICES);
+  const flows = platformFlows(SERVICES, inputs.vault);
   const layout = policyLayout(SERVICES);
 
   test("each row is written on its source's egress and its destination's ingress", () => {

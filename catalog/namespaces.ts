@@ -22,6 +22,16 @@ export const NAMESPACES = {
 
 export type NamespaceKey = keyof typeof NAMESPACES;
 
+/** What decides whether a namespace exists: `vault` only where Vault is used (secretsBackend `vault`). */
+export interface NamespaceConditions {
+  readonly vault: boolean;
+}
+
+/** The namespaces a stack creates. */
+export function namespacesInUse(c: NamespaceConditions): NamespaceSpec[] {
+  return Object.values(NAMESPACES).filter((n) => n.name !== NAMESPACES.vault.name || c.vault);
+}
+
 /** Cluster-wide namespace of CoreDNS and the API server's endpoints. */
 export const KUBE_SYSTEM = "kube-system";
 

@@ -18,6 +18,7 @@ import { DEFAULT_STORAGE_CLASS } from "./foundation/storage-class";
 import { NetworkPolicies } from "./network-policies/network-policies";
 import { VaultServer } from "./secrets/vault/vault";
 import { vaultLocationOf } from "../catalog/vault-flows";
+import { namespacesInUse } from "../catalog/namespaces";
 
 export interface PlatformArgs {
   readonly config: StackConfig;
@@ -88,7 +89,7 @@ export class Platform extends pulumi.ComponentResource {
       { parent: this },
     );
     const k8sOpts = { parent: this, providers: { kubernetes: this.cluster.provider } };
-    this.namespaces = new Namespaces("namespaces", { namespaces: Object.values(NAMESPACES) }, k8sOpts);
+    this.namespaces = new Namespaces("namespaces", { namespaces: namespacesInUse({ vault: cfg.secretsBackend === "vault" }) }, k8sOpts);
     new ClusterAccess("cluster-access", { access: cfg.cluster.access, namespaces: this.namespaces.byName }, k8sOpts);
     this.metricsServer = new MetricsServer(
       "metrics-server",

@@ -119,7 +119,7 @@ describe("kube-system, as strict mode requires (every pod no policy selects is d
 
 describe("flows as intent", () => {
   const flows = platformFlows(SERVICES, inputs.vault);
-  const layout = policyLayout(SERVICES);
+  const layout = policyLayout(SERVICES, inputs.vault);
 
   test("each row is written on its source's egress and its destination's ingress", () => {
     const gatewayToOrders = flows.find((f) => f.from.kind === "pods" && f.from.role === "gateway" && f.to.kind === "pods" && f.to.service === "orders-service")!;

@@ -64,6 +64,8 @@ describe("the API server by ClusterIP and by its ENIs", () => {
         "kube-system/allow-ebs-csi-node",
         "kube-system/allow-metrics-server",
         "kube-system/allow-karpenter",
+        // Vault's TokenReview and service registration (catalog/vault-flows.ts).
+        "vault/allow-vault",
       ].sort(),
     );
   });

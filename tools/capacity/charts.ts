@@ -77,6 +77,14 @@ const karpenter: ChartPods = (v, ns) => [
   pods("karpenter", ns, "Deployment", "karpenter", containerRequest(v.controller ?? {}), orDefault(v.replicas, 2), "values replicas, controller.resources; chartdata/karpenter/values.yaml:49,145"),
 ];
 
+/**
+ * vault: the server StatefulSet, `server.ha.replicas` servers (3 by default, chartdata/vault/values.yaml:954)
+ * sized by `server.resources` (none by default, values.yaml:439); the injector and CSI provider are off.
+ */
+const vault: ChartPods = (v, ns) => [
+  pods("vault", ns, "StatefulSet", "vault", containerRequest(v.server ?? {}), orDefault(v.server?.ha?.replicas, 3), "values server.ha.replicas, server.resources; chartdata/vault/values.yaml:439,954"),
+];
+
 /** The charts the plan can size, by chart name (the Chart resource's `chart` input). */
 export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   traefik,
@@ -84,4 +92,5 @@ export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   "kube-prometheus-stack": kubePrometheusStack,
   "metrics-server": metricsServer,
   karpenter,
+  vault,
 };

@@ -23,6 +23,10 @@ import {
   PROMETHEUS_PORT,
 } from "../components/monitoring/kube-prometheus-stack/chart";
 
+import { VaultLocation, vaultFlows } from "./vault-flows";
+
+export type { VaultLocation };
+
 /** A port of a flow, in the NetworkPolicy API's own shape. */
 export type FlowPort = pulumi.Unwrap<k8s.types.input.networking.v1.NetworkPolicyPort>;
 
@@ -46,7 +50,8 @@ export type PodRole =
   | "ebs-csi-controller"
   | "ebs-csi-node"
   | "metrics-server"
-  | "karpenter";
+  | "karpenter"
+  | "vault";
 
 /** Pods of one namespace: one label set, or several selected together. */
 export interface PodsParty {
@@ -330,7 +335,7 @@ function metricsServerFlows(): FlowIntent[] {
  * Every allowed flow of the platform, in the order the policies list their rules. `challenge` is
  * how the ACME issuers prove names (DNS-01 where the stack has a hosted zone, HTTP-01 elsewhere).
  */
-export function platformFlows(services: readonly ServiceSpec[], challenge: AcmeChallenge): FlowIntent[] {
+export function platformFlows(services: readonly ServiceSpec[], challenge: AcmeChallenge, vault: VaultLocation): FlowIntent[] {
   const gateway = services.find((s) => s.role === "gateway")!;
   return [
     ...edgeFlows(gateway, challenge),
@@ -339,5 +344,6 @@ export function platformFlows(services: readonly ServiceSpec[], challenge: AcmeC
     ...monitoringFlows(services),
     ...kubeSystemFlows(),
     ...metricsServerFlows(),
+    ...vaultFlows(vault, services),
   ];
 }

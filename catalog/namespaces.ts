@@ -26,9 +26,21 @@ export const NAMESPACES = {
   messaging: { name: "e-commerce-messaging", podSecurity: "restricted", purpose: "RabbitMQ, MinIO" },
   // node-exporter needs host networking, host PID and hostPath mounts: only `privileged` admits it.
   monitoring: { name: "monitoring", podSecurity: "privileged", purpose: "Prometheus, Grafana" },
+  // Vault's servers meet `restricted` with the security contexts components/secrets/vault/chart.ts sets.
+  vault: { name: "vault", podSecurity: "restricted", purpose: "HashiCorp Vault (secretsBackend vault)" },
 } as const satisfies Record<string, NamespaceSpec>;
 
 export type NamespaceKey = keyof typeof NAMESPACES;
+
+/** What decides whether a namespace exists: `vault` only where Vault is used (secretsBackend `vault`). */
+export interface NamespaceConditions {
+  readonly vault: boolean;
+}
+
+/** The namespaces a stack creates. */
+export function namespacesInUse(c: NamespaceConditions): NamespaceSpec[] {
+  return Object.values(NAMESPACES).filter((n) => n.name !== NAMESPACES.vault.name || c.vault);
+}
 
 /** Cluster-wide namespace of CoreDNS and the API server's endpoints. */
 export const KUBE_SYSTEM = "kube-system";

@@ -39,7 +39,8 @@ export type ProfiledWorkload =
   | "prometheusOperator"
   | "kubeStateMetrics"
   | "nodeExporter"
-  | "coredns";
+  | "coredns"
+  | "vault";
 
 export type ProfileRows = Readonly<Record<ProfiledWorkload, WorkloadResources>>;
 
@@ -64,6 +65,8 @@ const r = (cpuRequest: string, memoryRequest: string, cpuLimit: string | null, m
  *   which fits every row's limit.
  * - AWS Load Balancer Controller: its chart sets none and suggests 100m / 128Mi
  *   (aws-load-balancer-controller chart 3.5.0 `values.yaml` 62-72); it reconciles one Service.
+ * - Vault: its memory holds the raft cache and leases (hashicorp/vault-helm v0.34.1 `values.yaml`
+ *   439-446 suggests 256Mi / 250m and sets nothing); CPU goes to TLS and the KMS seal's requests.
  * - CoreDNS: EKS' own manifest requests 100m / 70Mi with a 170Mi limit (eksctl v0.230.0
  *   `pkg/addons/default/assets/coredns-1.34.json` 217-225); `standard` keeps it.
  */
@@ -85,6 +88,7 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     kubeStateMetrics: r("10m", "64Mi", null, "256Mi"),
     nodeExporter: r("10m", "24Mi", null, "64Mi"),
     coredns: r("50m", "70Mi", null, "170Mi"),
+    vault: r("50m", "128Mi", null, "256Mi"),
   },
   standard: {
     mysql: r("100m", "512Mi", "1", "1Gi"),
@@ -103,6 +107,7 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     kubeStateMetrics: r("20m", "128Mi", null, "512Mi"),
     nodeExporter: r("20m", "32Mi", null, "128Mi"),
     coredns: r("100m", "70Mi", null, "170Mi"),
+    vault: r("100m", "256Mi", null, "512Mi"),
   },
   large: {
     mysql: r("250m", "1Gi", "2", "2Gi"),
@@ -121,6 +126,7 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     kubeStateMetrics: r("50m", "256Mi", null, "1Gi"),
     nodeExporter: r("20m", "32Mi", null, "128Mi"),
     coredns: r("100m", "128Mi", null, "256Mi"),
+    vault: r("250m", "512Mi", null, "1Gi"),
   },
 };
 

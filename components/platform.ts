@@ -16,6 +16,9 @@ import { MetricsServer } from "./foundation/metrics-server/metrics-server";
 import { Network } from "./foundation/network";
 import { DEFAULT_STORAGE_CLASS } from "./foundation/storage-class";
 import { NetworkPolicies } from "./network-policies/network-policies";
+import { VaultServer } from "./secrets/vault/vault";
+import { vaultLocationOf } from "../catalog/vault-flows";
+import { namespacesInUse } from "../catalog/namespaces";
 
 export interface PlatformArgs {
   readonly config: StackConfig;
@@ -40,6 +43,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly ingress: IngressTier;
   readonly application: Application;
   readonly monitoring: Monitoring;
+  /** HashiCorp Vault, where `secretsBackend` is `vault` and no `vaultAddress` names an existing one. */
+  readonly vault?: VaultServer;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     const services = args.services ?? SERVICES;
@@ -84,7 +89,7 @@ export class Platform extends pulumi.ComponentResource {
       { parent: this },
     );
     const k8sOpts = { parent: this, providers: { kubernetes: this.cluster.provider } };
-    this.namespaces = new Namespaces("namespaces", { namespaces: Object.values(NAMESPACES) }, k8sOpts);
+    this.namespaces = new Namespaces("namespaces", { namespaces: namespacesInUse({ vault: cfg.secretsBackend === "vault" }) }, k8sOpts);
     new ClusterAccess("cluster-access", { access: cfg.cluster.access, namespaces: this.namespaces.byName }, k8sOpts);
     this.metricsServer = new MetricsServer(
       "metrics-server",
@@ -190,6 +195,26 @@ export class Platform extends pulumi.ComponentResource {
       k8sOpts,
     );
 
+    // Secrets: HashiCorp Vault in the cluster (secretsBackend vault, vaultAddress "").
+    if (cfg.secretsBackend === "vault" && cfg.vault.mode === "in-cluster") {
+      this.vault = new VaultServer(
+        "vault",
+        {
+          settings: cfg.vault,
+          clusterName: cfg.cluster.name,
+          clusterResourceName: this.cluster.clusterName,
+          region: cfg.region,
+          storageClass: DEFAULT_STORAGE_CLASS,
+          protectData: cfg.protectData,
+          namespace: ns[NAMESPACES.vault.name],
+          certManager: this.ingress.certManager.chart,
+          monitoring: this.monitoring.chart,
+          waitFor: [...this.cluster.nodesReady, ...this.cluster.storageReady],
+        },
+        k8sOpts,
+      );
+    }
+
     // Zero-trust NetworkPolicies, generated from the catalog.
     new NetworkPolicies(
       "network-policies",
@@ -202,6 +227,7 @@ export class Platform extends pulumi.ComponentResource {
         nodeCidrs: this.network.privateCidrs,
         namespaces: this.namespaces.byName,
         clusterNamespaces: [KUBE_SYSTEM],
+        vault: vaultLocationOf(cfg.secretsBackend, cfg.vault),
       },
       k8sOpts,
     );

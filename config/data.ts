@@ -44,7 +44,7 @@ function readBackup(r: ConfigReader): BackupSettings {
   };
 }
 
-function volumeSize(r: ConfigReader, key: string): string {
+export function volumeSize(r: ConfigReader, key: string): string {
   const value = r.text(key, STORAGE_SIZE, "a volume size such as 20Gi (a whole number of Mi, Gi or Ti)");
   const gib = value === undefined ? undefined : storageGiB(value);
   if (gib !== undefined && (gib < VOLUME_MIN_GIB || gib > VOLUME_MAX_GIB)) {

@@ -12,6 +12,7 @@ import { IngressSettings, readIngress } from "./ingress";
 import { MonitoringSettings, readMonitoring } from "./monitoring";
 import { DataSettings, readData } from "./data";
 import { DnsSettings, readDns } from "./dns";
+import { VaultSettings, readVault, vaultReplicaProblems } from "./vault";
 import { AWS_REGION, DNS_NAME, EMAIL, parseIpv4Cidr } from "../lib/validate";
 import { placeholderProblems, runByPulumiEngine } from "./placeholders";
 import { RESOURCE_PROFILES, ResourceProfileName, ProfileRows, profileRows } from "../catalog/resource-profiles";
@@ -36,6 +37,7 @@ export type { IngressSettings } from "./ingress";
 export type { MonitoringSettings } from "./monitoring";
 export type { BackupSettings, DataSettings, VolumeSizes } from "./data";
 export type { DnsSettings } from "./dns";
+export type { ExternalVault, InClusterVault, VaultSettings } from "./vault";
 
 export interface StackConfig {
   readonly region: string;
@@ -63,6 +65,8 @@ export interface StackConfig {
   readonly resourceProfile: ResourceProfileName;
   /** Where the credentials the applications and data stores read come from. */
   readonly secretsBackend: SecretsBackend;
+  /** HashiCorp Vault, in the cluster or an existing one; used when `secretsBackend` is `vault`. */
+  readonly vault: VaultSettings;
 }
 
 function messageOf(err: unknown): string {
@@ -279,6 +283,15 @@ function karpenterFitsNodeGroup(r: ConfigReader, c: StackConfig): void {
   );
 }
 
+/** Vault's replicas must fit the zones and nodes, where Vault runs in the cluster (config/vault.ts). */
+function vaultFitsCluster(r: ConfigReader, c: StackConfig): void {
+  if (c.secretsBackend !== "vault" || c.vault.mode !== "in-cluster" || c.vault.replicas === undefined) return;
+  const zones = c.cluster.availabilityZones?.length;
+  const nodeMinSize = c.cluster.nodeGroup.minSize;
+  if (zones === undefined || nodeMinSize === undefined) return;
+  for (const problem of vaultReplicaProblems(c.vault.replicas, { zones, nodeMinSize })) r.rule(false, problem);
+}
+
 /** Reads and validates the whole stack configuration; throws one clear error if anything is wrong. */
 export function loadConfig(opts: LoadOptions = {}): StackConfig {
   const problems: string[] = [];
@@ -306,8 +319,10 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     autoscaling: readAutoscaling(r),
     resourceProfile,
     secretsBackend: r.oneOf("secretsBackend", SECRETS_BACKENDS),
+    vault: readVault(r, rows),
   };
   karpenterFitsNodeGroup(r, config);
+  vaultFitsCluster(r, config);
   r.rejectUnknownKeys();
   if (opts.rejectPlaceholders ?? runByPulumiEngine()) problems.push(...placeholderProblems(placeholderValues(config)));
   reportProblems(problems);

@@ -56,6 +56,9 @@ export interface ValuesCheck {
  */
 export function chartValuesCheck(chart: string): ValuesCheck {
   const schema = JSON.parse(readChartFile(`${chart}/values.schema.json`));
+  // Ajv knows draft-07 by its canonical `http://` id only; hashicorp/vault-helm v0.34.1 names it
+  // `https://json-schema.org/draft-07/schema#`, the same draft.
+  if (schema.$schema === "https://json-schema.org/draft-07/schema#") schema.$schema = "http://json-schema.org/draft-07/schema#";
   const draft2020 = String(schema.$schema ?? "").includes("2020-12");
   // Upstream schemas use union types (`type: [string, null]`), which strict mode only allows on request.
   const ajv = draft2020

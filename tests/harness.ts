@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ServiceSpec } from "../catalog";
+import { namespacesInUse } from "../catalog/namespaces";
 import { Platform } from "../components/platform";
 import { loadConfig } from "../config";
 import { ProgramRun, RecordedResource, Rendered, runProgram } from "../tools/render/engine";
@@ -201,4 +202,9 @@ export function stackRun(stack: StackName): Promise<StackRun> {
 
 export async function stackRender(stack: StackName): Promise<Rendered> {
   return (await stackRun(stack)).rendered;
+}
+
+/** The platform namespaces a committed stack creates (catalog/namespaces.ts `namespacesInUse`), from its stack file. */
+export function stackNamespaces(stack: StackName): string[] {
+  return namespacesInUse({ vault: stackSetting<string>(stack, "secretsBackend") === "vault" }).map((n) => n.name);
 }

@@ -34,3 +34,10 @@ export const DEV_CLUSTER_CHANGED: Record<string, unknown> = {
  * proves, and a stack that no longer fits its two nodes, which the capacity guard must refuse.
  */
 export const DEV_STANDARD_PROFILE: Record<string, unknown> = { "ecommerce:resourceProfile": "standard" };
+
+/**
+ * staging with an existing Vault (external mode): nothing of Vault runs in the cluster; the
+ * only setting Vault's part of the program reads besides the backend.
+ */
+export const EXTERNAL_VAULT_ADDRESS = "https://vault.shop.example.com:8200";
+export const STAGING_EXTERNAL_VAULT: Record<string, unknown> = { "ecommerce:vaultAddress": EXTERNAL_VAULT_ADDRESS };

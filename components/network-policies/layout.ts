@@ -6,7 +6,8 @@
  * that is a pod must be held by exactly one policy (rules.ts checks it).
  */
 import { ClientEgress, DATASTORE_KINDS, DatastoreInstance, DatastoreKind, NAMESPACES, ServiceSpec, datastoreInstances, datastoreRow } from "../../catalog";
-import type { FlowIntent, FlowParty, PodRole } from "../../catalog/flows";
+import type { FlowIntent, FlowParty, PodRole, VaultLocation } from "../../catalog/flows";
+import { namespacesInUse } from "../../catalog/namespaces";
 
 export const DEFAULT_DENY = "deny-all-default";
 export const ALLOW_DNS = "allow-dns";
@@ -27,6 +28,11 @@ const CATALOG_ROLES: PodRole[] = ["gateway", "microservice"];
 
 /** The namespaces whose pods the platform's policies govern: its own, and kube-system's add-ons. */
 export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPACES).map((n) => n.name), "kube-system"];
+
+/** The governed namespaces a stack creates: `vault` only where Vault is used. */
+export function governedNamespaces(vault: VaultLocation): string[] {
+  return [...namespacesInUse({ vault: vault.kind !== "none" }).map((n) => n.name), "kube-system"];
+}
 
 /** The table's kinds, then any other kind a service lists (which datastoreRow refuses, naming the kinds). */
 const kindsUsedBy = (services: readonly ServiceSpec[]): DatastoreKind[] => [...new Set([...DATASTORE_KINDS, ...services.flatMap((s) => s.uses)])];
@@ -135,6 +141,15 @@ function kubeSystemHomes(): PolicyHome[] {
   ];
 }
 
+/** Vault's servers: every flow to and from them in one policy; each MySQL admits them (the database engine). */
+function vaultHomes(): PolicyHome[] {
+  const mysql = datastoreRow("mysql").namespace;
+  return [
+    { namespace: NAMESPACES.vault.name, name: "allow-vault", ingressOf: (r) => is(r.to, "vault"), egressOf: (r) => is(r.from, "vault") },
+    { namespace: mysql, name: "allow-vault-database-ingress", ingressOf: (r) => is(r.to, "mysql") && is(r.from, "vault") },
+  ];
+}
+
 /** `allow-dns` of a namespace: the egress of the flow from every pod to CoreDNS. */
 function dnsHome(namespace: string): PolicyHome {
   return { namespace, name: ALLOW_DNS, egressOf: (r) => r.from.kind === "every-pod" && is(r.to, "coredns") };
@@ -145,13 +160,14 @@ function dnsHome(namespace: string): PolicyHome {
  * tiers' policies, then kube-system's, last, so that adding them left the others in place.
  * `{ denyAll }` marks a namespace's default deny, which holds no flow.
  */
-export function policyLayout(services: readonly ServiceSpec[]): (PolicyHome | { readonly denyAll: string })[] {
+export function policyLayout(services: readonly ServiceSpec[], vault: VaultLocation): (PolicyHome | { readonly denyAll: string })[] {
   const baseline = (ns: string) => [{ denyAll: ns }, dnsHome(ns)];
   return [
-    ...Object.values(NAMESPACES).flatMap((ns) => baseline(ns.name)),
+    ...namespacesInUse({ vault: vault.kind !== "none" }).flatMap((ns) => baseline(ns.name)),
     ...applicationHomes(services),
     ...edgeHomes(),
     ...monitoringHomes(),
+    ...vaultHomes(),
     ...baseline("kube-system"),
     ...kubeSystemHomes(),
   ];

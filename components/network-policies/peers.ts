@@ -6,7 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../../catalog";
-import type { AddressSet, FlowParty, FlowPath } from "../../catalog/flows";
+import type { AddressSet, FlowParty, FlowPath, VaultLocation } from "../../catalog/flows";
 import type { AcmeChallenge } from "../ingress/cert-manager/dns01";
 import { POD_IDENTITY_AGENT } from "../foundation/kube-system-pods";
 import { hostCidr, kubernetesServiceIp } from "../foundation/service-network";
@@ -39,6 +39,8 @@ export interface PolicyPlanInputs {
   readonly controlPlaneCidrs: readonly string[];
   /** Subnets of the nodes, where host-network pods (node-exporter, the kubelet) listen. */
   readonly nodeCidrs: readonly string[];
+  /** Where Vault is (secretsBackend `vault`): its servers' flows and its clients' (catalog/vault-flows.ts). */
+  readonly vault: VaultLocation;
 }
 
 /** Link-local addresses (the instance metadata service, the Pod Identity agent) are on the node, never the internet. */

@@ -22,6 +22,7 @@ const inputs = {
   serviceCidr: SERVICE_CIDR,
   controlPlaneCidrs: subnets.map((p) => p.controlPlaneCidr),
   nodeCidrs: subnets.map((p) => p.privateCidr),
+  vault: { kind: "in-cluster" } as const,
 };
 const plan = networkPolicyPlan(inputs);
 const find = (ns: string, name: string): PolicyManifest => {
@@ -64,6 +65,8 @@ describe("the API server by ClusterIP and by its ENIs", () => {
         "kube-system/allow-ebs-csi-node",
         "kube-system/allow-metrics-server",
         "kube-system/allow-karpenter",
+        // Vault's TokenReview and service registration (catalog/vault-flows.ts).
+        "vault/allow-vault",
       ].sort(),
     );
   });
@@ -118,8 +121,8 @@ describe("kube-system, as strict mode requires (every pod no policy selects is d
 });
 
 describe("flows as intent", () => {
-  const flows = platformFlows(SERVICES, "http-01");
-  const layout = policyLayout(SERVICES);
+  const flows = platformFlows(SERVICES, "http-01", inputs.vault);
+  const layout = policyLayout(SERVICES, inputs.vault);
 
   test("each row is written on its source's egress and its destination's ingress", () => {
     const gatewayToOrders = flows.find((f) => f.from.kind === "pods" && f.from.role === "gateway" && f.to.kind === "pods" && f.to.service === "orders-service")!;

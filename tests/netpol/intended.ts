@@ -21,6 +21,9 @@ import { API_SERVER_ID, INTERNET_ID, KUBELET_PORT, NODE_ID, PlatformModel } from
 import { FlowPath, NODE_LOCAL_PATH, OUTSIDE_PATH, POD_PATH, servicePath } from "../../tools/netpol/paths";
 import { POD_IDENTITY_AGENT_ID, VPC_RESOLVER_ID } from "../../tools/netpol/platform";
 import type { Protocol } from "../../tools/netpol/types";
+import type { VaultLocation } from "../../catalog/flows";
+import { vaultEndpoint } from "../../config/vault";
+import { StackName, stackSetting } from "../harness";
 
 const APP = NAMESPACES.app.name;
 const MESSAGING = NAMESPACES.messaging.name;
@@ -51,6 +54,8 @@ export const IDS = {
   ebsNode: kubeSystem(EBS_CSI_NODE.name),
   metricsServer: kubeSystem(METRICS_SERVER_NAME),
   karpenter: kubeSystem(KARPENTER_NAME),
+  // The vault chart's StatefulSet, named after its release (hashicorp/vault-helm v0.34.1 `templates/server-statefulset.yaml` 15).
+  vault: `${NAMESPACES.vault.name}/vault`,
 };
 
 /** The paths of DESIGN.md: clients of a Service dial its ClusterIP; API clients the `kubernetes` Service. */
@@ -195,9 +200,37 @@ function kubeSystemFlows(): PathFlowKey[] {
   ];
 }
 
-/** Flows the policies open on purpose: DESIGN.md's list, row by row. */
-export function intendedPlatformFlows(challenge: Challenge, services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
-  return [...applicationFlows(services, challenge), ...monitoringFlows(services), ...certManagerFlows(challenge), ...kubeSystemFlows()];
+/**
+ * Vault in the cluster: its peers on the API port (retry_join, forwarding) and the cluster port,
+ * Prometheus scraping each server, the API server (TokenReview, pod labels), KMS through NAT with
+ * Pod Identity credentials, and each service's MySQL by its Service (the database engine).
+ */
+function vaultFlows(services: readonly ServiceSpec[]): PathFlowKey[] {
+  const v = IDS.vault;
+  const f = [flow(v, v, 8200, POD_PATH), flow(v, v, 8201, POD_PATH), flow(IDS.prometheus, v, 8200, POD_PATH), apiClient(v)];
+  f.push(flow(v, INTERNET_ID, 443, OUTSIDE_PATH), flow(v, POD_IDENTITY_AGENT_ID, 80, OUTSIDE_PATH));
+  for (const s of services.filter((x) => x.uses.includes("mysql"))) {
+    f.push(flow(v, app(databaseName(s.name)), DATASTORES.mysql.port, PATHS.ofService(databaseName(s.name))));
+  }
+  return f;
+}
+
+/** Where a committed stack puts Vault, from its stack file alone. */
+export function stackVaultLocation(stack: StackName): VaultLocation {
+  if (stackSetting<string>(stack, "secretsBackend") !== "vault") return { kind: "none" };
+  const address = stackSetting<string>(stack, "vaultAddress");
+  return address ? { kind: "external", port: vaultEndpoint(address).port } : { kind: "in-cluster" };
+}
+
+/** Flows the policies open on purpose: DESIGN.md's list, row by row. Vault's where the model runs it. */
+export function intendedPlatformFlows(challenge: Challenge, services: readonly ServiceSpec[] = SERVICES, vaultRuns = false): PathFlowKey[] {
+  return [
+    ...applicationFlows(services, challenge),
+    ...monitoringFlows(services),
+    ...certManagerFlows(challenge),
+    ...kubeSystemFlows(),
+    ...(vaultRuns ? vaultFlows(services) : []),
+  ];
 }
 
 /** Namespaces whose pods the platform's policies govern: its own, and kube-system. */
@@ -211,7 +244,7 @@ export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPAC
  * outsider, host-network pods and outside actors, as either side allows it.
  */
 export function intendedFlows(model: PlatformModel, challenge: Challenge, services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
-  const f = intendedPlatformFlows(challenge, services);
+  const f = intendedPlatformFlows(challenge, services, model.workloads.some((w) => w.id === IDS.vault));
   for (const w of model.workloads) f.push(flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "UDP"), flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "TCP"));
   if (model.nodeAddresses.length > 0) {
     f.push(flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "UDP"), flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "TCP"));

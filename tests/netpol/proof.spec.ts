@@ -9,7 +9,7 @@ import { countVerdicts } from "../../tools/netpol/report";
 import type { NetworkPolicy } from "../../tools/netpol/types";
 import { cidrsOverlap } from "../../lib/validate";
 import { STACKS, stackSetting } from "../harness";
-import { Challenge, IDS, challengeOf, intendedFlows } from "./intended";
+import { Challenge, IDS, challengeOf, intendedFlows, stackVaultLocation } from "./intended";
 import { analysedStack } from "./render";
 
 const analysed = analysedStack;
@@ -56,7 +56,15 @@ describe.each(STACKS)("zero-trust proof for %s", (stack) => {
     const rendered = r.kind("NetworkPolicy").map((p) => `${p.inputs.metadata.namespace}/${p.inputs.metadata.name}`);
     const vpcCidr = r.one("aws:ec2/vpc:Vpc").inputs.cidrBlock;
     const subnets = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.includes("private")).map((s) => s.inputs.cidrBlock);
-    const plan = networkPolicyPlan({ services: SERVICES, acmeChallenge: challenge(stack), vpcCidr, serviceCidr: a.serviceCidr, controlPlaneCidrs: a.controlPlaneCidrs, nodeCidrs: subnets });
+    const plan = networkPolicyPlan({
+      services: SERVICES,
+      acmeChallenge: challenge(stack),
+      vpcCidr,
+      serviceCidr: a.serviceCidr,
+      controlPlaneCidrs: a.controlPlaneCidrs,
+      nodeCidrs: subnets,
+      vault: stackVaultLocation(stack),
+    });
     expect(rendered.sort()).toEqual(plan.map((p) => `${p.namespace}/${p.name}`).sort());
     expect(new Set(rendered).size).toBe(rendered.length);
   });

@@ -27,6 +27,7 @@ const planOf = (services: readonly ServiceSpec[]) =>
     serviceCidr: "172.20.0.0/16",
     controlPlaneCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.controlPlaneCidr),
     nodeCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.privateCidr),
+    vault: { kind: "none" },
   });
 
 describe("datastore instances", () => {

@@ -90,6 +90,14 @@ const awsLoadBalancerController: ChartPods = (v, ns) => [
   ),
 ];
 
+/**
+ * vault: the server StatefulSet, `server.ha.replicas` servers (3 by default, chartdata/vault/values.yaml:954)
+ * sized by `server.resources` (none by default, values.yaml:439); the injector and CSI provider are off.
+ */
+const vault: ChartPods = (v, ns) => [
+  pods("vault", ns, "StatefulSet", "vault", containerRequest(v.server ?? {}), orDefault(v.server?.ha?.replicas, 3), "values server.ha.replicas, server.resources; chartdata/vault/values.yaml:439,954"),
+];
+
 /** The charts the plan can size, by chart name (the Chart resource's `chart` input). */
 export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   traefik,
@@ -98,4 +106,5 @@ export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   "metrics-server": metricsServer,
   karpenter,
   "aws-load-balancer-controller": awsLoadBalancerController,
+  vault,
 };

@@ -1,11 +1,14 @@
-import { STACKS, stackRender } from "../../harness";
+import { STACKS, stackRender, stackSetting } from "../../harness";
 
-const names = ["traefik", "cert-manager", "e-commerce", "e-commerce-messaging", "monitoring"];
+const always = ["traefik", "cert-manager", "e-commerce", "e-commerce-messaging", "monitoring"];
+/** `vault` exists only where Vault is used (staging and prod). */
+const namesOf = (stack: (typeof STACKS)[number]) => [...always, ...(stackSetting(stack, "secretsBackend") === "vault" ? ["vault"] : [])];
+const names = always;
 
 describe.each(STACKS)("namespaces of %s", (stack) => {
-  test("the five platform namespaces exist with fixed names", async () => {
+  test("the five platform namespaces, and vault where Vault is used, exist with fixed names", async () => {
     const r = await stackRender(stack);
-    expect(r.kind("Namespace").map((n) => n.inputs.metadata.name).sort()).toEqual([...names].sort());
+    expect(r.kind("Namespace").map((n) => n.inputs.metadata.name).sort()).toEqual([...namesOf(stack)].sort());
   });
 
   test.each(names)("%s carries its name label", async (name) => {
@@ -22,6 +25,12 @@ describe.each(STACKS)("namespaces of %s", (stack) => {
       }
     },
   );
+
+  test("vault, where Vault is used, enforces, audits and warns Pod Security restricted", async () => {
+    if (!namesOf(stack).includes("vault")) return;
+    const labels = (await stackRender(stack)).find("Namespace", "vault").metadata.labels;
+    for (const mode of ["enforce", "audit", "warn"]) expect(labels[`pod-security.kubernetes.io/${mode}`]).toBe("restricted");
+  });
 
   test("monitoring is privileged only because node-exporter needs the host", async () => {
     const labels = (await stackRender(stack)).find("Namespace", "monitoring").metadata.labels;

@@ -10,7 +10,7 @@ import { eksNetworkPolicyEnforcement } from "../../../policy/cluster";
 import { policies } from "../../../policy/policies";
 import { policyConfigForStack } from "../../../policy/stack-config";
 import { statefulSetDataProtected } from "../../../policy/workloads";
-import { PROJECT_DIR, STACKS, stackFileWith, stackRender, stackSetting } from "../../harness";
+import { PROJECT_DIR, STACKS, stackFileWith, stackNamespaces, stackRender, stackSetting } from "../../harness";
 
 const resourcePolicies = policies.filter((p) => !("validateStack" in p));
 
@@ -79,7 +79,7 @@ describe.each(STACKS)("the rendered %s platform", (stack) => {
 
   test("passes the default-deny stack policy: every platform namespace, and kube-system, has its deny-all-default", async () => {
     const denyAll = render.kind("NetworkPolicy").filter((np) => np.inputs.metadata.name === DEFAULT_DENY_POLICY_NAME);
-    expect(denyAll.map((np) => np.inputs.metadata.namespace).sort()).toEqual([...Object.values(NAMESPACES).map((ns) => ns.name), "kube-system"].sort());
+    expect(denyAll.map((np) => np.inputs.metadata.namespace).sort()).toEqual([...stackNamespaces(stack), "kube-system"].sort());
     const messages = (await validateStack(namespacesDefaultDeny, resources, config())).map((v) => v.message);
     expect(messages).toEqual([]);
   });
@@ -103,6 +103,6 @@ describe.each(STACKS)("the rendered %s platform", (stack) => {
 
   test("every platform namespace is rendered, so the stack policy judges real namespaces", () => {
     const rendered = render.kind("Namespace").map((n) => n.inputs.metadata.name).sort();
-    expect(rendered).toEqual(Object.values(NAMESPACES).map((n) => n.name).sort());
+    expect(rendered).toEqual(stackNamespaces(stack).sort());
   });
 });

@@ -19,9 +19,10 @@ import { NAMESPACES, SERVICES } from "../../../catalog";
 import { CERT_MANAGER_METRICS } from "../../../components/ingress/cert-manager/chart";
 import type { AlertRule } from "../../../components/monitoring/rules";
 import { RABBITMQ_NAME } from "../../../components/data/rabbitmq";
-import { STACKS, StackName, stackRender } from "../../harness";
+import { STACKS, StackName, stackRender, stackSetting } from "../../harness";
 import { chartValues } from "./schemas";
 import { SCALING_SCENARIOS } from "./scaling-scenarios";
+import { VAULT_ALERTS, VAULT_SCENARIOS } from "./vault-scenarios";
 import {
   AlertCheck,
   Context,
@@ -157,7 +158,13 @@ const SCENARIOS: Record<string, Scenario> = {
     quiet: (c) => [{ label: "ready", series: [...readiness(c, APP, true), ...readiness(c, NAMESPACES.traefik.name, true)] }],
   },
   ...SCALING_SCENARIOS,
+  ...VAULT_SCENARIOS,
 };
+
+/** Whether a stack runs Vault in the cluster, from its stack file. */
+const runsVault = (stack: StackName) => stackSetting<string>(stack, "secretsBackend") === "vault" && stackSetting<string>(stack, "vaultAddress") === "";
+/** The scenarios of a stack: Vault's only where it runs Vault. */
+const scenariosOf = (stack: StackName) => Object.keys(SCENARIOS).filter((a) => runsVault(stack) || !(VAULT_ALERTS as readonly string[]).includes(a));
 
 /** The PrometheusRules of a stack's render, as `writeRuleFiles` takes them. */
 async function ruleResources(stack: StackName) {
@@ -189,7 +196,8 @@ async function contextOf(stack: StackName, alertname: string): Promise<Context &
     r.kind("HorizontalPodAutoscaler").map((h) => [h.inputs.metadata.name as string, { min: h.inputs.spec.minReplicas, max: h.inputs.spec.maxReplicas }]),
   );
   const files = await ruleFilesOf(stack);
-  return { rules, rabbitmqNodes, autoscalers, target, files, own: files.holding(alertname) };
+  const vaultServers = runsVault(stack) ? stackSetting<number>(stack, "vaultReplicas") : 0;
+  return { rules, rabbitmqNodes, vaultServers, autoscalers, target, files, own: files.holding(alertname) };
 }
 
 /** An alert's firing checks: silent a minute before its `for` has passed, firing then and ten minutes on. */
@@ -221,7 +229,7 @@ function scenarioRuns(stack: StackName): Promise<Map<string, PromtoolRun>> {
       (async () => {
         const files = await ruleFilesOf(stack);
         const tests = new Map<string, BatchEntry>();
-        for (const alertname of Object.keys(SCENARIOS)) {
+        for (const alertname of scenariosOf(stack)) {
           const c = await contextOf(stack, alertname);
           tests.set(`${alertname}-firing`, { ruleFiles: c.own, groups: firingGroup(c, alertname) });
           tests.set(`${alertname}-quiet`, { ruleFiles: c.own, groups: quietGroups(c, alertname) });
@@ -299,22 +307,22 @@ suite.each(STACKS)("promtool on the alert rules of %s", (stack) => {
     const resources = await ruleResources(stack);
     expect(recordedOrAlertsReads(resources.flatMap((p) => p.spec.groups))).toEqual([]);
     const files = await ruleFilesOf(stack);
-    for (const alertname of Object.keys(SCENARIOS)) expect(files.holding(alertname)).toHaveLength(1);
+    for (const alertname of scenariosOf(stack)) expect(files.holding(alertname)).toHaveLength(1);
   });
 
   test("every alert of the render has a scenario here, and every scenario an alert", async () => {
     const r = await stackRender(stack);
     const names = r.kind("PrometheusRule").flatMap((p) => p.inputs.spec.groups.flatMap((g: any) => g.rules.map((x: any) => x.alert)));
-    expect([...new Set(names)].sort()).toEqual(Object.keys(SCENARIOS).sort());
+    expect([...new Set(names)].sort()).toEqual(scenariosOf(stack).sort());
   });
 
-  test.each(Object.keys(SCENARIOS))("%s fires after its `for`, not a minute before", async (alertname) => {
+  test.each(scenariosOf(stack))("%s fires after its `for`, not a minute before", async (alertname) => {
     const c = await contextOf(stack, alertname);
     expect(SCENARIOS[alertname].firing(c).alerts(minutesOf(c.rules[0].for)).length).toBeGreaterThan(0);
     expectPass((await scenarioRuns(stack)).get(`${alertname}-firing`)!);
   });
 
-  test.each(Object.keys(SCENARIOS))("%s stays silent when nothing is wrong", async (alertname) => {
+  test.each(scenariosOf(stack))("%s stays silent when nothing is wrong", async (alertname) => {
     const c = await contextOf(stack, alertname);
     expect(SCENARIOS[alertname].quiet(c).length).toBeGreaterThan(0);
     expectPass((await scenarioRuns(stack)).get(`${alertname}-quiet`)!);

@@ -39,6 +39,8 @@ export interface Context {
   /** The rules of the render named after the alert under test. */
   readonly rules: readonly AlertRule[];
   readonly rabbitmqNodes: number;
+  /** Vault servers of the stack (0 without Vault in the cluster). */
+  readonly vaultServers: number;
   /** Replica bounds of the render's HorizontalPodAutoscalers, by name. */
   readonly autoscalers: ReadonlyMap<string, { readonly min: number; readonly max: number }>;
   /** Target labels and honor_labels of a platform monitor's scrape, as the operator configures it. */

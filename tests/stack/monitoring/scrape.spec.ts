@@ -4,7 +4,7 @@ import { TRAEFIK, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../../../component
 import { COREDNS_METRICS_PORT, SEED_COREFILE } from "../../../components/foundation/cluster-addons";
 import { monitorManifest, scrapeTargets } from "../../../components/monitoring/targets";
 import { CHART_WORKLOADS } from "../../../tools/netpol/chart-workloads";
-import { STACKS, renderProgram, stackRender } from "../../harness";
+import { STACKS, renderProgram, stackRender, stackSetting } from "../../harness";
 import { crdProblems } from "./schemas";
 
 const MON = NAMESPACES.monitoring.name;
@@ -19,9 +19,10 @@ async function monitors(stack: (typeof STACKS)[number]) {
 const endpointsOf = (inputs: any): any[] => inputs.spec.endpoints ?? inputs.spec.podMetricsEndpoints;
 
 describe.each(STACKS)("monitors of %s", (stack) => {
-  test("one monitor per catalog service plus RabbitMQ, Traefik, CoreDNS, cert-manager and Karpenter, nothing else", async () => {
+  test("one monitor per catalog service plus RabbitMQ, Traefik, CoreDNS, cert-manager, Karpenter and Vault where it runs, nothing else", async () => {
     const names = [...(await monitors(stack)).keys()].sort();
-    expect(names).toEqual([...SERVICES.map((s) => s.name), "rabbitmq-cluster", "traefik", "coredns", "cert-manager", "karpenter"].sort());
+    const vault = stackSetting(stack, "secretsBackend") === "vault" && stackSetting(stack, "vaultAddress") === "" ? ["vault"] : [];
+    expect(names).toEqual([...SERVICES.map((s) => s.name), "rabbitmq-cluster", "traefik", "coredns", "cert-manager", "karpenter", ...vault].sort());
   });
 
   test.each(SERVICES.map((s) => [s.name, s] as const))(

@@ -1,0 +1,4 @@
+// Runs every spec of this folder in one module registry (see ../../suite.ts).
+import { includeSpecs } from "../../suite";
+
+includeSpecs(__dirname);

@@ -17,6 +17,11 @@ export const VAULT_NAMESPACE = "vault";
 export const VAULT_ADDRESS = `https://vault.${VAULT_NAMESPACE}.svc:8200`;
 /** Mount paths of the engines and the auth method. */
 export const VAULT_MOUNTS = { kv: "secret", database: "database", kubernetesAuth: "kubernetes" } as const;
+/**
+ * The audience of the ServiceAccount tokens Kubernetes-auth roles accept: ESO requests its tokens
+ * for it (SecretStore `auth.kubernetes.serviceAccountRef.audiences`), and the bootstrap projects one.
+ */
+export const VAULT_AUDIENCE = "vault";
 /** Folder of the platform's secrets in the KV mount: `secret/platform/<name>`. */
 export const KV_FOLDER = "platform";
 

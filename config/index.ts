@@ -11,6 +11,7 @@ import { ClusterSettings, readCluster } from "./cluster";
 import { IngressSettings, readIngress } from "./ingress";
 import { MonitoringSettings, readMonitoring } from "./monitoring";
 import { DataSettings, readData } from "./data";
+import { VaultRecoverySettings, readVaultRecovery } from "./vault-recovery";
 import { AWS_REGION, DNS_NAME, EMAIL, parseIpv4Cidr } from "../lib/validate";
 import { placeholderProblems, runByPulumiEngine } from "./placeholders";
 import { RESOURCE_PROFILES, ResourceProfileName, ProfileRows, profileRows } from "../catalog/resource-profiles";
@@ -34,6 +35,7 @@ export type { ClusterSettings, NodeGroupSettings } from "./cluster";
 export type { IngressSettings } from "./ingress";
 export type { MonitoringSettings } from "./monitoring";
 export type { BackupSettings, DataSettings, VolumeSizes } from "./data";
+export type { VaultRecoverySettings } from "./vault-recovery";
 
 export interface StackConfig {
   readonly region: string;
@@ -59,6 +61,8 @@ export interface StackConfig {
   readonly resourceProfile: ResourceProfileName;
   /** Where the credentials the applications and data stores read come from. */
   readonly secretsBackend: SecretsBackend;
+  /** The operators' PGP keys Vault's recovery key shares are encrypted to (the `vault` backend). */
+  readonly vaultRecovery: VaultRecoverySettings;
 }
 
 function messageOf(err: unknown): string {
@@ -247,6 +251,7 @@ function placeholderValues(c: StackConfig): Record<string, string | readonly str
     apiPublicAccessCidrs: c.cluster?.controlPlane?.publicAccessCidrs,
     adminAllowedCidrs: c.ingress?.adminAllowedCidrs,
     ingressSourceRanges: c.ingress?.sourceRanges,
+    vaultRecoveryPgpKeys: c.vaultRecovery?.pgpKeys,
   };
 }
 
@@ -285,6 +290,7 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
   const resourceProfile = r.oneOf("resourceProfile", RESOURCE_PROFILES);
   // A bad profile is reported with the other problems; the readers go on with some rows meanwhile.
   const rows: ProfileRows = profileRows(resourceProfile ?? RESOURCE_PROFILES[0]);
+  const secretsBackend = r.oneOf("secretsBackend", SECRETS_BACKENDS);
   const config: StackConfig = {
     region,
     domain: r.text("domain", DNS_NAME, "a lower-case DNS name such as api.shop.example.com"),
@@ -298,7 +304,8 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     ingress: readIngress(r, rows),
     autoscaling: readAutoscaling(r),
     resourceProfile,
-    secretsBackend: r.oneOf("secretsBackend", SECRETS_BACKENDS),
+    secretsBackend,
+    vaultRecovery: readVaultRecovery(r, secretsBackend),
   };
   karpenterFitsNodeGroup(r, config);
   r.rejectUnknownKeys();

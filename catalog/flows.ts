@@ -45,7 +45,8 @@ export type PodRole =
   | "ebs-csi-controller"
   | "ebs-csi-node"
   | "metrics-server"
-  | "karpenter";
+  | "karpenter"
+  | "vault-bootstrap";
 
 /** Pods of one namespace: one label set, or several selected together. */
 export interface PodsParty {
@@ -303,6 +304,23 @@ function metricsServerFlows(): FlowIntent[] {
     row(addresses("api-server"), metricsServer, [tcp(METRICS_SERVER_PORT)], "outside", "the aggregator serves the metrics API from the pods"),
     row(metricsServer, addresses("nodes"), [tcp(KUBELET_PORT)], "outside", "every kubelet's resource metrics"),
     apiClient(metricsServer, "metrics-server lists Nodes and Pods and checks its callers' tokens"),
+  ];
+}
+
+/** The Vault bootstrap Job's pods (components/secrets/bootstrap/job.ts `BOOTSTRAP_LABELS`). */
+export const VAULT_BOOTSTRAP = pods("vault-bootstrap", "vault", { "app.kubernetes.io/name": "vault-bootstrap" });
+/** Vault's client port (the `vault` Service, HTTPS). */
+export const VAULT_CLIENT_PORT = 8200;
+
+/**
+ * The bootstrap Job: its Vault steps call Vault's Service on 8200 (the address clients use), its
+ * kubectl step the API server (the recovery Secret, the status ConfigMap). `vaultServer` is the
+ * server's pods as the Vault module defines them; the platform adds these rows with the `vault` backend.
+ */
+export function vaultBootstrapFlows(vaultServer: PodsParty): FlowIntent[] {
+  return [
+    row(VAULT_BOOTSTRAP, vaultServer, [tcp(VAULT_CLIENT_PORT)], "service", "the bootstrap initialises and configures Vault"),
+    apiClient(VAULT_BOOTSTRAP, "the bootstrap stores the encrypted recovery keys and its status"),
   ];
 }
 

@@ -6,8 +6,11 @@
 import { SERVICES } from "../../catalog";
 import { vaultTable } from "../../catalog/vault";
 import { bootstrapFiles } from "../../components/secrets/bootstrap/data";
+import { VaultBootstrap } from "../../components/secrets/bootstrap";
 import {
   BootstrapJobInputs,
+  KUBECTL_IMAGE,
+  VAULT_CLI_IMAGE,
   RECOVERY_SECRET,
   STATUS_CONFIGMAP,
   bootstrapConfigData,
@@ -16,6 +19,7 @@ import {
   bootstrapScript,
 } from "../../components/secrets/bootstrap/job";
 import { restrictedViolations } from "../../lib/pod-security";
+import { renderComponent } from "../harness";
 
 const files = bootstrapFiles(vaultTable(SERVICES));
 const inputs = (over: Partial<BootstrapJobInputs> = {}): BootstrapJobInputs => ({
@@ -93,4 +97,33 @@ test("the ServiceAccount may write the recovery Secret and the status ConfigMap,
   }
   expect(rules.flatMap((r) => (r.resourceNames as string[] | undefined) ?? []).sort()).toEqual([RECOVERY_SECRET, STATUS_CONFIGMAP].sort());
   expect(rules.flatMap((r) => r.verbs as string[])).not.toContain("list");
+});
+
+test("a change of image or address is a new Job too (a Job's pod template cannot change)", () => {
+  expect(bootstrapObjects(inputs({ vaultImage: "hashicorp/vault:2.0.5" })).name).not.toBe(objects.name);
+  expect(bootstrapObjects(inputs({ vaultAddress: "https://vault.example.net:8200" })).name).not.toBe(objects.name);
+});
+
+test("the component: ServiceAccount without a token, Role and binding, the ConfigMap, and the Job after them", async () => {
+  const rendered = await renderComponent(
+    () =>
+      new VaultBootstrap("vault-bootstrap", {
+        namespace: "vault",
+        vaultAddress: "https://vault.vault.svc:8200",
+        caSecret: "vault-server-tls",
+        vaultImage: VAULT_CLI_IMAGE,
+        kubectlImage: KUBECTL_IMAGE,
+        table: vaultTable(SERVICES),
+        recovery: { pgpKeys: ["a2V5LW9uZQ=="], threshold: 1 },
+        waitFor: [],
+      }),
+  );
+  const byKind = (kind: string) => rendered.resources.filter((r) => r.inputs.kind === kind);
+  expect(byKind("ServiceAccount").map((r) => [r.inputs.metadata.name, r.inputs.automountServiceAccountToken])).toEqual([["vault-bootstrap", false]]);
+  expect(byKind("RoleBinding")[0].inputs.subjects).toEqual([{ kind: "ServiceAccount", name: "vault-bootstrap", namespace: "vault" }]);
+  const [job] = byKind("Job");
+  expect(job.inputs.metadata.name).toMatch(/^vault-bootstrap-[0-9a-f]{10}$/);
+  expect(byKind("ConfigMap").map((r) => r.inputs.metadata.name)).toEqual([job.inputs.metadata.name]);
+  const before = new Set(job.dependsOn);
+  for (const kind of ["ServiceAccount", "RoleBinding", "ConfigMap"]) expect([kind, byKind(kind).every((r) => before.has(r.urn))]).toEqual([kind, true]);
 });

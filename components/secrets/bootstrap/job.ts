@@ -28,6 +28,15 @@ export const RECOVERY_SECRET = "vault-recovery-keys";
 export const STATUS_CONFIGMAP = "vault-bootstrap-status";
 
 /**
+ * The Vault server's image, whose CLI the bootstrap runs: hashicorp/vault-helm v0.34.1 (commit
+ * aa1c92e) `values.yaml` 418-420 `server.image` (`hashicorp/vault`, `2.0.4`). The image is
+ * Alpine with BusyBox (hashicorp/vault `Dockerfile`: `FROM alpine:3`, `apk add libcap su-exec
+ * dumb-init tzdata`): `sh`, `sed`, `awk`, no bash, curl or jq. The server's module pins the
+ * same; the integration passes it.
+ */
+export const VAULT_CLI_IMAGE = "hashicorp/vault:2.0.4";
+
+/**
  * kubectl of the cluster's minor version: registry.k8s.io publishes an image of it for every
  * release since 1.28 (kubernetes/kubernetes#116672, #116667). Distroless: kubectl and no shell,
  * so its step is one `kubectl apply`.
@@ -57,10 +66,14 @@ export function bootstrapConfigData(script: string, files: BootstrapFiles, pgpKe
   return { "bootstrap.sh": script, ...files, ...keys };
 }
 
-/** Digest of everything the Job runs, in key order: the suffix of its name and its ConfigMap's. */
-export function bootstrapDigest(data: Readonly<Record<string, string>>): string {
+/**
+ * Digest of everything the Job runs (its files in key order, images, address): the suffix of its
+ * name and its ConfigMap's. A Job's pod template cannot change, so any change is a new Job.
+ */
+export function bootstrapDigest(data: Readonly<Record<string, string>>, settings: Readonly<Record<string, string | number>>): string {
   const hash = crypto.createHash("sha256");
   for (const key of Object.keys(data).sort()) hash.update(`${key}\0${data[key]}\0`);
+  for (const key of Object.keys(settings).sort()) hash.update(`${key}\0${settings[key]}\0`);
   return hash.digest("hex").slice(0, 10);
 }
 
@@ -170,7 +183,8 @@ export interface BootstrapObjects {
 
 /** The ConfigMap and the Job, both named `vault-bootstrap-<digest>`; the ConfigMap is immutable. */
 export function bootstrapObjects(inputs: BootstrapJobInputs): BootstrapObjects {
-  const digest = bootstrapDigest(inputs.data);
+  const { data, ...settings } = inputs;
+  const digest = bootstrapDigest(data, settings);
   const name = `${BOOTSTRAP_NAME}-${digest}`;
   const metadata = { name, namespace: inputs.namespace, labels: { ...BOOTSTRAP_LABELS } };
   return {

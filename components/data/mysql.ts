@@ -202,7 +202,6 @@ export class MySqlDatabase extends pulumi.ComponentResource {
 
     const objects = { service: service.metadata.name, root: rootSecret.metadata.name, client: this.clientSecret.metadata.name };
     // The `kubernetes` backend: the application's user from the client Secret this component writes.
-    // The `kubernetes` backend: the application's user from the client Secret this component writes.
     this.statefulSet = dataStatefulSet(mysqlStatefulSet(args, objects, { kind: "application" }), { parent: this, ...safety, dependsOn: args.waitFor }).statefulSet;
     this.serviceName = instance.name;
     this.registerOutputs({ serviceName: this.serviceName });

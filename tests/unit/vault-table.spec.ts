@@ -63,7 +63,12 @@ describe("the table covers what the kubernetes backend writes", () => {
     expect(FIXED_USERS).toEqual({ rabbitmq: RABBITMQ_USERNAME, minio: MINIO_ROOT_USER, grafana: "admin" });
     expect(GRAFANA_ADMIN).toEqual(GRAFANA_ADMIN_SECRET);
     expect(GENERATED_LENGTHS.minioSecretKey).toBe(MINIO_SECRET_LENGTH);
-    expect(kv("minio-client-credentials").keys).toEqual({ accessKey: { fixed: MINIO_ROOT_USER }, secretKey: { random: { length: MINIO_SECRET_LENGTH, alphabet: "alphanumeric" } } });
+    expect(kv("minio-root-credentials").keys).toEqual({ rootUser: { fixed: MINIO_ROOT_USER }, rootPassword: { random: { length: MINIO_SECRET_LENGTH, alphabet: "alphanumeric" } } });
+    // The clients' copy starts equal to root, as the kubernetes backend has it, and lives apart.
+    expect(kv("minio-client-credentials").keys).toEqual({
+      accessKey: { sameAs: { secret: "minio-root-credentials", key: "rootUser" } },
+      secretKey: { sameAs: { secret: "minio-root-credentials", key: "rootPassword" } },
+    });
     expect(kv("rabbitmq-cluster-erlang-cookie").keys.cookie).toEqual({ random: { length: 64, alphabet: "alphanumeric" } });
     expect(kv("rabbitmq-client-credentials").keys.username).toEqual({ fixed: RABBITMQ_USERNAME });
   });

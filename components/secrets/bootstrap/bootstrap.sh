@@ -183,7 +183,8 @@ recorded_keys() {
 }
 
 # Writes the missing keys of one KV secret: `put -cas=0` creates it only if it does not exist,
-# `patch` adds keys without touching the others; no value is ever read or replaced.
+# `patch` adds keys without touching the others; no value is ever read or replaced. A `same` key
+# takes the value this run gave another secret's key (kept in memory for the run only).
 write_kv_secret() {
   name=$1
   keys=$2
@@ -201,19 +202,26 @@ write_kv_secret() {
   esac
   args=""
   missing=""
-  mkdir -p "$STATE/values"
+  mkdir -p "$STATE/values/$name"
   for entry in $keys; do
     key=${entry%%=*}
     spec=${entry#*=}
     case ",$have," in *",$key,"*) continue ;; esac
     case $spec in
-      fixed:*) printf '%s' "${spec#fixed:}" >"$STATE/values/$key" ;;
+      fixed:*) printf '%s' "${spec#fixed:}" >"$STATE/values/$name/$key" ;;
       random:*)
-        vault read -field=password "sys/policies/password/${spec#random:}/generate" >"$STATE/values/$key" ||
+        vault read -field=password "sys/policies/password/${spec#random:}/generate" >"$STATE/values/$name/$key" ||
           fail "generating $name.$key with ${spec#random:} failed"
         ;;
+      same:*)
+        if [ ! -f "$STATE/values/${spec#same:}" ]; then
+          log "platform/$name: $key copies platform/${spec#same:}, which an earlier run created and the bootstrap cannot read: write it by hand (README, Secrets)"
+          return 0
+        fi
+        cp "$STATE/values/${spec#same:}" "$STATE/values/$name/$key"
+        ;;
     esac
-    args="$args $key=@$STATE/values/$key"
+    args="$args $key=@$STATE/values/$name/$key"
     missing="${missing:+$missing,}$key"
   done
   [ -n "$missing" ] || return 0
@@ -223,7 +231,6 @@ write_kv_secret() {
   else
     run "adding $missing to platform/$name" vault kv patch -mount="$KV_MOUNT" -method=patch "platform/$name" $args >/dev/null
   fi
-  rm -f "$STATE"/values/*
   run "recording the keys of platform/$name" vault kv metadata put -mount="$KV_MOUNT" -custom-metadata=keys="${have:+$have,}$missing" "platform/$name" >/dev/null
   log "platform/$name: generated $missing"
 }
@@ -240,6 +247,8 @@ apply_kv_secrets() {
     entries="$entries $kv_key=$kv_kind:$kv_spec"
   done 3<"$DATA/kv.tsv"
   if [ -n "$current" ]; then write_kv_secret "$current" "$entries"; fi
+  rm -rf "$STATE/values"
+  mkdir -p "$STATE/values"
 }
 
 # A connection is written once: its `vault` password may since have been rotated (rotate-root),

@@ -61,6 +61,12 @@ export function bootstrapFiles(table: VaultTable): BootstrapFiles {
       if ("fixed" in value) {
         if (!FIXED_VALUE.test(value.fixed)) throw new Error(`fixed value of ${secret.name}.${key} must match ${FIXED_VALUE}`);
         kvLines.push(line(secret.name, key, "fixed", value.fixed));
+      } else if ("sameAs" in value) {
+        const source = table.kvSecrets.findIndex((k) => k.name === value.sameAs.secret);
+        if (source < 0 || source >= table.kvSecrets.indexOf(secret) || !(value.sameAs.key in table.kvSecrets[source].keys)) {
+          throw new Error(`${secret.name}.${key} copies ${value.sameAs.secret}.${value.sameAs.key}, which must be a key of a secret listed before it`);
+        }
+        kvLines.push(line(secret.name, key, "same", `${value.sameAs.secret}/${value.sameAs.key}`));
       } else {
         lengths.add(value.random.length);
         kvLines.push(line(secret.name, key, "random", passwordPolicyName(value.random.length)));

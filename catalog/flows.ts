@@ -51,7 +51,8 @@ export type PodRole =
   | "ebs-csi-node"
   | "metrics-server"
   | "karpenter"
-  | "vault";
+  | "vault"
+  | "vault-bootstrap";
 
 /** Pods of one namespace: one label set, or several selected together. */
 export interface PodsParty {
@@ -330,6 +331,24 @@ function metricsServerFlows(): FlowIntent[] {
     apiClient(metricsServer, "metrics-server lists Nodes and Pods and checks its callers' tokens"),
   ];
 }
+
+/** The Vault bootstrap Job's pods (components/secrets/bootstrap/job.ts `BOOTSTRAP_LABELS`). */
+export const VAULT_BOOTSTRAP = pods("vault-bootstrap", "vault", { "app.kubernetes.io/name": "vault-bootstrap" });
+/** Vault's client port (the `vault` Service, HTTPS). */
+export const VAULT_CLIENT_PORT = 8200;
+
+/**
+ * The bootstrap Job: its Vault steps call Vault's Service on 8200 (the address clients use), its
+ * kubectl step the API server (the recovery Secret, the status ConfigMap). `vaultServer` is the
+ * server's pods as the Vault module defines them; the platform adds these rows with the `vault` backend.
+ */
+export function vaultBootstrapFlows(vaultServer: PodsParty): FlowIntent[] {
+  return [
+    row(VAULT_BOOTSTRAP, vaultServer, [tcp(VAULT_CLIENT_PORT)], "service", "the bootstrap initialises and configures Vault"),
+    apiClient(VAULT_BOOTSTRAP, "the bootstrap stores the encrypted recovery keys and its status"),
+  ];
+}
+
 
 /**
  * Every allowed flow of the platform, in the order the policies list their rules. `challenge` is

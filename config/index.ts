@@ -13,6 +13,7 @@ import { MonitoringSettings, readMonitoring } from "./monitoring";
 import { DataSettings, readData } from "./data";
 import { DnsSettings, readDns } from "./dns";
 import { VaultSettings, readVault, vaultReplicaProblems } from "./vault";
+import { VaultRecoverySettings, readVaultRecovery } from "./vault-recovery";
 import { AWS_REGION, DNS_NAME, EMAIL, parseIpv4Cidr } from "../lib/validate";
 import { placeholderProblems, runByPulumiEngine } from "./placeholders";
 import { RESOURCE_PROFILES, ResourceProfileName, ProfileRows, profileRows } from "../catalog/resource-profiles";
@@ -38,6 +39,7 @@ export type { MonitoringSettings } from "./monitoring";
 export type { BackupSettings, DataSettings, VolumeSizes } from "./data";
 export type { DnsSettings } from "./dns";
 export type { ExternalVault, InClusterVault, VaultSettings } from "./vault";
+export type { VaultRecoverySettings } from "./vault-recovery";
 
 export interface StackConfig {
   readonly region: string;
@@ -67,6 +69,8 @@ export interface StackConfig {
   readonly secretsBackend: SecretsBackend;
   /** HashiCorp Vault, in the cluster or an existing one; used when `secretsBackend` is `vault`. */
   readonly vault: VaultSettings;
+  /** The operators' PGP keys Vault's recovery key shares are encrypted to (the `vault` backend). */
+  readonly vaultRecovery: VaultRecoverySettings;
 }
 
 function messageOf(err: unknown): string {
@@ -256,6 +260,7 @@ function placeholderValues(c: StackConfig): Record<string, string | readonly str
     apiPublicAccessCidrs: c.cluster?.controlPlane?.publicAccessCidrs,
     adminAllowedCidrs: c.ingress?.adminAllowedCidrs,
     ingressSourceRanges: c.ingress?.sourceRanges,
+    vaultRecoveryPgpKeys: c.vaultRecovery?.pgpKeys,
   };
 }
 
@@ -304,6 +309,7 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
   // A bad profile is reported with the other problems; the readers go on with some rows meanwhile.
   const rows: ProfileRows = profileRows(resourceProfile ?? RESOURCE_PROFILES[0]);
   const domain = r.text("domain", DNS_NAME, "a lower-case DNS name such as api.shop.example.com");
+  const secretsBackend = r.oneOf("secretsBackend", SECRETS_BACKENDS);
   const config: StackConfig = {
     region,
     domain,
@@ -318,8 +324,9 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     dns: readDns(r, domain),
     autoscaling: readAutoscaling(r),
     resourceProfile,
-    secretsBackend: r.oneOf("secretsBackend", SECRETS_BACKENDS),
+    secretsBackend,
     vault: readVault(r, rows),
+    vaultRecovery: readVaultRecovery(r, secretsBackend),
   };
   karpenterFitsNodeGroup(r, config);
   vaultFitsCluster(r, config);

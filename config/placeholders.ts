@@ -6,6 +6,7 @@
  */
 import * as ipaddr from "ipaddr.js";
 import * as pulumi from "@pulumi/pulumi";
+import { pgpUserIds } from "../lib/pgp";
 
 /** The account number AWS's own documentation uses in example ARNs. */
 export const EXAMPLE_ACCOUNT = "123456789012";
@@ -45,6 +46,12 @@ interface PlaceholderRule {
 
 const hostOf = (value: string) => value.split("/")[0].split("@").pop() ?? value;
 
+/** A PGP key whose every user ID is a mail address at an example domain (the stack files' placeholder key). */
+export function isExamplePgpKey(value: string): boolean {
+  const mails = pgpUserIds(value).map((id) => /<([^>]+)>/.exec(id)?.[1] ?? id);
+  return mails.length > 0 && mails.every((m) => isExampleDomain(hostOf(m)));
+}
+
 export const PLACEHOLDER_RULES: readonly PlaceholderRule[] = [
   {
     keys: ["adminRoleArn", "operatorRoleArn", "developerRoleArn"],
@@ -75,6 +82,11 @@ export const PLACEHOLDER_RULES: readonly PlaceholderRule[] = [
     keys: ["apiPublicAccessCidrs", "adminAllowedCidrs", "ingressSourceRanges"],
     isExample: isDocumentationCidr,
     replaceWith: "the public CIDRs that may connect (your office, VPN or CI egress ranges)",
+  },
+  {
+    keys: ["vaultRecoveryPgpKeys"],
+    isExample: isExamplePgpKey,
+    replaceWith: "your operators' PGP public keys (gpg --export <key id> | base64 -w0), one per operator, before Vault is first initialised",
   },
 ];
 

@@ -51,12 +51,43 @@ export const ENTRYPOINT_INIT_STEPS = [
 ] as const;
 
 /**
+ * Which users a first initialisation creates besides root: the application's (`MYSQL_USER`, the
+ * `kubernetes` backend), or `vault` alone (the `vault` backend: Vault's database engine creates
+ * the application's users per lease, catalog/vault.ts `databaseRoleFor`).
+ */
+export type MySqlInitUsers = "application" | "vault";
+
+/** The MySQL user Vault manages the instance with (catalog/vault.ts `MYSQL_VAULT_USER`). */
+export const VAULT_MYSQL_USER = "vault";
+
+/**
+ * Creates `vault` while the temporary server runs, through the entrypoint's `docker_process_sql`
+ * (8.4.6 `docker_setup_db` does the same for `MYSQL_USER`, with the schema's `_` escaped in the
+ * GRANT): every privilege on the schema with GRANT OPTION, to hand them to the users it creates,
+ * and CREATE USER, to create, drop and re-password them (and itself: `rotate-root`). Nothing on
+ * any other schema. The password (`MYSQL_VAULT_PASSWORD`) is generated alphanumeric by Vault; it
+ * goes into a SQL literal, so anything else is refused.
+ */
+export function vaultUserSteps(): string[] {
+  const fail = "echo \"mysql-init: MYSQL_VAULT_PASSWORD must be letters and digits\" >&2; exit 1";
+  return [
+    `  case "$MYSQL_VAULT_PASSWORD" in "" | *[!A-Za-z0-9]*) ${fail} ;; esac`,
+    "  docker_process_sql --database=mysql <<EOSQL",
+    `CREATE USER '${VAULT_MYSQL_USER}'@'%' IDENTIFIED BY '\${MYSQL_VAULT_PASSWORD}' ;`,
+    `GRANT ALL PRIVILEGES ON \\\`\${MYSQL_DATABASE//_/\\\\_}\\\`.* TO '${VAULT_MYSQL_USER}'@'%' WITH GRANT OPTION ;`,
+    `GRANT CREATE USER ON *.* TO '${VAULT_MYSQL_USER}'@'%' ;`,
+    "EOSQL",
+  ];
+}
+
+/**
  * The init container's bash script. `serverArgs` are the main container's `mysqld` arguments
  * other than `--datadir`, so that the temporary server runs as the real one will. The schema
  * (`MYSQL_DATABASE`) and credentials come from the container's environment, as for the image.
  */
-export function mysqlInitScript(paths: MySqlInitPaths, serverArgs: readonly string[]): string {
+export function mysqlInitScript(paths: MySqlInitPaths, serverArgs: readonly string[], users: MySqlInitUsers): string {
   const { datadir, staging } = paths;
+  const steps = ENTRYPOINT_INIT_STEPS.flatMap((step) => [`  ${step}`, ...(step === "docker_setup_db" && users === "vault" ? vaultUserSteps() : [])]);
   const fail = (what: string) => `echo "mysql-init: ${what}; see the README, 'An interrupted first initialisation'" >&2; exit 1`;
   return [
     "set -eu",
@@ -73,7 +104,7 @@ export function mysqlInitScript(paths: MySqlInitPaths, serverArgs: readonly stri
     "  set +u",
     `  . "${paths.entrypoint}"`,
     `  set -- mysqld --datadir="${staging}" ${serverArgs.map((a) => `"${a}"`).join(" ")}`,
-    ...ENTRYPOINT_INIT_STEPS.map((step) => `  ${step}`),
+    ...steps,
     ")",
     `mv "${staging}" "${datadir}"`,
     `echo "mysql-init: initialised ${datadir}"`,

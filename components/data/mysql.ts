@@ -18,7 +18,7 @@ import {
   singleReplica,
 } from "../../lib/stateful";
 import { dataStatefulSet } from "../../lib/data-statefulset";
-import { MYSQL_ENTRYPOINT, mysqlInitScript } from "./mysql-init";
+import { MYSQL_ENTRYPOINT, MySqlInitUsers, mysqlInitScript } from "./mysql-init";
 
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -71,6 +71,17 @@ export interface MySqlSecretNames {
   readonly client: pulumi.Input<string>;
 }
 
+/**
+ * Who the pod's users are: the application's user from the client Secret (the `kubernetes`
+ * backend), or, with Vault, the user `vault` (its initial password in the Secret `<instance>-vault`)
+ * and no application user: Vault creates one per lease, so the client Secret exists only once
+ * MySQL runs and the pod must not wait for it; the probes then log in as root.
+ */
+export type MySqlUsers = { readonly kind: "application" } | { readonly kind: "vault"; readonly vaultSecret: pulumi.Input<string> };
+
+/** What `users` means for the init script. */
+const initUsers = (users: MySqlUsers): MySqlInitUsers => (users.kind === "vault" ? "vault" : "application");
+
 const secretEnv = (envName: string, secret: pulumi.Input<string>, key: string): EnvVar => ({
   name: envName,
   valueFrom: { secretKeyRef: { name: secret, key } },
@@ -84,19 +95,30 @@ export const MYSQL_SERVER_ARGS = ["--skip-name-resolve"];
  * components/data/mysql-init.ts) and the server, which reads its schema and user from the
  * client Secret.
  */
-export function mysqlContainers(args: MySqlDatabaseArgs, secrets: MySqlSecretNames): { init: Container; server: Container; volumes: Volume[] } {
+export function mysqlContainers(
+  args: MySqlDatabaseArgs,
+  secrets: MySqlSecretNames,
+  users: MySqlUsers,
+): { init: Container; server: Container; volumes: Volume[] } {
   const c = mysqlContract(args);
   const run = scratch("run", "/var/run/mysqld");
   const tmp = scratch("tmp", "/tmp", "256Mi");
   // The client reads the password from MYSQL_PWD, so it never shows on a command line. The
   // readiness check logs in as the application over TCP and opens its schema: exactly what a
   // client does (over TLS: the CLI prefers it and the server has its generated certificate).
-  const appQuery = 'MYSQL_PWD="$MYSQL_PASSWORD" mysql --protocol=tcp -h 127.0.0.1 -u "$MYSQL_USER" -D "$MYSQL_DATABASE" -e "SELECT 1"';
-  const appEnv = [
-    { name: "MYSQL_DATABASE", value: c.database },
-    secretEnv("MYSQL_USER", secrets.client, c.usernameKey),
-    secretEnv("MYSQL_PASSWORD", secrets.client, c.passwordKey),
-  ];
+  // With Vault there is no lasting application user: root (root@'%', the entrypoint's
+  // MYSQL_ROOT_HOST default) opens the schema the same way.
+  const appQuery =
+    users.kind === "vault"
+      ? 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql --protocol=tcp -h 127.0.0.1 -u root -D "$MYSQL_DATABASE" -e "SELECT 1"'
+      : 'MYSQL_PWD="$MYSQL_PASSWORD" mysql --protocol=tcp -h 127.0.0.1 -u "$MYSQL_USER" -D "$MYSQL_DATABASE" -e "SELECT 1"';
+  const rootEnv = secretEnv("MYSQL_ROOT_PASSWORD", secrets.root, "password");
+  const appEnv =
+    users.kind === "vault"
+      ? [{ name: "MYSQL_DATABASE", value: c.database }, rootEnv]
+      : [{ name: "MYSQL_DATABASE", value: c.database }, secretEnv("MYSQL_USER", secrets.client, c.usernameKey), secretEnv("MYSQL_PASSWORD", secrets.client, c.passwordKey)];
+  const initEnv =
+    users.kind === "vault" ? [...appEnv, secretEnv("MYSQL_VAULT_PASSWORD", users.vaultSecret, "password")] : [rootEnv, ...appEnv];
   const common = {
     image: args.image ?? MYSQL_IMAGE,
     securityContext: hardenedContainer(MYSQL_UID),
@@ -106,8 +128,9 @@ export function mysqlContainers(args: MySqlDatabaseArgs, secrets: MySqlSecretNam
   const initScript = mysqlInitScript(
     { volume: VOLUME_PATH, datadir: MYSQL_DATADIR, staging: MYSQL_STAGING_DIR, entrypoint: MYSQL_ENTRYPOINT },
     MYSQL_SERVER_ARGS,
+    initUsers(users),
   );
-  const init = { name: "mysql-init", command: ["bash", "-c", initScript], env: [secretEnv("MYSQL_ROOT_PASSWORD", secrets.root, "password"), ...appEnv], ...common };
+  const init = { name: "mysql-init", command: ["bash", "-c", initScript], env: initEnv, ...common };
   const server = {
     name: "mysql",
     // Through the image's entrypoint, which finds the directory initialised and runs mysqld.
@@ -126,8 +149,12 @@ export function mysqlContainers(args: MySqlDatabaseArgs, secrets: MySqlSecretNam
 }
 
 /** The single-replica MySQL StatefulSet. */
-export function mysqlStatefulSet(args: MySqlDatabaseArgs, objects: MySqlSecretNames & { service: pulumi.Input<string> }): StatefulSetShape {
-  const { init, server, volumes } = mysqlContainers(args, objects);
+export function mysqlStatefulSet(
+  args: MySqlDatabaseArgs,
+  objects: MySqlSecretNames & { service: pulumi.Input<string> },
+  users: MySqlUsers,
+): StatefulSetShape {
+  const { init, server, volumes } = mysqlContainers(args, objects, users);
   return {
     ...singleReplica(args, objects.service),
     uid: MYSQL_UID,
@@ -174,7 +201,8 @@ export class MySqlDatabase extends pulumi.ComponentResource {
     );
 
     const objects = { service: service.metadata.name, root: rootSecret.metadata.name, client: this.clientSecret.metadata.name };
-    this.statefulSet = dataStatefulSet(mysqlStatefulSet(args, objects), { parent: this, ...safety, dependsOn: args.waitFor }).statefulSet;
+    // The `kubernetes` backend: the application's user from the client Secret this component writes.
+    this.statefulSet = dataStatefulSet(mysqlStatefulSet(args, objects, { kind: "application" }), { parent: this, ...safety, dependsOn: args.waitFor }).statefulSet;
     this.serviceName = instance.name;
     this.registerOutputs({ serviceName: this.serviceName });
   }

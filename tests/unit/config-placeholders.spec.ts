@@ -8,6 +8,7 @@ import { isDocumentationCidr, isExampleDomain, placeholderProblems, runByPulumiE
 import { runProgram } from "../../tools/render/engine";
 import { loadStackConfig } from "../../lib/stack-files";
 import { PROJECT_DIR, STACKS } from "../harness";
+import { syntheticPgpKey } from "./pgp-fixtures";
 
 /** Loads a stack's configuration as the program does, with the given overrides and options. */
 async function load(stack: string, overrides: Record<string, string>, rejectPlaceholders?: boolean): Promise<string> {
@@ -20,10 +21,13 @@ async function load(stack: string, overrides: Record<string, string>, rejectPlac
   }
 }
 
+/** The start of the example PGP key the stack files carry (its user ID, at example.com, is not visible in base64). */
+const EXAMPLE_PGP_KEY = "mQENBGsO+7ABCADPpCY315pGS+wCw8RrPCH9TFkl";
+
 /** Keys of a stack file whose value visibly holds an example, found by plain text search. */
 function exampleKeys(stack: string): string[] {
   const { config } = loadStackConfig(PROJECT_DIR, stack);
-  const markers = ["123456789012", "example.com", "192.0.2.", "198.51.100.", "203.0.113."];
+  const markers = ["123456789012", "example.com", "192.0.2.", "198.51.100.", "203.0.113.", EXAMPLE_PGP_KEY];
   return Object.entries(config)
     .filter(([key, value]) => key.startsWith("ecommerce:") && markers.some((m) => value.includes(m)))
     .map(([key]) => key)
@@ -43,6 +47,7 @@ const REAL: Record<string, string> = {
   "ecommerce:apiPublicAccessCidrs": JSON.stringify(["81.2.69.0/24"]),
   "ecommerce:adminAllowedCidrs": JSON.stringify(["81.2.69.0/24"]),
   "ecommerce:ingressSourceRanges": JSON.stringify(["0.0.0.0/0"]),
+  "ecommerce:vaultRecoveryPgpKeys": JSON.stringify([syntheticPgpKey("Alice Operator <alice@acme-retail.eu>")]),
 };
 
 describe.each(STACKS)("the committed %s stack file", (stack) => {

@@ -134,7 +134,7 @@ describe("MySQL", () => {
   });
 
   test("the init container initialises with the server's own arguments; only it sees the root password", () => {
-    const { init, server } = mysqlContainers(args, { root: "root-secret", client: "client-secret" }) as any;
+    const { init, server } = mysqlContainers(args, { root: "root-secret", client: "client-secret" }, { kind: "application" }) as any;
     expect(server.args).toEqual([`--datadir=${MYSQL_DATADIR}`, ...MYSQL_SERVER_ARGS]);
     for (const a of MYSQL_SERVER_ARGS) expect(init.command[2]).toContain(`"${a}"`);
     expect(init.env.map((e: any) => e.name)).toContain("MYSQL_ROOT_PASSWORD");
@@ -143,7 +143,7 @@ describe("MySQL", () => {
   });
 
   test("one replica named after the instance, selecting its labels", () => {
-    const sts = statefulSetArgs(mysqlStatefulSet(args, { service: "svc", root: "r", client: "c" }));
+    const sts = statefulSetArgs(mysqlStatefulSet(args, { service: "svc", root: "r", client: "c" }, { kind: "application" }));
     expect([(sts.metadata as any).name, (sts.spec as any).selector.matchLabels, (sts.spec as any).replicas]).toEqual([
       "recommendations-service-mysql",
       instance.labels,

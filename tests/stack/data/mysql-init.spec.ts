@@ -54,7 +54,7 @@ function sandbox(): Sandbox {
   fs.writeFileSync(entrypoint, STAND_IN);
   const datadir = path.join(volume, "data");
   const log = path.join(root, "steps.log");
-  const script = mysqlInitScript({ volume, datadir, staging: path.join(volume, "initializing"), entrypoint }, ["--skip-name-resolve"]);
+  const script = mysqlInitScript({ volume, datadir, staging: path.join(volume, "initializing"), entrypoint }, ["--skip-name-resolve"], "application");
   return {
     volume,
     datadir,
@@ -125,7 +125,7 @@ describe("the first initialisation of a MySQL volume", () => {
   });
 
   test("the script is valid bash", () => {
-    const script = mysqlInitScript({ volume: "/v", datadir: "/v/data", staging: "/v/initializing", entrypoint: MYSQL_ENTRYPOINT }, ["--skip-name-resolve"]);
+    const script = mysqlInitScript({ volume: "/v", datadir: "/v/data", staging: "/v/initializing", entrypoint: MYSQL_ENTRYPOINT }, ["--skip-name-resolve"], "application");
     expect(() => execFileSync("bash", ["-n", "-c", script])).not.toThrow();
     for (const step of ENTRYPOINT_INIT_STEPS) expect(script).toContain(step);
   });

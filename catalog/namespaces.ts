@@ -20,6 +20,22 @@ export const NAMESPACES = {
 
 export type NamespaceKey = keyof typeof NAMESPACES;
 
+/**
+ * Namespaces only the `vault` secrets backend creates (`ecommerce:secretsBackend`). The External
+ * Secrets Operator's pods meet `restricted`: the chart's container contexts drop ALL, run as
+ * UID 1000 without escalation under RuntimeDefault seccomp (external-secrets helm-chart-2.9.0
+ * `values.yaml` 275-285, 732-742, 944-954), no host namespaces (464, 512, 815), and the program
+ * adds the pod-level context (components/secrets/external-secrets/chart.ts).
+ */
+export const VAULT_BACKEND_NAMESPACES = {
+  externalSecrets: { name: "external-secrets", podSecurity: "restricted", purpose: "External Secrets Operator" },
+} as const satisfies Record<string, NamespaceSpec>;
+
+/** The namespaces a stack creates: the platform's, and those of its secrets backend. */
+export function platformNamespaces(secretsBackend: "kubernetes" | "vault"): NamespaceSpec[] {
+  return [...Object.values(NAMESPACES), ...(secretsBackend === "vault" ? Object.values(VAULT_BACKEND_NAMESPACES) : [])];
+}
+
 /** Cluster-wide namespace of CoreDNS and the API server's endpoints. */
 export const KUBE_SYSTEM = "kube-system";
 

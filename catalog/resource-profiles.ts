@@ -38,7 +38,10 @@ export type ProfiledWorkload =
   | "prometheusOperator"
   | "kubeStateMetrics"
   | "nodeExporter"
-  | "coredns";
+  | "coredns"
+  | "externalSecretsController"
+  | "externalSecretsWebhook"
+  | "externalSecretsCertController";
 
 export type ProfileRows = Readonly<Record<ProfiledWorkload, WorkloadResources>>;
 
@@ -61,6 +64,10 @@ const r = (cpuRequest: string, memoryRequest: string, cpuLimit: string | null, m
  *   them (components/data/rabbitmq-config.ts, components/data/redis.ts), so they follow a profile
  *   change; MySQL keeps its default 128 MiB buffer pool (mysql 8.4 `innodb_buffer_pool_size`),
  *   which fits every row's limit.
+ * - External Secrets Operator (only with `secretsBackend: vault`): its controller holds every
+ *   synced Secret in its informer cache, so its memory grows with their number; the webhook and
+ *   cert controller only watch the operator's own objects. The chart sets no requests
+ *   (external-secrets helm-chart-2.9.0 `values.yaml` 287, 744, 956).
  * - CoreDNS: EKS' own manifest requests 100m / 70Mi with a 170Mi limit (eksctl v0.230.0
  *   `pkg/addons/default/assets/coredns-1.34.json` 217-225); `standard` keeps it.
  */
@@ -81,6 +88,9 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     kubeStateMetrics: r("10m", "64Mi", null, "256Mi"),
     nodeExporter: r("10m", "24Mi", null, "64Mi"),
     coredns: r("50m", "70Mi", null, "170Mi"),
+    externalSecretsController: r("10m", "64Mi", null, "256Mi"),
+    externalSecretsWebhook: r("10m", "32Mi", null, "128Mi"),
+    externalSecretsCertController: r("10m", "32Mi", null, "128Mi"),
   },
   standard: {
     mysql: r("100m", "512Mi", "1", "1Gi"),
@@ -98,6 +108,9 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     kubeStateMetrics: r("20m", "128Mi", null, "512Mi"),
     nodeExporter: r("20m", "32Mi", null, "128Mi"),
     coredns: r("100m", "70Mi", null, "170Mi"),
+    externalSecretsController: r("20m", "96Mi", null, "384Mi"),
+    externalSecretsWebhook: r("10m", "48Mi", null, "192Mi"),
+    externalSecretsCertController: r("10m", "48Mi", null, "192Mi"),
   },
   large: {
     mysql: r("250m", "1Gi", "2", "2Gi"),
@@ -115,6 +128,9 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     kubeStateMetrics: r("50m", "256Mi", null, "1Gi"),
     nodeExporter: r("20m", "32Mi", null, "128Mi"),
     coredns: r("100m", "128Mi", null, "256Mi"),
+    externalSecretsController: r("50m", "128Mi", null, "512Mi"),
+    externalSecretsWebhook: r("20m", "64Mi", null, "256Mi"),
+    externalSecretsCertController: r("20m", "64Mi", null, "256Mi"),
   },
 };
 

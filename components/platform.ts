@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { KUBE_SYSTEM, NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
+import { KUBE_SYSTEM, NAMESPACES, SERVICES, ServiceSpec, VAULT_BACKEND_NAMESPACES, catalogProblems, platformNamespaces, profileRows } from "../catalog";
+import { GRAFANA_ADMIN, vaultTable } from "../catalog/vault";
 import type { StackConfig } from "../config";
 import { Application } from "./app/application";
 import { DataBackups } from "./foundation/backup";
@@ -16,6 +17,8 @@ import { MetricsServer } from "./foundation/metrics-server/metrics-server";
 import { Network } from "./foundation/network";
 import { DEFAULT_STORAGE_CLASS } from "./foundation/storage-class";
 import { NetworkPolicies } from "./network-policies/network-policies";
+import { SecretsSync } from "./secrets/secrets-sync";
+import { IN_CLUSTER_VAULT } from "./secrets/vault-sync";
 
 export interface PlatformArgs {
   readonly config: StackConfig;
@@ -40,6 +43,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly ingress: IngressTier;
   readonly application: Application;
   readonly monitoring: Monitoring;
+  /** The External Secrets Operator and what it syncs from Vault (`secretsBackend: vault`). */
+  readonly secretsSync?: SecretsSync;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     const services = args.services ?? SERVICES;
@@ -84,7 +89,7 @@ export class Platform extends pulumi.ComponentResource {
       { parent: this },
     );
     const k8sOpts = { parent: this, providers: { kubernetes: this.cluster.provider } };
-    this.namespaces = new Namespaces("namespaces", { namespaces: Object.values(NAMESPACES) }, k8sOpts);
+    this.namespaces = new Namespaces("namespaces", { namespaces: platformNamespaces(cfg.secretsBackend) }, k8sOpts);
     new ClusterAccess("cluster-access", { access: cfg.cluster.access, namespaces: this.namespaces.byName }, k8sOpts);
     this.metricsServer = new MetricsServer(
       "metrics-server",
@@ -125,8 +130,27 @@ export class Platform extends pulumi.ComponentResource {
       k8sOpts,
     );
 
-    // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
+    // With Vault, the credentials are ExternalSecret targets: the operator and its objects first.
     const ns = this.namespaces.byName;
+    if (cfg.secretsBackend === "vault") {
+      const rows = profileRows(cfg.resourceProfile);
+      this.secretsSync = new SecretsSync(
+        "secrets",
+        {
+          table: vaultTable(services),
+          vault: IN_CLUSTER_VAULT,
+          namespace: ns[VAULT_BACKEND_NAMESPACES.externalSecrets.name],
+          namespaces: ns,
+          resources: { controller: rows.externalSecretsController, webhook: rows.externalSecretsWebhook, certController: rows.externalSecretsCertController },
+          waitFor: this.cluster.nodesReady,
+          certManager: this.ingress.certManager.chart,
+        },
+        k8sOpts,
+      );
+    }
+    const credentials = this.secretsSync ? { backend: "vault" as const, synced: this.secretsSync.secretsByName } : { backend: "kubernetes" as const };
+
+    // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
     this.data = new DataTier(
       "data",
       {
@@ -143,6 +167,7 @@ export class Platform extends pulumi.ComponentResource {
         // DNS as well: RabbitMQ's nodes find their peers by name. It costs nothing: CoreDNS is up
         // before the volume driver these StatefulSets wait for anyway.
         waitFor: [...this.cluster.nodesReady, ...this.cluster.dnsReady, ...this.cluster.storageReady],
+        credentials,
       },
       k8sOpts,
     );
@@ -181,6 +206,7 @@ export class Platform extends pulumi.ComponentResource {
         services,
         rabbitmqNodes: cfg.data.rabbitmqReplicas,
         waitFor: this.cluster.nodesReady,
+        syncedAdminSecret: this.secretsSync?.secretsByName[GRAFANA_ADMIN.name],
       },
       k8sOpts,
     );

@@ -6,6 +6,7 @@ import {
   StatefulSetShape,
   asResourceError,
   containerPort,
+  credentialSecrets,
   dataSafety,
   generatedPassword,
   hardenedContainer,
@@ -150,7 +151,7 @@ export function mysqlStatefulSet(args: MySqlDatabaseArgs, objects: MySqlSecretNa
 export class MySqlDatabase extends pulumi.ComponentResource {
   readonly serviceName: string;
   /** The Secret clients read, in the clients' namespace. */
-  readonly clientSecret: k8s.core.v1.Secret;
+  readonly clientSecret: pulumi.Resource;
   /** Its name, from the connection contract. */
   readonly clientSecretName: string;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
@@ -162,19 +163,23 @@ export class MySqlDatabase extends pulumi.ComponentResource {
     const safety = dataSafety(args.protectData);
     const keyOpts = { parent: this, protect: args.protectData };
 
-    const rootPassword = generatedPassword(`${instance.name}-root-password`, keyOpts);
-    const appPassword = generatedPassword(`${instance.name}-password`, keyOpts);
-    const secrets = mysqlSecrets(args, { root: rootPassword.result, app: appPassword.result });
-    const rootSecret = new k8s.core.v1.Secret(`${instance.name}-root`, secrets.root, { parent: this, ...safety });
-    this.clientSecret = new k8s.core.v1.Secret(this.clientSecretName, secrets.client, { parent: this, ...safety });
+    const secrets = asResourceError(this, () =>
+      credentialSecrets(args.credentials, { root: `${instance.name}-root`, client: this.clientSecretName }, () => {
+        const rootPassword = generatedPassword(`${instance.name}-root-password`, keyOpts);
+        const appPassword = generatedPassword(`${instance.name}-password`, keyOpts);
+        return mysqlSecrets(args, { root: rootPassword.result, app: appPassword.result });
+      }, { parent: this, ...safety }),
+    );
+    this.clientSecret = secrets.resources.client;
     const service = new k8s.core.v1.Service(
       instance.name,
       serviceArgs(instance.name, namespace, instance.labels, [servicePort("mysql", DATASTORES.mysql.port)]),
       { parent: this },
     );
 
-    const objects = { service: service.metadata.name, root: rootSecret.metadata.name, client: this.clientSecret.metadata.name };
-    this.statefulSet = dataStatefulSet(mysqlStatefulSet(args, objects), { parent: this, ...safety, dependsOn: args.waitFor }).statefulSet;
+    const objects = { service: service.metadata.name, root: secrets.names.root, client: secrets.names.client };
+    const dependsOn = [...(args.waitFor ?? []), ...secrets.after];
+    this.statefulSet = dataStatefulSet(mysqlStatefulSet(args, objects), { parent: this, ...safety, dependsOn }).statefulSet;
     this.serviceName = instance.name;
     this.registerOutputs({ serviceName: this.serviceName });
   }

@@ -77,6 +77,19 @@ const karpenter: ChartPods = (v, ns) => [
   pods("karpenter", ns, "Deployment", "karpenter", containerRequest(v.controller ?? {}), orDefault(v.replicas, 2), "values replicas, controller.resources; chartdata/karpenter/values.yaml:49,145"),
 ];
 
+/**
+ * external-secrets: controller, webhook, cert controller; each `replicaCount` defaults to 1
+ * (chartdata/external-secrets/values.yaml:36, 500, 767).
+ */
+const externalSecrets: ChartPods = (v, ns) => {
+  const chart = "external-secrets";
+  return [
+    pods(chart, ns, "Deployment", "external-secrets", containerRequest(v), orDefault(v.replicaCount, 1), "values replicaCount; chartdata/external-secrets/values.yaml:36"),
+    pods(chart, ns, "Deployment", "external-secrets-webhook", containerRequest(v.webhook ?? {}), orDefault(v.webhook?.replicaCount, 1), "values webhook.replicaCount; chartdata/external-secrets/values.yaml:500"),
+    pods(chart, ns, "Deployment", "external-secrets-cert-controller", containerRequest(v.certController ?? {}), orDefault(v.certController?.replicaCount, 1), "values certController.replicaCount; chartdata/external-secrets/values.yaml:767"),
+  ];
+};
+
 /** The charts the plan can size, by chart name (the Chart resource's `chart` input). */
 export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   traefik,
@@ -84,4 +97,5 @@ export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   "kube-prometheus-stack": kubePrometheusStack,
   "metrics-server": metricsServer,
   karpenter,
+  "external-secrets": externalSecrets,
 };

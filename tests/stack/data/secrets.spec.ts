@@ -31,6 +31,7 @@ async function secretsOfTier(): Promise<{ secrets: SecretSeen[]; clientNames: st
       {
         services: SERVICES,
         protectData: false,
+        credentials: { backend: "kubernetes" },
         storageClass: "gp3",
         settings: {
           rabbitmqReplicas: 3,

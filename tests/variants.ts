@@ -34,3 +34,9 @@ export const DEV_CLUSTER_CHANGED: Record<string, unknown> = {
  * proves, and a stack that no longer fits its two nodes, which the capacity guard must refuse.
  */
 export const DEV_STANDARD_PROFILE: Record<string, unknown> = { "ecommerce:resourceProfile": "standard" };
+
+/**
+ * staging with its credentials from Vault: the External Secrets Operator's objects replace the
+ * generated Secrets; the data, monitoring and secrets tiers read this one switch.
+ */
+export const STAGING_VAULT_BACKEND: Record<string, unknown> = { "ecommerce:secretsBackend": "vault" };

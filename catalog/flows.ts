@@ -7,13 +7,15 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { ClientEgress, DATASTORES, DATASTORE_KINDS, DatastoreKind, METRICS_PORT, NAMESPACES, ServiceSpec, datastoreInstances, datastoreRow, serviceLabels } from ".";
+import { ClientEgress, DATASTORES, DATASTORE_KINDS, DatastoreKind, METRICS_PORT, NAMESPACES, SecretsBackend, ServiceSpec, datastoreInstances, datastoreRow, serviceLabels } from ".";
 import { chartRow } from "../components/chart-pods";
 import { COREDNS, COREDNS_METRICS_PORT, DNS_PORT, EBS_CSI_CONTROLLER, EBS_CSI_NODE, POD_IDENTITY_AGENT } from "../components/foundation/kube-system-pods";
 import { METRICS_SERVER_POD_LABELS, METRICS_SERVER_PORT } from "../components/foundation/metrics-server/chart";
 import { KARPENTER_METRICS, KARPENTER_NAME, KARPENTER_POD_LABELS } from "../components/foundation/karpenter/chart";
 import { ACME_HTTP01_SOLVER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT, certManagerPodLabels } from "../components/ingress/cert-manager/chart";
 import { ENTRYPOINTS, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../components/ingress/traefik/chart";
+import { EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_PORTS, externalSecretsPodLabels } from "../components/secrets/external-secrets/chart";
+import { VAULT_NAMESPACE } from "./vault";
 import {
   ALERTMANAGER_PORT,
   GRAFANA_ALERTMANAGER_DATASOURCE,
@@ -45,7 +47,11 @@ export type PodRole =
   | "ebs-csi-controller"
   | "ebs-csi-node"
   | "metrics-server"
-  | "karpenter";
+  | "karpenter"
+  | "external-secrets"
+  | "external-secrets-webhook"
+  | "external-secrets-cert-controller"
+  | "vault";
 
 /** Pods of one namespace: one label set, or several selected together. */
 export interface PodsParty {
@@ -306,8 +312,51 @@ function metricsServerFlows(): FlowIntent[] {
   ];
 }
 
+const ESO_ROLES = { controller: "external-secrets", webhook: "external-secrets-webhook", certController: "external-secrets-cert-controller" } as const;
+export const EXTERNAL_SECRETS_PARTIES = {
+  controller: pods(ESO_ROLES.controller, EXTERNAL_SECRETS_NAMESPACE, externalSecretsPodLabels("controller")),
+  webhook: pods(ESO_ROLES.webhook, EXTERNAL_SECRETS_NAMESPACE, externalSecretsPodLabels("webhook")),
+  certController: pods(ESO_ROLES.certController, EXTERNAL_SECRETS_NAMESPACE, externalSecretsPodLabels("certController")),
+};
+/**
+ * Vault's server pods, as hashicorp/vault-helm v0.34.1 labels them (`templates/server-statefulset.yaml`
+ * 38-42) and its Service selects them (`server-service.yaml` 55-60). Their side (ingress) is the
+ * Vault server's own policy.
+ */
+export const VAULT_SERVER = pods("vault", VAULT_NAMESPACE, { "app.kubernetes.io/name": "vault", "app.kubernetes.io/instance": "vault", component: "server" });
+/** Vault's client port (`https://vault.vault.svc:8200`). */
+export const VAULT_PORT = 8200;
+
+/**
+ * The External Secrets Operator (`secretsBackend: vault`): the controller reads Vault through its
+ * Service and writes Secrets through the API server; the API server calls the webhook on its
+ * pods' port (the chart's ValidatingWebhookConfiguration, `templates/validatingwebhook.yaml`);
+ * the webhook reads its serving certificate and the cert controller writes it and patches the
+ * webhook configuration and CRDs with its CA, all through the API server; Prometheus scrapes
+ * the controller.
+ */
+export function externalSecretsFlows(): FlowIntent[] {
+  const { controller, webhook, certController } = EXTERNAL_SECRETS_PARTIES;
+  return [
+    apiClient(controller, "ESO reads its stores and ExternalSecrets, requests the consumers' tokens and writes Secrets"),
+    row(controller, VAULT_SERVER, [tcp(VAULT_PORT)], "service", "ESO reads KV secrets and database credentials"),
+    row(addresses("api-server"), webhook, [tcp(EXTERNAL_SECRETS_PORTS.webhook)], "outside", "admission webhook of the operator's resources"),
+    apiClient(webhook, "the webhook reads its serving certificate"),
+    apiClient(certController, "the cert controller writes the webhook's certificate and injects its CA"),
+    row(MONITORING.prometheus, controller, [tcp(EXTERNAL_SECRETS_PORTS.metrics)], "pod", "Prometheus scrapes its targets' endpoints"),
+  ];
+}
+
 /** Every allowed flow of the platform, in the order the policies list their rules. */
-export function platformFlows(services: readonly ServiceSpec[]): FlowIntent[] {
+export function platformFlows(services: readonly ServiceSpec[], secretsBackend: SecretsBackend): FlowIntent[] {
   const gateway = services.find((s) => s.role === "gateway")!;
-  return [...edgeFlows(gateway), ...applicationFlows(services), ...certManagerFlows(), ...monitoringFlows(services), ...kubeSystemFlows(), ...metricsServerFlows()];
+  return [
+    ...edgeFlows(gateway),
+    ...applicationFlows(services),
+    ...certManagerFlows(),
+    ...monitoringFlows(services),
+    ...kubeSystemFlows(),
+    ...metricsServerFlows(),
+    ...(secretsBackend === "vault" ? externalSecretsFlows() : []),
+  ];
 }

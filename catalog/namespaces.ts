@@ -31,8 +31,11 @@ export const VAULT_BACKEND_NAMESPACES = {
   externalSecrets: { name: "external-secrets", podSecurity: "restricted", purpose: "External Secrets Operator" },
 } as const satisfies Record<string, NamespaceSpec>;
 
+/** Where the platform's credentials come from (config/index.ts `SECRETS_BACKENDS` validates the key). */
+export type SecretsBackend = "kubernetes" | "vault";
+
 /** The namespaces a stack creates: the platform's, and those of its secrets backend. */
-export function platformNamespaces(secretsBackend: "kubernetes" | "vault"): NamespaceSpec[] {
+export function platformNamespaces(secretsBackend: SecretsBackend): NamespaceSpec[] {
   return [...Object.values(NAMESPACES), ...(secretsBackend === "vault" ? Object.values(VAULT_BACKEND_NAMESPACES) : [])];
 }
 

@@ -222,6 +222,7 @@ export class Platform extends pulumi.ComponentResource {
         nodeCidrs: this.network.privateCidrs,
         namespaces: this.namespaces.byName,
         clusterNamespaces: [KUBE_SYSTEM],
+        secretsBackend: cfg.secretsBackend,
       },
       k8sOpts,
     );

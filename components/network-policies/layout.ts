@@ -5,7 +5,19 @@
  * how they are grouped, so that a policy's name says what it opens. Every side of every flow
  * that is a pod must be held by exactly one policy (rules.ts checks it).
  */
-import { ClientEgress, DATASTORE_KINDS, DatastoreInstance, DatastoreKind, NAMESPACES, ServiceSpec, datastoreInstances, datastoreRow } from "../../catalog";
+import {
+  ClientEgress,
+  DATASTORE_KINDS,
+  DatastoreInstance,
+  DatastoreKind,
+  NAMESPACES,
+  SecretsBackend,
+  ServiceSpec,
+  VAULT_BACKEND_NAMESPACES,
+  datastoreInstances,
+  datastoreRow,
+  platformNamespaces,
+} from "../../catalog";
 import type { FlowIntent, FlowParty, PodRole } from "../../catalog/flows";
 
 export const DEFAULT_DENY = "deny-all-default";
@@ -27,6 +39,11 @@ const CATALOG_ROLES: PodRole[] = ["gateway", "microservice"];
 
 /** The namespaces whose pods the platform's policies govern: its own, and kube-system's add-ons. */
 export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPACES).map((n) => n.name), "kube-system"];
+
+/** The governed namespaces of a stack: with Vault, the External Secrets Operator's too. */
+export function governedNamespaces(secretsBackend: SecretsBackend): readonly string[] {
+  return [...platformNamespaces(secretsBackend).map((n) => n.name), "kube-system"];
+}
 
 /** The table's kinds, then any other kind a service lists (which datastoreRow refuses, naming the kinds). */
 const kindsUsedBy = (services: readonly ServiceSpec[]): DatastoreKind[] => [...new Set([...DATASTORE_KINDS, ...services.flatMap((s) => s.uses)])];
@@ -145,8 +162,9 @@ function dnsHome(namespace: string): PolicyHome {
  * tiers' policies, then kube-system's, last, so that adding them left the others in place.
  * `{ denyAll }` marks a namespace's default deny, which holds no flow.
  */
-export function policyLayout(services: readonly ServiceSpec[]): (PolicyHome | { readonly denyAll: string })[] {
+export function policyLayout(services: readonly ServiceSpec[], secretsBackend: SecretsBackend): (PolicyHome | { readonly denyAll: string })[] {
   const baseline = (ns: string) => [{ denyAll: ns }, dnsHome(ns)];
+  const eso = secretsBackend === "vault" ? [...baseline(VAULT_BACKEND_NAMESPACES.externalSecrets.name), ...externalSecretsHomes()] : [];
   return [
     ...Object.values(NAMESPACES).flatMap((ns) => baseline(ns.name)),
     ...applicationHomes(services),
@@ -154,5 +172,22 @@ export function policyLayout(services: readonly ServiceSpec[]): (PolicyHome | { 
     ...monitoringHomes(),
     ...baseline("kube-system"),
     ...kubeSystemHomes(),
+    ...eso,
+  ];
+}
+
+/** The External Secrets Operator: the controller, the webhook, the cert controller, Prometheus to the controller. */
+function externalSecretsHomes(): PolicyHome[] {
+  const ns = VAULT_BACKEND_NAMESPACES.externalSecrets.name;
+  return [
+    { namespace: ns, name: "allow-external-secrets-egress", egressOf: (r) => is(r.from, "external-secrets") },
+    {
+      namespace: ns,
+      name: "allow-external-secrets-webhook",
+      ingressOf: (r) => is(r.to, "external-secrets-webhook"),
+      egressOf: (r) => is(r.from, "external-secrets-webhook"),
+    },
+    { namespace: ns, name: "allow-external-secrets-cert-controller", egressOf: (r) => is(r.from, "external-secrets-cert-controller") },
+    { namespace: ns, name: "allow-monitoring-scraping", ingressOf: (r) => is(r.to, "external-secrets") && is(r.from, "prometheus") },
   ];
 }

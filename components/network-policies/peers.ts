@@ -5,7 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../../catalog";
+import type { SecretsBackend, ServiceSpec } from "../../catalog";
 import type { AddressSet, FlowParty, FlowPath } from "../../catalog/flows";
 import { POD_IDENTITY_AGENT } from "../foundation/kube-system-pods";
 import { hostCidr, kubernetesServiceIp } from "../foundation/service-network";
@@ -28,6 +28,8 @@ export interface PolicyManifest {
 
 export interface PolicyPlanInputs {
   readonly services: readonly ServiceSpec[];
+  /** With `vault`, the External Secrets Operator's namespace and flows join. */
+  readonly secretsBackend: SecretsBackend;
   /** The VPC: excluded from "the internet", so that no internet rule ever matches a pod. */
   readonly vpcCidr: string;
   /** The cluster's service range: excluded from "the internet" too, and holding the `kubernetes` ClusterIP. */

@@ -21,6 +21,7 @@ const inputs = {
   serviceCidr: SERVICE_CIDR,
   controlPlaneCidrs: subnets.map((p) => p.controlPlaneCidr),
   nodeCidrs: subnets.map((p) => p.privateCidr),
+  secretsBackend: "kubernetes" as const,
 };
 const plan = networkPolicyPlan(inputs);
 const find = (ns: string, name: string): PolicyManifest => {
@@ -117,8 +118,8 @@ describe("kube-system, as strict mode requires (every pod no policy selects is d
 });
 
 describe("flows as intent", () => {
-  const flows = platformFlows(SERVICES);
-  const layout = policyLayout(SERVICES);
+  const flows = platformFlows(SERVICES, "kubernetes");
+  const layout = policyLayout(SERVICES, "kubernetes");
 
   test("each row is written on its source's egress and its destination's ingress", () => {
     const gatewayToOrders = flows.find((f) => f.from.kind === "pods" && f.from.role === "gateway" && f.to.kind === "pods" && f.to.service === "orders-service")!;

@@ -16,6 +16,8 @@ import { MONITORING_SERVICES, RELEASE } from "../../components/monitoring/kube-p
 import { RABBITMQ_NAME } from "../../components/data/rabbitmq";
 import { REDIS_NAME } from "../../components/data/redis";
 import { TRAEFIK_NAME } from "../../components/ingress/traefik/chart";
+import { EXTERNAL_SECRETS_NAME } from "../../components/secrets/external-secrets/chart";
+import { VAULT_NAMESPACE } from "../../catalog/vault";
 import type { PathFlowKey } from "../../tools/netpol/matrix";
 import { API_SERVER_ID, INTERNET_ID, KUBELET_PORT, NODE_ID, PlatformModel } from "../../tools/netpol/model";
 import { FlowPath, NODE_LOCAL_PATH, OUTSIDE_PATH, POD_PATH, servicePath } from "../../tools/netpol/paths";
@@ -30,6 +32,8 @@ const messaging = (name: string) => `${MESSAGING}/${name}`;
 const mon = (name: string) => `${MON}/${name}`;
 const cm = (name: string) => `${NAMESPACES.certManager.name}/${name}`;
 const kubeSystem = (name: string) => `kube-system/${name}`;
+const ESO_NAMESPACE = "external-secrets";
+const eso = (name: string) => `${ESO_NAMESPACE}/${name}`;
 
 export const IDS = {
   traefik: `${NAMESPACES.traefik.name}/${TRAEFIK_NAME}`,
@@ -51,6 +55,10 @@ export const IDS = {
   ebsNode: kubeSystem(EBS_CSI_NODE.name),
   metricsServer: kubeSystem(METRICS_SERVER_NAME),
   karpenter: kubeSystem(KARPENTER_NAME),
+  externalSecrets: eso(EXTERNAL_SECRETS_NAME),
+  esoWebhook: eso(`${EXTERNAL_SECRETS_NAME}-webhook`),
+  esoCertController: eso(`${EXTERNAL_SECRETS_NAME}-cert-controller`),
+  vault: `${VAULT_NAMESPACE}/vault`,
 };
 
 /** The paths of DESIGN.md: clients of a Service dial its ClusterIP; API clients the `kubernetes` Service. */
@@ -175,13 +183,30 @@ function kubeSystemFlows(): PathFlowKey[] {
   ];
 }
 
+/**
+ * The External Secrets Operator, where the stack syncs its Secrets from Vault: the controller to
+ * Vault's Service on 8200 and to the API server; the API server to the webhook's pods on 10250
+ * (the chart's `webhook.port`); the webhook and the cert controller to the API server;
+ * Prometheus to the controller's metrics on 8080 (`metrics.listen.port`).
+ */
+function externalSecretsFlows(): PathFlowKey[] {
+  return [
+    apiClient(IDS.externalSecrets),
+    flow(IDS.externalSecrets, IDS.vault, 8200, PATHS.ofService("vault", VAULT_NAMESPACE)),
+    flow(API_SERVER_ID, IDS.esoWebhook, 10250, OUTSIDE_PATH),
+    apiClient(IDS.esoWebhook),
+    apiClient(IDS.esoCertController),
+    flow(IDS.prometheus, IDS.externalSecrets, 8080, POD_PATH),
+  ];
+}
+
 /** Flows the policies open on purpose: DESIGN.md's list, row by row. */
 export function intendedPlatformFlows(services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
   return [...applicationFlows(services), ...monitoringFlows(services), ...certManagerFlows(), ...kubeSystemFlows()];
 }
 
-/** Namespaces whose pods the platform's policies govern: its own, and kube-system. */
-export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPACES).map((n) => n.name), "kube-system"];
+/** Namespaces whose pods the platform's policies govern: its own, kube-system, and the operator's where it runs. */
+export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPACES).map((n) => n.name), "kube-system", ESO_NAMESPACE];
 
 /**
  * The whole intended matrix for a model: the platform's flows; every pod of the cluster (the
@@ -192,6 +217,8 @@ export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPAC
  */
 export function intendedFlows(model: PlatformModel, services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
   const f = intendedPlatformFlows(services);
+  // The operator runs only where the stack's Secrets come from Vault.
+  if (model.workloads.some((w) => w.id === IDS.externalSecrets)) f.push(...externalSecretsFlows());
   for (const w of model.workloads) f.push(flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "UDP"), flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "TCP"));
   if (model.nodeAddresses.length > 0) {
     f.push(flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "UDP"), flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "TCP"));

@@ -54,7 +54,8 @@ describe.each(STACKS)("zero-trust proof for %s", (stack) => {
     const rendered = r.kind("NetworkPolicy").map((p) => `${p.inputs.metadata.namespace}/${p.inputs.metadata.name}`);
     const vpcCidr = r.one("aws:ec2/vpc:Vpc").inputs.cidrBlock;
     const subnets = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.includes("private")).map((s) => s.inputs.cidrBlock);
-    const plan = networkPolicyPlan({ services: SERVICES, vpcCidr, serviceCidr: a.serviceCidr, controlPlaneCidrs: a.controlPlaneCidrs, nodeCidrs: subnets });
+    const secretsBackend = stackSetting<"kubernetes" | "vault">(stack, "secretsBackend");
+    const plan = networkPolicyPlan({ services: SERVICES, secretsBackend, vpcCidr, serviceCidr: a.serviceCidr, controlPlaneCidrs: a.controlPlaneCidrs, nodeCidrs: subnets });
     expect(rendered.sort()).toEqual(plan.map((p) => `${p.namespace}/${p.name}`).sort());
     expect(new Set(rendered).size).toBe(rendered.length);
   });

@@ -22,6 +22,7 @@ const usersOf = (kind: string) => SERVICES.filter((s) => (s.uses as readonly str
 const planOf = (services: readonly ServiceSpec[]) =>
   networkPolicyPlan({
     services,
+    secretsBackend: "kubernetes",
     vpcCidr: "10.20.0.0/16",
     serviceCidr: "172.20.0.0/16",
     controlPlaneCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.controlPlaneCidr),

@@ -207,6 +207,7 @@ export class Platform extends pulumi.ComponentResource {
         rabbitmqNodes: cfg.data.rabbitmqReplicas,
         waitFor: this.cluster.nodesReady,
         syncedAdminSecret: this.secretsSync?.secretsByName[GRAFANA_ADMIN.name],
+        secretsBackend: cfg.secretsBackend,
       },
       k8sOpts,
     );

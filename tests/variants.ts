@@ -36,7 +36,8 @@ export const DEV_CLUSTER_CHANGED: Record<string, unknown> = {
 export const DEV_STANDARD_PROFILE: Record<string, unknown> = { "ecommerce:resourceProfile": "standard" };
 
 /**
- * staging with its credentials from Vault: the External Secrets Operator's objects replace the
- * generated Secrets; the data, monitoring and secrets tiers read this one switch.
+ * staging (which syncs its credentials from Vault) with generated credentials instead: the same
+ * stack with the program's passwords in its own Secrets, which the External Secrets Operator's
+ * objects replace; the data, monitoring and secrets tiers read this one switch.
  */
-export const STAGING_VAULT_BACKEND: Record<string, unknown> = { "ecommerce:secretsBackend": "vault" };
+export const STAGING_GENERATED_SECRETS: Record<string, unknown> = { "ecommerce:secretsBackend": "kubernetes" };

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ServiceSpec } from "../../catalog";
+import { SecretsBackend, ServiceSpec } from "../../catalog";
 import { pinnedChart } from "../../lib/helm";
 import type { MonitoringSettings } from "../../config";
 import type { AlertReceiver } from "../../config/monitoring";
@@ -36,6 +36,8 @@ export interface MonitoringArgs {
    * for; undefined: the password is generated here.
    */
   readonly syncedAdminSecret: pulumi.Resource | undefined;
+  /** With `vault`, the External Secrets Operator is scraped and alerted on. */
+  readonly secretsBackend: SecretsBackend;
 }
 
 /**
@@ -97,7 +99,7 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    for (const target of scrapeTargets(args.services)) {
+    for (const target of scrapeTargets(args.services, args.secretsBackend)) {
       new k8s.apiextensions.CustomResource(
         `${name}-${target.kind.toLowerCase()}-${target.name}`,
         monitorManifest(target, namespace),
@@ -105,7 +107,7 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
 
-    const groups = platformRuleGroups(args.services, { rabbitmqNodes: args.rabbitmqNodes });
+    const groups = platformRuleGroups(args.services, { rabbitmqNodes: args.rabbitmqNodes, secretsBackend: args.secretsBackend });
     new k8s.apiextensions.CustomResource(
       `${name}-platform-alerts`,
       prometheusRuleManifest("ecommerce-platform-alerts", namespace, groups),

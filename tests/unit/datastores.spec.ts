@@ -115,7 +115,7 @@ describe("what each kind needs besides its row", () => {
 
   test("a ServiceMonitor for every instance whose row names a metrics endpoint, on that port's name; none for the others", () => {
     const c = dataConnections(SERVICES);
-    const targets = scrapeTargets(SERVICES);
+    const targets = scrapeTargets(SERVICES, "kubernetes");
     for (const kind of DATASTORE_KINDS) {
       const metrics = datastoreRow(kind).metrics;
       for (const i of c[kind]) {

@@ -6,12 +6,12 @@
 import { podSpecOf, secretsUsedBy } from "../../../tools/deploy-plan/order";
 import { Rendered, SECRET_MASK } from "../../../tools/render/engine";
 import { renderProgram, stackRender } from "../../harness";
-import { STAGING_VAULT_BACKEND } from "../../variants";
+import { STAGING_GENERATED_SECRETS } from "../../variants";
 
 let vault: Rendered;
 let generated: Rendered;
 beforeAll(async () => {
-  [vault, generated] = await Promise.all([renderProgram("staging", { overrides: STAGING_VAULT_BACKEND }), stackRender("staging")]);
+  [vault, generated] = await Promise.all([stackRender("staging"), renderProgram("staging", { overrides: STAGING_GENERATED_SECRETS })]);
 });
 
 const keyOf = (ns: string, name: string) => `${ns}/${name}`;

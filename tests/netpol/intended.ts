@@ -189,10 +189,12 @@ function kubeSystemFlows(): PathFlowKey[] {
  * (the chart's `webhook.port`); the webhook and the cert controller to the API server;
  * Prometheus to the controller's metrics on 8080 (`metrics.listen.port`).
  */
-function externalSecretsFlows(): PathFlowKey[] {
+function externalSecretsFlows(model: PlatformModel): PathFlowKey[] {
+  // Vault's server pods, where the stack runs them (an external Vault is outside the cluster).
+  const vault = model.workloads.some((w) => w.id === IDS.vault) ? [flow(IDS.externalSecrets, IDS.vault, 8200, PATHS.ofService("vault", VAULT_NAMESPACE))] : [];
   return [
     apiClient(IDS.externalSecrets),
-    flow(IDS.externalSecrets, IDS.vault, 8200, PATHS.ofService("vault", VAULT_NAMESPACE)),
+    ...vault,
     flow(API_SERVER_ID, IDS.esoWebhook, 10250, OUTSIDE_PATH),
     apiClient(IDS.esoWebhook),
     apiClient(IDS.esoCertController),
@@ -218,7 +220,7 @@ export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPAC
 export function intendedFlows(model: PlatformModel, services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
   const f = intendedPlatformFlows(services);
   // The operator runs only where the stack's Secrets come from Vault.
-  if (model.workloads.some((w) => w.id === IDS.externalSecrets)) f.push(...externalSecretsFlows());
+  if (model.workloads.some((w) => w.id === IDS.externalSecrets)) f.push(...externalSecretsFlows(model));
   for (const w of model.workloads) f.push(flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "UDP"), flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "TCP"));
   if (model.nodeAddresses.length > 0) {
     f.push(flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "UDP"), flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "TCP"));

@@ -4,6 +4,7 @@
  * generates reaches any Kubernetes input.
  */
 import { podSpecOf, secretsUsedBy } from "../../../tools/deploy-plan/order";
+import { secretSources, secretsMarkdown } from "../../../tools/secrets/report";
 import { Rendered, SECRET_MASK } from "../../../tools/render/engine";
 import { renderProgram, stackRender } from "../../harness";
 import { STAGING_GENERATED_SECRETS } from "../../variants";
@@ -43,6 +44,16 @@ describe("the vault secrets backend", () => {
   test("every Secret the generated backend writes is an ExternalSecret target of the same namespace and name, and no other", () => {
     expect(generatedSecrets(generated).length).toBeGreaterThan(0);
     expect(syncedSecrets(vault)).toEqual(generatedSecrets(generated));
+  });
+
+  test("the render's secrets.md says where each Secret comes from: Vault KV paths and database roles, or the program", () => {
+    const synced = secretSources(vault);
+    expect(synced.map((s) => `${s.namespace}/${s.name}`)).toEqual(syncedSecrets(vault).sort((a, b) => a.split("/")[0].localeCompare(b.split("/")[0]) || a.localeCompare(b)));
+    for (const s of synced) expect(s.source).toMatch(/^Vault (KV `secret\/platform\/[a-z0-9-]+`|database role `database\/creds\/[a-z-]+`)/);
+    const dbRoles = synced.filter((s) => s.source.startsWith("Vault database role"));
+    expect(dbRoles.map((s) => s.name)).toEqual(vault.kind("VaultDynamicSecret").map((g) => g.inputs.metadata.name).sort());
+    for (const s of secretSources(generated)) expect(s.source).toMatch(/^generated/);
+    expect(secretsMarkdown("staging", synced)).toContain("| orders-service-mysql-credentials | e-commerce | Vault database role `database/creds/orders-service`");
   });
 
   test("every workload reading a synced Secret waits for its ExternalSecret", () => {

@@ -15,6 +15,7 @@ import { KARPENTER_METRICS, KARPENTER_NAME, KARPENTER_POD_LABELS } from "../comp
 import { ACME_HTTP01_SOLVER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT, certManagerPodLabels } from "../components/ingress/cert-manager/chart";
 import type { AcmeChallenge } from "../components/ingress/cert-manager/dns01";
 import { ENTRYPOINTS, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../components/ingress/traefik/chart";
+import { EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_PORTS, externalSecretsPodLabels } from "../components/secrets/external-secrets/chart";
 import {
   ALERTMANAGER_PORT,
   GRAFANA_ALERTMANAGER_DATASOURCE,
@@ -23,7 +24,7 @@ import {
   PROMETHEUS_PORT,
 } from "../components/monitoring/kube-prometheus-stack/chart";
 
-import { VaultLocation, vaultFlows } from "./vault-flows";
+import { VAULT_PARTY, VaultLocation, vaultClientFlow, vaultFlows } from "./vault-flows";
 
 export type { VaultLocation };
 
@@ -51,6 +52,9 @@ export type PodRole =
   | "ebs-csi-node"
   | "metrics-server"
   | "karpenter"
+  | "external-secrets"
+  | "external-secrets-webhook"
+  | "external-secrets-cert-controller"
   | "vault"
   | "vault-bootstrap";
 
@@ -350,6 +354,33 @@ export function vaultBootstrapFlows(vaultServer: PodsParty): FlowIntent[] {
 }
 
 
+const ESO_ROLES = { controller: "external-secrets", webhook: "external-secrets-webhook", certController: "external-secrets-cert-controller" } as const;
+export const EXTERNAL_SECRETS_PARTIES = {
+  controller: pods(ESO_ROLES.controller, EXTERNAL_SECRETS_NAMESPACE, externalSecretsPodLabels("controller")),
+  webhook: pods(ESO_ROLES.webhook, EXTERNAL_SECRETS_NAMESPACE, externalSecretsPodLabels("webhook")),
+  certController: pods(ESO_ROLES.certController, EXTERNAL_SECRETS_NAMESPACE, externalSecretsPodLabels("certController")),
+};
+/**
+ * The External Secrets Operator (`secretsBackend: vault`): the controller reads Vault through its
+ * Service and writes Secrets through the API server; the API server calls the webhook on its
+ * pods' port (the chart's ValidatingWebhookConfiguration, `templates/validatingwebhook.yaml`);
+ * the webhook reads its serving certificate and the cert controller writes it and patches the
+ * webhook configuration and CRDs with its CA, all through the API server; Prometheus scrapes
+ * the controller.
+ */
+export function externalSecretsFlows(vault: VaultLocation): FlowIntent[] {
+  const { controller, webhook, certController } = EXTERNAL_SECRETS_PARTIES;
+  return [
+    apiClient(controller, "ESO reads its stores and ExternalSecrets, requests the consumers' tokens and writes Secrets"),
+    ...vaultClientFlow(controller, vault, "ESO reads KV secrets and database credentials"),
+    row(addresses("api-server"), webhook, [tcp(EXTERNAL_SECRETS_PORTS.webhook)], "outside", "admission webhook of the operator's resources"),
+    apiClient(webhook, "the webhook reads its serving certificate"),
+    apiClient(certController, "the cert controller writes the webhook's certificate and injects its CA"),
+    row(MONITORING.prometheus, controller, [tcp(EXTERNAL_SECRETS_PORTS.metrics)], "pod", "Prometheus scrapes its targets' endpoints"),
+  ];
+}
+
+
 /**
  * Every allowed flow of the platform, in the order the policies list their rules. `challenge` is
  * how the ACME issuers prove names (DNS-01 where the stack has a hosted zone, HTTP-01 elsewhere).
@@ -364,5 +395,7 @@ export function platformFlows(services: readonly ServiceSpec[], challenge: AcmeC
     ...kubeSystemFlows(),
     ...metricsServerFlows(),
     ...vaultFlows(vault, services),
+    ...(vault.kind === "in-cluster" ? vaultBootstrapFlows(VAULT_PARTY) : []),
+    ...(vault.kind !== "none" ? externalSecretsFlows(vault) : []),
   ];
 }

@@ -28,19 +28,32 @@ export const NAMESPACES = {
   monitoring: { name: "monitoring", podSecurity: "privileged", purpose: "Prometheus, Grafana" },
   // Vault's servers meet `restricted` with the security contexts components/secrets/vault/chart.ts sets.
   vault: { name: "vault", podSecurity: "restricted", purpose: "HashiCorp Vault (secretsBackend vault)" },
+  /**
+   * The External Secrets Operator's pods meet `restricted`: the chart's container contexts drop ALL,
+   * run as UID 1000 without escalation under RuntimeDefault seccomp (external-secrets
+   * helm-chart-2.9.0 `values.yaml` 275-285, 732-742, 944-954), no host namespaces (464, 512, 815),
+   * and the program adds the pod-level context (components/secrets/external-secrets/chart.ts).
+   */
+  externalSecrets: { name: "external-secrets", podSecurity: "restricted", purpose: "External Secrets Operator (secretsBackend vault)" },
 } as const satisfies Record<string, NamespaceSpec>;
 
 export type NamespaceKey = keyof typeof NAMESPACES;
 
-/** What decides whether a namespace exists: `vault` only where Vault is used (secretsBackend `vault`). */
+/** What decides whether a namespace exists: `vault` and `external-secrets` only with secretsBackend `vault`. */
 export interface NamespaceConditions {
   readonly vault: boolean;
 }
 
+/** Namespaces only the `vault` secrets backend creates. */
+const VAULT_BACKEND: readonly string[] = [NAMESPACES.vault.name, NAMESPACES.externalSecrets.name];
+
 /** The namespaces a stack creates. */
 export function namespacesInUse(c: NamespaceConditions): NamespaceSpec[] {
-  return Object.values(NAMESPACES).filter((n) => n.name !== NAMESPACES.vault.name || c.vault);
+  return Object.values(NAMESPACES).filter((n) => c.vault || !VAULT_BACKEND.includes(n.name));
 }
+
+/** Where the platform's credentials come from (config/index.ts `SECRETS_BACKENDS` validates the key). */
+export type SecretsBackend = "kubernetes" | "vault";
 
 /** Cluster-wide namespace of CoreDNS and the API server's endpoints. */
 export const KUBE_SYSTEM = "kube-system";

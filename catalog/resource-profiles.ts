@@ -40,7 +40,10 @@ export type ProfiledWorkload =
   | "kubeStateMetrics"
   | "nodeExporter"
   | "coredns"
-  | "vault";
+  | "vault"
+  | "externalSecretsController"
+  | "externalSecretsWebhook"
+  | "externalSecretsCertController";
 
 export type ProfileRows = Readonly<Record<ProfiledWorkload, WorkloadResources>>;
 
@@ -67,6 +70,10 @@ const r = (cpuRequest: string, memoryRequest: string, cpuLimit: string | null, m
  *   (aws-load-balancer-controller chart 3.5.0 `values.yaml` 62-72); it reconciles one Service.
  * - Vault: its memory holds the raft cache and leases (hashicorp/vault-helm v0.34.1 `values.yaml`
  *   439-446 suggests 256Mi / 250m and sets nothing); CPU goes to TLS and the KMS seal's requests.
+ * - External Secrets Operator (only with `secretsBackend: vault`): its controller holds every
+ *   synced Secret in its informer cache, so its memory grows with their number; the webhook and
+ *   cert controller only watch the operator's own objects. The chart sets no requests
+ *   (external-secrets helm-chart-2.9.0 `values.yaml` 287, 744, 956).
  * - CoreDNS: EKS' own manifest requests 100m / 70Mi with a 170Mi limit (eksctl v0.230.0
  *   `pkg/addons/default/assets/coredns-1.34.json` 217-225); `standard` keeps it.
  */
@@ -89,6 +96,9 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     nodeExporter: r("10m", "24Mi", null, "64Mi"),
     coredns: r("50m", "70Mi", null, "170Mi"),
     vault: r("50m", "128Mi", null, "256Mi"),
+    externalSecretsController: r("10m", "64Mi", null, "256Mi"),
+    externalSecretsWebhook: r("10m", "32Mi", null, "128Mi"),
+    externalSecretsCertController: r("10m", "32Mi", null, "128Mi"),
   },
   standard: {
     mysql: r("100m", "512Mi", "1", "1Gi"),
@@ -108,6 +118,9 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     nodeExporter: r("20m", "32Mi", null, "128Mi"),
     coredns: r("100m", "70Mi", null, "170Mi"),
     vault: r("100m", "256Mi", null, "512Mi"),
+    externalSecretsController: r("20m", "96Mi", null, "384Mi"),
+    externalSecretsWebhook: r("10m", "48Mi", null, "192Mi"),
+    externalSecretsCertController: r("10m", "48Mi", null, "192Mi"),
   },
   large: {
     mysql: r("250m", "1Gi", "2", "2Gi"),
@@ -127,6 +140,9 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     nodeExporter: r("20m", "32Mi", null, "128Mi"),
     coredns: r("100m", "128Mi", null, "256Mi"),
     vault: r("250m", "512Mi", null, "1Gi"),
+    externalSecretsController: r("50m", "128Mi", null, "512Mi"),
+    externalSecretsWebhook: r("20m", "64Mi", null, "256Mi"),
+    externalSecretsCertController: r("20m", "64Mi", null, "256Mi"),
   },
 };
 

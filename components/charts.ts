@@ -11,8 +11,18 @@ import { CERT_MANAGER } from "./ingress/cert-manager/chart";
 import { TRAEFIK } from "./ingress/traefik/chart";
 import { KUBE_PROMETHEUS_STACK } from "./monitoring/kube-prometheus-stack/chart";
 import { VAULT } from "./secrets/vault/chart";
+import { EXTERNAL_SECRETS } from "./secrets/external-secrets/chart";
 
-export const CHARTS: readonly ChartModule[] = [KARPENTER, TRAEFIK, CERT_MANAGER, KUBE_PROMETHEUS_STACK, METRICS_SERVER, AWS_LOAD_BALANCER_CONTROLLER, VAULT];
+export const CHARTS: readonly ChartModule[] = [
+  KARPENTER,
+  TRAEFIK,
+  CERT_MANAGER,
+  KUBE_PROMETHEUS_STACK,
+  METRICS_SERVER,
+  AWS_LOAD_BALANCER_CONTROLLER,
+  VAULT,
+  EXTERNAL_SECRETS,
+];
 
 /** API group -> name of the chart that installs its CRDs. */
 export function chartCrdGroups(charts: readonly ChartModule[] = CHARTS): Readonly<Record<string, string>> {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { KUBE_SYSTEM, NAMESPACES, SERVICES, ServiceSpec, catalogProblems } from "../catalog";
+import { KUBE_SYSTEM, NAMESPACES, SERVICES, ServiceSpec, catalogProblems, profileRows } from "../catalog";
+import { GRAFANA_ADMIN, vaultTable } from "../catalog/vault";
 import type { StackConfig } from "../config";
 import { Application } from "./app/application";
 import { DataBackups } from "./foundation/backup";
@@ -19,6 +20,8 @@ import { NetworkPolicies } from "./network-policies/network-policies";
 import { VaultServer } from "./secrets/vault/vault";
 import { vaultLocationOf } from "../catalog/vault-flows";
 import { namespacesInUse } from "../catalog/namespaces";
+import { SecretsSync } from "./secrets/secrets-sync";
+import { IN_CLUSTER_VAULT } from "./secrets/vault-sync";
 
 export interface PlatformArgs {
   readonly config: StackConfig;
@@ -45,6 +48,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly monitoring: Monitoring;
   /** HashiCorp Vault, where `secretsBackend` is `vault` and no `vaultAddress` names an existing one. */
   readonly vault?: VaultServer;
+  /** The External Secrets Operator and what it syncs from Vault (`secretsBackend: vault`). */
+  readonly secretsSync?: SecretsSync;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     const services = args.services ?? SERVICES;
@@ -135,8 +140,27 @@ export class Platform extends pulumi.ComponentResource {
       k8sOpts,
     );
 
-    // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
+    // With Vault, the credentials are ExternalSecret targets: the operator and its objects first.
     const ns = this.namespaces.byName;
+    if (cfg.secretsBackend === "vault") {
+      const rows = profileRows(cfg.resourceProfile);
+      this.secretsSync = new SecretsSync(
+        "secrets",
+        {
+          table: vaultTable(services),
+          vault: IN_CLUSTER_VAULT,
+          namespace: ns[NAMESPACES.externalSecrets.name],
+          namespaces: ns,
+          resources: { controller: rows.externalSecretsController, webhook: rows.externalSecretsWebhook, certController: rows.externalSecretsCertController },
+          waitFor: this.cluster.nodesReady,
+          certManager: this.ingress.certManager.chart,
+        },
+        k8sOpts,
+      );
+    }
+    const credentials = this.secretsSync ? { backend: "vault" as const, synced: this.secretsSync.secretsByName } : { backend: "kubernetes" as const };
+
+    // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
     this.data = new DataTier(
       "data",
       {
@@ -153,6 +177,7 @@ export class Platform extends pulumi.ComponentResource {
         // DNS as well: RabbitMQ's nodes find their peers by name. It costs nothing: CoreDNS is up
         // before the volume driver these StatefulSets wait for anyway.
         waitFor: [...this.cluster.nodesReady, ...this.cluster.dnsReady, ...this.cluster.storageReady],
+        credentials,
       },
       k8sOpts,
     );
@@ -191,6 +216,8 @@ export class Platform extends pulumi.ComponentResource {
         services,
         rabbitmqNodes: cfg.data.rabbitmqReplicas,
         waitFor: this.cluster.nodesReady,
+        syncedAdminSecret: this.secretsSync?.secretsByName[GRAFANA_ADMIN.name],
+        secretsBackend: cfg.secretsBackend,
       },
       k8sOpts,
     );

@@ -22,6 +22,8 @@ const KUBERNETES_KEYWORDS = [
   "x-kubernetes-list-map-keys",
   "x-kubernetes-map-type",
   "x-kubernetes-embedded-resource",
+  // OpenAPI's sample value, which the API server accepts in a CRD schema and never validates.
+  "example",
 ];
 
 function readChartFile(rel: string): string {

@@ -41,3 +41,10 @@ export const DEV_STANDARD_PROFILE: Record<string, unknown> = { "ecommerce:resour
  */
 export const EXTERNAL_VAULT_ADDRESS = "https://vault.shop.example.com:8200";
 export const STAGING_EXTERNAL_VAULT: Record<string, unknown> = { "ecommerce:vaultAddress": EXTERNAL_VAULT_ADDRESS };
+
+/**
+ * staging (which syncs its credentials from Vault) with generated credentials instead: the same
+ * stack with the program's passwords in its own Secrets, which the External Secrets Operator's
+ * objects replace; the data, monitoring and secrets tiers read this one switch.
+ */
+export const STAGING_GENERATED_SECRETS: Record<string, unknown> = { "ecommerce:secretsBackend": "kubernetes" };

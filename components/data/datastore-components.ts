@@ -16,7 +16,7 @@ import { Redis } from "./redis";
 /** What the data tier needs of every store component. */
 export interface DataStore extends pulumi.ComponentResource {
   /** The Secret the clients read, in their namespace. */
-  readonly clientSecret: k8s.core.v1.Secret;
+  readonly clientSecret: pulumi.Resource;
   /** Its name, from the connection contract. */
   readonly clientSecretName: string;
   readonly statefulSet: k8s.apps.v1.StatefulSet;

@@ -6,6 +6,7 @@ import {
   StatefulSetShape,
   asResourceError,
   containerPort,
+  credentialSecrets,
   dataSafety,
   generatedPassword,
   hardenedContainer,
@@ -95,7 +96,7 @@ export function minioStatefulSet(args: MinioStoreArgs, objects: { service: pulum
 /** Single-drive MinIO on its volume: Service `minio` with the S3 API on 9000 and the console on 9001. */
 export class MinioStore extends pulumi.ComponentResource {
   /** The Secret clients read (`accessKey`, `secretKey`), in the clients' namespace. */
-  readonly clientSecret: k8s.core.v1.Secret;
+  readonly clientSecret: pulumi.Resource;
   /** Its name, from the connection contract. */
   readonly clientSecretName: string;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
@@ -107,14 +108,17 @@ export class MinioStore extends pulumi.ComponentResource {
     this.clientSecretName = args.instance.connection.secretName;
 
     asResourceError(this, () => minioAccessKeyName(args));
-    const rootPassword = generatedPassword(`${store}-root-password`, { parent: this, protect: args.protectData }, MINIO_SECRET_LENGTH);
-    const secrets = minioSecrets(args, rootPassword.result);
-    const rootSecret = new k8s.core.v1.Secret(`${store}-root-credentials`, secrets.root, { parent: this, ...safety });
-    this.clientSecret = new k8s.core.v1.Secret(this.clientSecretName, secrets.client, { parent: this, ...safety });
+    const secrets = asResourceError(this, () =>
+      credentialSecrets(args.credentials, { root: `${store}-root-credentials`, client: this.clientSecretName }, () => {
+        const rootPassword = generatedPassword(`${store}-root-password`, { parent: this, protect: args.protectData }, MINIO_SECRET_LENGTH);
+        return minioSecrets(args, rootPassword.result);
+      }, { parent: this, ...safety }),
+    );
+    this.clientSecret = secrets.resources.client;
     const service = new k8s.core.v1.Service(store, minioService(args), { parent: this });
 
-    const shape = minioStatefulSet(args, { service: service.metadata.name, rootSecret: rootSecret.metadata.name });
-    this.statefulSet = dataStatefulSet(shape, { parent: this, ...safety, dependsOn: args.waitFor }).statefulSet;
+    const shape = minioStatefulSet(args, { service: service.metadata.name, rootSecret: secrets.names.root });
+    this.statefulSet = dataStatefulSet(shape, { parent: this, ...safety, dependsOn: [...(args.waitFor ?? []), ...secrets.after] }).statefulSet;
     this.registerOutputs({});
   }
 }

@@ -6,6 +6,7 @@ import {
   StatefulSetShape,
   asResourceError,
   containerPort,
+  credentialSecrets,
   dataSafety,
   generatedPassword,
   hardenedContainer,
@@ -148,6 +149,14 @@ export function mysqlContainers(
   return { init, server, volumes: [run.volume, tmp.volume] };
 }
 
+/** The synced Secret of the `vault` user's initial password, with the `vault` backend; an unsynced one is an error naming it. */
+function vaultUserSecret(credentials: DataStoreArgs["credentials"], name: string): pulumi.Resource[] {
+  if (credentials.backend !== "vault") return [];
+  const synced = credentials.synced[name];
+  if (!synced) throw new Error(`Secret '${name}' is not synced from Vault (catalog/vault.ts has no target of that name)`);
+  return [synced];
+}
+
 /** The single-replica MySQL StatefulSet. */
 export function mysqlStatefulSet(
   args: MySqlDatabaseArgs,
@@ -177,7 +186,7 @@ export function mysqlStatefulSet(
 export class MySqlDatabase extends pulumi.ComponentResource {
   readonly serviceName: string;
   /** The Secret clients read, in the clients' namespace. */
-  readonly clientSecret: k8s.core.v1.Secret;
+  readonly clientSecret: pulumi.Resource;
   /** Its name, from the connection contract. */
   readonly clientSecretName: string;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
@@ -189,20 +198,27 @@ export class MySqlDatabase extends pulumi.ComponentResource {
     const safety = dataSafety(args.protectData);
     const keyOpts = { parent: this, protect: args.protectData };
 
-    const rootPassword = generatedPassword(`${instance.name}-root-password`, keyOpts);
-    const appPassword = generatedPassword(`${instance.name}-password`, keyOpts);
-    const secrets = mysqlSecrets(args, { root: rootPassword.result, app: appPassword.result });
-    const rootSecret = new k8s.core.v1.Secret(`${instance.name}-root`, secrets.root, { parent: this, ...safety });
-    this.clientSecret = new k8s.core.v1.Secret(this.clientSecretName, secrets.client, { parent: this, ...safety });
+    const secrets = asResourceError(this, () =>
+      credentialSecrets(args.credentials, { root: `${instance.name}-root`, client: this.clientSecretName }, () => {
+        const rootPassword = generatedPassword(`${instance.name}-root-password`, keyOpts);
+        const appPassword = generatedPassword(`${instance.name}-password`, keyOpts);
+        return mysqlSecrets(args, { root: rootPassword.result, app: appPassword.result });
+      }, { parent: this, ...safety }),
+    );
+    this.clientSecret = secrets.resources.client;
     const service = new k8s.core.v1.Service(
       instance.name,
       serviceArgs(instance.name, namespace, instance.labels, [servicePort("mysql", DATASTORES.mysql.port)]),
       { parent: this },
     );
 
-    const objects = { service: service.metadata.name, root: rootSecret.metadata.name, client: this.clientSecret.metadata.name };
-    // The `kubernetes` backend: the application's user from the client Secret this component writes.
-    this.statefulSet = dataStatefulSet(mysqlStatefulSet(args, objects, { kind: "application" }), { parent: this, ...safety, dependsOn: args.waitFor }).statefulSet;
+    const objects = { service: service.metadata.name, root: secrets.names.root, client: secrets.names.client };
+    // With Vault the pod waits for root's and the `vault` user's Secrets, never for the client's:
+    // Vault makes the client's user in this MySQL, so that Secret exists only once MySQL runs.
+    const vaultSecret = `${instance.name}-vault`;
+    const users: MySqlUsers = args.credentials.backend === "vault" ? { kind: "vault", vaultSecret } : { kind: "application" };
+    const dependsOn = [...(args.waitFor ?? []), ...secrets.after.filter((r) => r !== secrets.resources.client), ...vaultUserSecret(args.credentials, vaultSecret)];
+    this.statefulSet = dataStatefulSet(mysqlStatefulSet(args, objects, users), { parent: this, ...safety, dependsOn }).statefulSet;
     this.serviceName = instance.name;
     this.registerOutputs({ serviceName: this.serviceName });
   }

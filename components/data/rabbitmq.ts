@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { asResourceError, dataSafety, generatedPassword, opaqueSecret, serviceArgs, servicePort } from "../../lib/stateful";
+import { asResourceError, credentialSecrets, dataSafety, generatedPassword, opaqueSecret, serviceArgs, servicePort } from "../../lib/stateful";
 import { dataStatefulSet } from "../../lib/data-statefulset";
 import {
   ENABLED_PLUGINS_FILE,
@@ -98,7 +98,7 @@ export function rabbitmqDisruptionBudget(args: RabbitMqClusterArgs): k8s.policy.
  * one node per zone.
  */
 export class RabbitMqCluster extends pulumi.ComponentResource {
-  readonly clientSecret: k8s.core.v1.Secret;
+  readonly clientSecret: pulumi.Resource;
   /** Its name, from the connection contract. */
   readonly clientSecretName: string;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
@@ -113,13 +113,15 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
     const profile = args.resources;
     this.clientSecretName = instance.connection.secretName;
 
-    const password = generatedPassword(`${instance.name}-password`, keyOpts);
-    const cookie = generatedPassword(`${instance.name}-erlang-cookie`, keyOpts, 64);
-    const secrets = rabbitmqSecrets(args, { password: password.result, cookie: cookie.result });
-    const secret = (secretName: string, secretArgs: k8s.core.v1.SecretArgs) => new k8s.core.v1.Secret(secretName, secretArgs, { ...child, ...safety });
-    const defaultUser = secret(`${instance.name}-default-user`, secrets.defaultUser);
-    const cookieSecret = secret(`${instance.name}-erlang-cookie`, secrets.cookie);
-    this.clientSecret = secret(this.clientSecretName, secrets.client);
+    const names = { defaultUser: `${instance.name}-default-user`, cookie: `${instance.name}-erlang-cookie`, client: this.clientSecretName };
+    const secrets = asResourceError(this, () =>
+      credentialSecrets(args.credentials, names, () => {
+        const password = generatedPassword(`${instance.name}-password`, keyOpts);
+        const cookie = generatedPassword(`${instance.name}-erlang-cookie`, keyOpts, 64);
+        return rabbitmqSecrets(args, { password: password.result, cookie: cookie.result });
+      }, { ...child, ...safety }),
+    );
+    this.clientSecret = secrets.resources.client;
 
     const configText = rabbitmqConfig({ clusterName: instance.name, memoryLimit: profile.memoryLimit, volumeSize: args.storageSize });
     const config = new k8s.core.v1.ConfigMap(`${instance.name}-config`, rabbitmqConfigMap(args, configText), child);
@@ -136,12 +138,12 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
     const objects = {
       nodesService: nodes.metadata.name,
       serviceAccount: account.metadata.name,
-      cookieSecret: cookieSecret.metadata.name,
+      cookieSecret: secrets.names.cookie,
       config: config.metadata.name,
-      defaultUser: defaultUser.metadata.name,
+      defaultUser: secrets.names.defaultUser,
     };
     const shape = rabbitmqStatefulSet(args, profile, configText, objects);
-    this.statefulSet = dataStatefulSet(shape, { ...child, ...safety, dependsOn: args.waitFor }).statefulSet;
+    this.statefulSet = dataStatefulSet(shape, { ...child, ...safety, dependsOn: [...(args.waitFor ?? []), ...secrets.after] }).statefulSet;
     const budget = rabbitmqDisruptionBudget(args);
     if (budget) new k8s.policy.v1.PodDisruptionBudget(instance.name, budget, child);
     this.registerOutputs({});

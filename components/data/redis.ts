@@ -6,7 +6,9 @@ import {
   ResourceProfile,
   StatefulSetShape,
   configChecksum,
+  asResourceError,
   containerPort,
+  credentialSecrets,
   dataSafety,
   generatedPassword,
   hardenedContainer,
@@ -120,7 +122,7 @@ export function redisStatefulSet(args: RedisArgs, profile: ResourceProfile, conf
 /** Redis with a password and an append-only file on its volume; Service `redis` on 6379. */
 export class Redis extends pulumi.ComponentResource {
   /** The Secret clients read (`password`). */
-  readonly clientSecret: k8s.core.v1.Secret;
+  readonly clientSecret: pulumi.Resource;
   /** Its name, from the connection contract. */
   readonly clientSecretName: string;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
@@ -132,10 +134,13 @@ export class Redis extends pulumi.ComponentResource {
     this.clientSecretName = instance.connection.secretName;
     const profile = args.resources;
 
-    const password = generatedPassword(`${instance.name}-password`, { parent: this, protect: args.protectData });
-    const secrets = redisSecrets(args, password.result);
-    this.clientSecret = new k8s.core.v1.Secret(this.clientSecretName, secrets.client, { parent: this, ...safety });
-    const authSecret = new k8s.core.v1.Secret(`${instance.name}-auth-config`, secrets.auth, { parent: this, ...safety });
+    const secrets = asResourceError(this, () =>
+      credentialSecrets(args.credentials, { client: this.clientSecretName, auth: `${instance.name}-auth-config` }, () => {
+        const password = generatedPassword(`${instance.name}-password`, { parent: this, protect: args.protectData });
+        return redisSecrets(args, password.result);
+      }, { parent: this, ...safety }),
+    );
+    this.clientSecret = secrets.resources.client;
     const configText = redisConfig(profile.memoryLimit, DATASTORES.redis.port);
     const config = new k8s.core.v1.ConfigMap(
       `${instance.name}-config`,
@@ -149,14 +154,14 @@ export class Redis extends pulumi.ComponentResource {
     );
     const objects = {
       service: service.metadata.name,
-      clientSecret: this.clientSecret.metadata.name,
-      authSecret: authSecret.metadata.name,
+      clientSecret: secrets.names.client,
+      authSecret: secrets.names.auth,
       config: config.metadata.name,
     };
     this.statefulSet = dataStatefulSet(redisStatefulSet(args, profile, configText, objects), {
       parent: this,
       ...safety,
-      dependsOn: args.waitFor,
+      dependsOn: [...(args.waitFor ?? []), ...secrets.after],
     }).statefulSet;
     this.registerOutputs({});
   }

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ServiceSpec } from "../../catalog";
+import { SecretsBackend, ServiceSpec } from "../../catalog";
 import { pinnedChart } from "../../lib/helm";
 import type { MonitoringSettings } from "../../config";
 import type { AlertReceiver } from "../../config/monitoring";
@@ -31,6 +31,13 @@ export interface MonitoringArgs {
   readonly rabbitmqNodes: number;
   /** What must exist before the chart's pods can start (nodes, CoreDNS). @default [] */
   readonly waitFor?: pulumi.Resource[];
+  /**
+   * Grafana's admin Secret synced from Vault (`secretsBackend: vault`), which the chart waits
+   * for; undefined: the password is generated here.
+   */
+  readonly syncedAdminSecret: pulumi.Resource | undefined;
+  /** With `vault`, the External Secrets Operator is scraped and alerted on. */
+  readonly secretsBackend: SecretsBackend;
 }
 
 /**
@@ -51,20 +58,7 @@ export class Monitoring extends pulumi.ComponentResource {
     super("ecommerce:monitoring:Monitoring", name, {}, opts);
     const namespace = args.namespace.metadata.name;
 
-    const password = new random.RandomPassword(
-      `${name}-grafana-admin-password`,
-      { length: 32, special: false },
-      { parent: this },
-    );
-    const adminSecret = new k8s.core.v1.Secret(
-      `${name}-grafana-admin`,
-      {
-        metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace, labels: PLATFORM_MONITORING_LABELS },
-        type: "Opaque",
-        stringData: { [GRAFANA_ADMIN_SECRET.userKey]: "admin", [GRAFANA_ADMIN_SECRET.passwordKey]: password.result },
-      },
-      { parent: this },
-    );
+    const adminSecret = args.syncedAdminSecret ?? this.generatedAdminSecret(name, namespace);
 
     // Alertmanager's pods mount it: it exists before them.
     const receiverArgs = receiverSecretArgs(args.settings.alertReceiver, namespace);
@@ -105,7 +99,7 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    for (const target of scrapeTargets(args.services)) {
+    for (const target of scrapeTargets(args.services, args.secretsBackend)) {
       new k8s.apiextensions.CustomResource(
         `${name}-${target.kind.toLowerCase()}-${target.name}`,
         monitorManifest(target, namespace),
@@ -113,7 +107,7 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
 
-    const groups = platformRuleGroups(args.services, { rabbitmqNodes: args.rabbitmqNodes });
+    const groups = platformRuleGroups(args.services, { rabbitmqNodes: args.rabbitmqNodes, secretsBackend: args.secretsBackend });
     new k8s.apiextensions.CustomResource(
       `${name}-platform-alerts`,
       prometheusRuleManifest("ecommerce-platform-alerts", namespace, groups),
@@ -128,7 +122,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
     this.prometheusService = prometheus.metadata.name;
     this.grafanaService = MONITORING_SERVICES.grafana;
-    this.grafanaAdminSecret = adminSecret.metadata.name;
+    this.grafanaAdminSecret = pulumi.output(adminSecret).apply(() => GRAFANA_ADMIN_SECRET.name);
     this.grafanaPortForward = pulumi.interpolate`kubectl -n ${namespace} port-forward svc/${MONITORING_SERVICES.grafana} ${GRAFANA_PORT}:${GRAFANA_PORT}`;
     this.registerOutputs({
       prometheusService: this.prometheusService,
@@ -136,6 +130,20 @@ export class Monitoring extends pulumi.ComponentResource {
       grafanaAdminSecret: this.grafanaAdminSecret,
       grafanaPortForward: this.grafanaPortForward,
     });
+  }
+
+  /** The admin login of the `kubernetes` backend: a generated password in a Secret. */
+  private generatedAdminSecret(name: string, namespace: pulumi.Input<string>): k8s.core.v1.Secret {
+    const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 32, special: false }, { parent: this });
+    return new k8s.core.v1.Secret(
+      `${name}-grafana-admin`,
+      {
+        metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace, labels: PLATFORM_MONITORING_LABELS },
+        type: "Opaque",
+        stringData: { [GRAFANA_ADMIN_SECRET.userKey]: "admin", [GRAFANA_ADMIN_SECRET.passwordKey]: password.result },
+      },
+      { parent: this },
+    );
   }
 }
 

@@ -4,7 +4,7 @@
  * the conditions the scaling group takes over (scaling-rules.ts).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { DATASTORES, NAMESPACES, ServiceSpec } from "../../catalog";
+import { DATASTORES, NAMESPACES, SecretsBackend, ServiceSpec } from "../../catalog";
 import { MONITORING_API_VERSION } from "./kube-prometheus-stack/chart";
 import { scalingRules } from "./scaling-rules";
 import { OperatorResource, PLATFORM_MONITORING_LABELS } from "./targets";
@@ -29,6 +29,8 @@ export interface AlertOptions {
   readonly volumeWarningRatio?: number;
   /** Days before a certificate's expiry that raise a warning. @default 14 */
   readonly certificateWarningDays?: number;
+  /** With `vault`, the External Secrets Operator's alerts join. */
+  readonly secretsBackend: SecretsBackend;
 }
 
 /** Smallest majority of `nodes`. */
@@ -131,9 +133,45 @@ function certificateRules(opts: AlertOptions): AlertRule[] {
   ];
 }
 
+/**
+ * The External Secrets Operator (`secretsBackend: vault`), on its controller's metrics
+ * (external-secrets helm-chart-2.9.0 `docs/api/metrics.md`; `pkg/controllers/externalsecret/
+ * esmetrics/esmetrics.go` 33-39 and 64-68: `externalsecret_status_condition{name, namespace,
+ * condition, status}`, 1 for the current status; `pkg/controllers/secretstore/ssmetrics/
+ * ssmetrics.go` 30: `secretstore_status_condition`). A failing sync leaves the Secret as it was:
+ * a KV secret goes stale, database credentials expire one lease TTL after the last sync.
+ */
+function externalSecretsRules(): AlertRule[] {
+  const failing = (metric: string) => `max by (namespace, name) (${metric}{condition="Ready", status="False"}) == 1`;
+  return [
+    {
+      alert: "ExternalSecretSyncFailing",
+      expr: failing("externalsecret_status_condition"),
+      for: "10m",
+      labels: { severity: "critical" },
+      annotations: {
+        summary: "ExternalSecret not syncing",
+        description:
+          "ExternalSecret {{ $labels.namespace }}/{{ $labels.name }} has not synced from Vault for 10 minutes: its Secret keeps its last value (database credentials expire with their lease); see `kubectl describe externalsecret`.",
+      },
+    },
+    {
+      alert: "SecretStoreNotReady",
+      expr: failing("secretstore_status_condition"),
+      for: "10m",
+      labels: { severity: "critical" },
+      annotations: {
+        summary: "SecretStore cannot reach Vault",
+        description: "SecretStore {{ $labels.namespace }}/{{ $labels.name }} has not been ready for 10 minutes: Vault is unreachable or refuses its role.",
+      },
+    },
+  ];
+}
+
 /** Every platform alert, in groups that become one PrometheusRule. */
 export function platformRuleGroups(services: readonly ServiceSpec[], opts: AlertOptions): RuleGroup[] {
   return [
+    ...(opts.secretsBackend === "vault" ? [{ name: "ecommerce.secrets", rules: externalSecretsRules() }] : []),
     { name: "ecommerce.services", rules: serviceRules(services) },
     { name: "ecommerce.messaging", rules: rabbitmqRules(opts) },
     { name: "ecommerce.storage", rules: volumeRules(opts) },

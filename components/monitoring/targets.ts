@@ -4,7 +4,8 @@
  * metrics port). Derived from the catalog: a new service row gets its monitor.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { DATASTORE_KINDS, KUBE_SYSTEM, NAMESPACES, PORT_NAMES, ServiceSpec, datastoreInstances, datastoreRow, serviceLabels } from "../../catalog";
+import { DATASTORE_KINDS, KUBE_SYSTEM, NAMESPACES, PORT_NAMES, SecretsBackend, ServiceSpec, datastoreInstances, datastoreRow, serviceLabels } from "../../catalog";
+import { EXTERNAL_SECRETS, EXTERNAL_SECRETS_METRICS, externalSecretsPodLabels } from "../secrets/external-secrets/chart";
 import { CERT_MANAGER, CERT_MANAGER_METRICS } from "../ingress/cert-manager/chart";
 import { COREDNS_METRICS_PORT, COREDNS_POD_LABELS } from "../foundation/cluster-addons";
 import { KARPENTER, KARPENTER_METRICS } from "../foundation/karpenter/chart";
@@ -103,8 +104,25 @@ export const PLATFORM_TARGETS: readonly ScrapeTarget[] = [
   },
 ];
 
+/**
+ * The External Secrets Operator's controller (`secretsBackend: vault`), per pod on its container
+ * port `metrics` (the chart makes no metrics Service unless asked: `metrics.service.enabled`,
+ * external-secrets helm-chart-2.9.0 `values.yaml` 361-363). Its ExternalSecret and SecretStore
+ * metrics carry the object's own `namespace` (`pkg/controllers/metrics/labels.go` 49-50): with
+ * the target's labels winning it would become `exported_namespace`.
+ */
+export const EXTERNAL_SECRETS_TARGET: ScrapeTarget = {
+  name: "external-secrets",
+  kind: "PodMonitor",
+  namespace: EXTERNAL_SECRETS.namespace,
+  selector: externalSecretsPodLabels("controller"),
+  port: EXTERNAL_SECRETS_METRICS.portName,
+  job: "external-secrets",
+  honorLabels: true,
+};
+
 /** One ServiceMonitor per catalog service on its Service's `metrics` port, then the datastores', then the platform's. */
-export function scrapeTargets(services: readonly ServiceSpec[]): ScrapeTarget[] {
+export function scrapeTargets(services: readonly ServiceSpec[], secretsBackend: SecretsBackend): ScrapeTarget[] {
   const targets: ScrapeTarget[] = [
     ...services.map(
       (s): ScrapeTarget => ({
@@ -117,6 +135,7 @@ export function scrapeTargets(services: readonly ServiceSpec[]): ScrapeTarget[] 
     ),
     ...datastoreTargets(services),
     ...PLATFORM_TARGETS,
+    ...(secretsBackend === "vault" ? [EXTERNAL_SECRETS_TARGET] : []),
   ];
   const names = targets.map((t) => t.name);
   const clash = names.find((n, i) => names.indexOf(n) !== i);

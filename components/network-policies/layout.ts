@@ -34,6 +34,8 @@ export function governedNamespaces(vault: VaultLocation): string[] {
   return [...namespacesInUse({ vault: vault.kind !== "none" }).map((n) => n.name), "kube-system"];
 }
 
+/** The governed namespaces of a stack: with Vault, the External Secrets Operator's too. */
+
 /** The table's kinds, then any other kind a service lists (which datastoreRow refuses, naming the kinds). */
 const kindsUsedBy = (services: readonly ServiceSpec[]): DatastoreKind[] => [...new Set([...DATASTORE_KINDS, ...services.flatMap((s) => s.uses)])];
 
@@ -162,6 +164,7 @@ function dnsHome(namespace: string): PolicyHome {
  */
 export function policyLayout(services: readonly ServiceSpec[], vault: VaultLocation): (PolicyHome | { readonly denyAll: string })[] {
   const baseline = (ns: string) => [{ denyAll: ns }, dnsHome(ns)];
+  const eso = vault.kind !== "none" ? [...baseline(NAMESPACES.externalSecrets.name), ...externalSecretsHomes()] : [];
   return [
     ...namespacesInUse({ vault: vault.kind !== "none" }).flatMap((ns) => baseline(ns.name)),
     ...applicationHomes(services),
@@ -170,5 +173,22 @@ export function policyLayout(services: readonly ServiceSpec[], vault: VaultLocat
     ...vaultHomes(),
     ...baseline("kube-system"),
     ...kubeSystemHomes(),
+    ...eso,
+  ];
+}
+
+/** The External Secrets Operator: the controller, the webhook, the cert controller, Prometheus to the controller. */
+function externalSecretsHomes(): PolicyHome[] {
+  const ns = NAMESPACES.externalSecrets.name;
+  return [
+    { namespace: ns, name: "allow-external-secrets-egress", egressOf: (r) => is(r.from, "external-secrets") },
+    {
+      namespace: ns,
+      name: "allow-external-secrets-webhook",
+      ingressOf: (r) => is(r.to, "external-secrets-webhook"),
+      egressOf: (r) => is(r.from, "external-secrets-webhook"),
+    },
+    { namespace: ns, name: "allow-external-secrets-cert-controller", egressOf: (r) => is(r.from, "external-secrets-cert-controller") },
+    { namespace: ns, name: "allow-monitoring-scraping", ingressOf: (r) => is(r.to, "external-secrets") && is(r.from, "prometheus") },
   ];
 }

@@ -23,6 +23,7 @@ const inputs = {
   controlPlaneCidrs: subnets.map((p) => p.controlPlaneCidr),
   nodeCidrs: subnets.map((p) => p.privateCidr),
   vault: { kind: "in-cluster" } as const,
+  secretsBackend: "kubernetes" as const,
 };
 const plan = networkPolicyPlan(inputs);
 const find = (ns: string, name: string): PolicyManifest => {

@@ -16,6 +16,8 @@ import { MONITORING_SERVICES, RELEASE } from "../../components/monitoring/kube-p
 import { RABBITMQ_NAME } from "../../components/data/rabbitmq";
 import { REDIS_NAME } from "../../components/data/redis";
 import { TRAEFIK_NAME } from "../../components/ingress/traefik/chart";
+import { EXTERNAL_SECRETS_NAME } from "../../components/secrets/external-secrets/chart";
+import { VAULT_NAMESPACE } from "../../catalog/vault";
 import type { PathFlowKey } from "../../tools/netpol/matrix";
 import { API_SERVER_ID, INTERNET_ID, KUBELET_PORT, NODE_ID, PlatformModel } from "../../tools/netpol/model";
 import { FlowPath, NODE_LOCAL_PATH, OUTSIDE_PATH, POD_PATH, servicePath } from "../../tools/netpol/paths";
@@ -33,6 +35,8 @@ const messaging = (name: string) => `${MESSAGING}/${name}`;
 const mon = (name: string) => `${MON}/${name}`;
 const cm = (name: string) => `${NAMESPACES.certManager.name}/${name}`;
 const kubeSystem = (name: string) => `kube-system/${name}`;
+const ESO_NAMESPACE = "external-secrets";
+const eso = (name: string) => `${ESO_NAMESPACE}/${name}`;
 
 export const IDS = {
   traefik: `${NAMESPACES.traefik.name}/${TRAEFIK_NAME}`,
@@ -56,6 +60,9 @@ export const IDS = {
   karpenter: kubeSystem(KARPENTER_NAME),
   // The vault chart's StatefulSet, named after its release (hashicorp/vault-helm v0.34.1 `templates/server-statefulset.yaml` 15).
   vault: `${NAMESPACES.vault.name}/vault`,
+  externalSecrets: eso(EXTERNAL_SECRETS_NAME),
+  esoWebhook: eso(`${EXTERNAL_SECRETS_NAME}-webhook`),
+  esoCertController: eso(`${EXTERNAL_SECRETS_NAME}-cert-controller`),
 };
 
 /** The paths of DESIGN.md: clients of a Service dial its ClusterIP; API clients the `kubernetes` Service. */
@@ -201,6 +208,25 @@ function kubeSystemFlows(): PathFlowKey[] {
 }
 
 /**
+ * The External Secrets Operator, where the stack syncs its Secrets from Vault: the controller to
+ * Vault's Service on 8200 and to the API server; the API server to the webhook's pods on 10250
+ * (the chart's `webhook.port`); the webhook and the cert controller to the API server;
+ * Prometheus to the controller's metrics on 8080 (`metrics.listen.port`).
+ */
+function externalSecretsFlows(model: PlatformModel): PathFlowKey[] {
+  // Vault's server pods, where the stack runs them (an external Vault is outside the cluster).
+  const vault = model.workloads.some((w) => w.id === IDS.vault) ? [flow(IDS.externalSecrets, IDS.vault, 8200, PATHS.ofService("vault", VAULT_NAMESPACE))] : [];
+  return [
+    apiClient(IDS.externalSecrets),
+    ...vault,
+    flow(API_SERVER_ID, IDS.esoWebhook, 10250, OUTSIDE_PATH),
+    apiClient(IDS.esoWebhook),
+    apiClient(IDS.esoCertController),
+    flow(IDS.prometheus, IDS.externalSecrets, 8080, POD_PATH),
+  ];
+}
+
+/**
  * Vault in the cluster: its peers on the API port (retry_join, forwarding) and the cluster port,
  * Prometheus scraping each server, the API server (TokenReview, pod labels), KMS through NAT with
  * Pod Identity credentials, and each service's MySQL by its Service (the database engine).
@@ -233,8 +259,8 @@ export function intendedPlatformFlows(challenge: Challenge, services: readonly S
   ];
 }
 
-/** Namespaces whose pods the platform's policies govern: its own, and kube-system. */
-export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPACES).map((n) => n.name), "kube-system"];
+/** Namespaces whose pods the platform's policies govern: its own, kube-system, and the operator's where it runs. */
+export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPACES).map((n) => n.name), "kube-system", ESO_NAMESPACE];
 
 /**
  * The whole intended matrix for a model: the platform's flows; every pod of the cluster (the
@@ -245,6 +271,8 @@ export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPAC
  */
 export function intendedFlows(model: PlatformModel, challenge: Challenge, services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
   const f = intendedPlatformFlows(challenge, services, model.workloads.some((w) => w.id === IDS.vault));
+  // The operator runs only where the stack's Secrets come from Vault.
+  if (model.workloads.some((w) => w.id === IDS.externalSecrets)) f.push(...externalSecretsFlows(model));
   for (const w of model.workloads) f.push(flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "UDP"), flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "TCP"));
   if (model.nodeAddresses.length > 0) {
     f.push(flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "UDP"), flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "TCP"));

@@ -8,9 +8,10 @@ import { cidrsOverlap } from "../../lib/validate";
 import { defaultDenyProblems } from "../../policy/exposure";
 import { PROJECT_DIR, STACKS, stackRender, stackSetting } from "../harness";
 
-const inputs = (services: readonly ServiceSpec[] = SERVICES) => ({
+const inputs = (services: readonly ServiceSpec[] = SERVICES, secretsBackend: "kubernetes" | "vault" = "kubernetes") => ({
   services,
   acmeChallenge: "http-01" as const,
+  secretsBackend,
   vpcCidr: "10.20.0.0/16",
   serviceCidr: "172.20.0.0/16",
   controlPlaneCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.controlPlaneCidr),
@@ -102,6 +103,35 @@ describe("generated NetworkPolicies", () => {
       matchLabels: { c: "m" },
       matchExpressions: [{ key: "app", operator: "In", values: ["x", "y"] }],
     });
+  });
+});
+
+describe("the External Secrets Operator's policies (secretsBackend vault)", () => {
+  const vault = networkPolicyPlan(inputs(SERVICES, "vault"));
+  const eso = (name: string) => vault.find((p) => p.namespace === "external-secrets" && p.name === name)!;
+
+  test("its namespace denies by default and opens DNS; the kubernetes backend has neither", () => {
+    expect(vault.filter((p) => p.namespace === "external-secrets").map((p) => p.name)).toEqual(
+      expect.arrayContaining([DEFAULT_DENY, ALLOW_DNS, "allow-external-secrets-egress", "allow-external-secrets-webhook", "allow-monitoring-scraping"]),
+    );
+    expect(plan.filter((p) => p.namespace === "external-secrets")).toEqual([]);
+    // Every other policy is the same in both backends, but Prometheus' egress, which scrapes the controller.
+    const others = (ps: PolicyManifest[]) => ps.filter((p) => p.namespace !== "external-secrets" && p.name !== "allow-prometheus-egress").map((p) => JSON.stringify(p));
+    expect(others(vault)).toEqual(others(plan));
+  });
+
+  test("the controller reaches Vault's server pods on 8200 and the API server, nothing else", () => {
+    const egress = eso("allow-external-secrets-egress").spec.egress!;
+    const toVault = egress.find((r) => r.to!.some((t) => t.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "vault"))!;
+    expect(toVault.ports).toEqual([{ protocol: "TCP", port: 8200 }]);
+    expect(toVault.to![0].podSelector!.matchLabels).toEqual({ "app.kubernetes.io/name": "vault", "app.kubernetes.io/instance": "vault", component: "server" });
+    expect(egress.filter((r) => r !== toVault).map((r) => r.ports)).toEqual([[{ protocol: "TCP", port: 443 }]]);
+  });
+
+  test("only the API server's addresses reach the webhook, on its port", () => {
+    const ingress = eso("allow-external-secrets-webhook").spec.ingress!;
+    expect(ingress.map((r) => r.ports)).toEqual([[{ protocol: "TCP", port: 10250 }]]);
+    expect(ingress[0].from!.every((f) => f.ipBlock !== undefined)).toBe(true);
   });
 });
 

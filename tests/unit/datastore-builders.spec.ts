@@ -23,7 +23,7 @@ const c = dataConnections(SERVICES);
 const ROWS = PROFILE_TABLE.standard;
 const RABBITMQ_RESOURCES = ROWS.rabbitmq;
 const REDIS_RESOURCES = ROWS.redis;
-const base = { namespace: "server-ns", clientNamespace: "client-ns", storageClass: "gp3", storageSize: "8Gi", protectData: true, resources: ROWS.mysql };
+const base = { namespace: "server-ns", clientNamespace: "client-ns", storageClass: "gp3", storageSize: "8Gi", protectData: true, resources: ROWS.mysql, credentials: { backend: "kubernetes" as const } };
 const portsOf = (ports: any[]) => ports.map((p) => [p.name, p.port ?? p.containerPort]);
 const mount = (name: string, mountPath: string) => ({ name, mountPath });
 

@@ -105,7 +105,7 @@ describe("what each kind needs besides its row", () => {
     const volumeSizes = Object.fromEntries(DATASTORE_KINDS.map((kind) => [kind, size(kind)])) as Record<DatastoreKind, string>;
     const settings = { volumeSizes, rabbitmqReplicas: 3, backup: { enabled: false, retentionDays: 7 }, resources: PROFILE_TABLE.small };
     const namespaces = { "e-commerce": "ns-app", "e-commerce-messaging": "ns-messaging" };
-    const base = { services: SERVICES, settings, storageClass: "gp3", protectData: true, namespaces };
+    const base = { services: SERVICES, settings, storageClass: "gp3", protectData: true, namespaces, credentials: { backend: "kubernetes" as const } };
     const c = dataConnections(SERVICES);
     expect(storeArgs(c.rabbitmq[0], base)).toMatchObject({ storageSize: size("rabbitmq"), namespace: "ns-messaging", clientNamespace: "ns-app" });
     expect(storeArgs(c.mysql[0], base)).toMatchObject({ storageSize: size("mysql"), namespace: "ns-app", clientNamespace: "ns-app" });
@@ -116,7 +116,7 @@ describe("what each kind needs besides its row", () => {
 
   test("a ServiceMonitor for every instance whose row names a metrics endpoint, on that port's name; none for the others", () => {
     const c = dataConnections(SERVICES);
-    const targets = scrapeTargets(SERVICES);
+    const targets = scrapeTargets(SERVICES, "kubernetes");
     for (const kind of DATASTORE_KINDS) {
       const metrics = datastoreRow(kind).metrics;
       for (const i of c[kind]) {

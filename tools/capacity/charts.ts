@@ -98,6 +98,19 @@ const vault: ChartPods = (v, ns) => [
   pods("vault", ns, "StatefulSet", "vault", containerRequest(v.server ?? {}), orDefault(v.server?.ha?.replicas, 3), "values server.ha.replicas, server.resources; chartdata/vault/values.yaml:439,954"),
 ];
 
+/**
+ * external-secrets: controller, webhook, cert controller; each `replicaCount` defaults to 1
+ * (chartdata/external-secrets/values.yaml:36, 500, 767).
+ */
+const externalSecrets: ChartPods = (v, ns) => {
+  const chart = "external-secrets";
+  return [
+    pods(chart, ns, "Deployment", "external-secrets", containerRequest(v), orDefault(v.replicaCount, 1), "values replicaCount; chartdata/external-secrets/values.yaml:36"),
+    pods(chart, ns, "Deployment", "external-secrets-webhook", containerRequest(v.webhook ?? {}), orDefault(v.webhook?.replicaCount, 1), "values webhook.replicaCount; chartdata/external-secrets/values.yaml:500"),
+    pods(chart, ns, "Deployment", "external-secrets-cert-controller", containerRequest(v.certController ?? {}), orDefault(v.certController?.replicaCount, 1), "values certController.replicaCount; chartdata/external-secrets/values.yaml:767"),
+  ];
+};
+
 /** The charts the plan can size, by chart name (the Chart resource's `chart` input). */
 export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   traefik,
@@ -107,4 +120,5 @@ export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   karpenter,
   "aws-load-balancer-controller": awsLoadBalancerController,
   vault,
+  "external-secrets": externalSecrets,
 };

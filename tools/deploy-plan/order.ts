@@ -7,6 +7,7 @@ import { chartCrdGroups } from "../../components/charts";
 import { AWS_LOAD_BALANCER_CONTROLLER } from "../../components/foundation/aws-load-balancer-controller/chart";
 import { METRICS_SERVER } from "../../components/foundation/metrics-server/chart";
 import { NLB_LOAD_BALANCER_CLASS } from "../../components/ingress/traefik/chart";
+import { EXTERNAL_SECRETS_API_GROUP } from "../../components/secrets/external-secrets/chart";
 import { DeployGraph, shortUrn, waitsTransitively } from "./graph";
 import { durationOf } from "./kinds";
 
@@ -71,6 +72,20 @@ export function secretsUsedBy(spec: Record<string, any>): string[] {
   }
   for (const p of spec.imagePullSecrets ?? []) if (p.name) names.add(p.name);
   return [...names].sort();
+}
+
+function isExternalSecret(r: OrderResource): boolean {
+  return r.inputs.kind === "ExternalSecret" && groupOf(String(r.inputs.apiVersion)) === EXTERNAL_SECRETS_API_GROUP;
+}
+
+/**
+ * The Secret an object makes: a Secret itself, or an ExternalSecret's target (`spec.target.name`,
+ * else the ExternalSecret's own name: external-secrets helm-chart-2.9.0
+ * `apis/externalsecrets/v1/externalsecret_types.go` 238-246). The provider
+ * awaits an ExternalSecret until Ready (`pulumi.com/waitFor`), i.e. until its Secret is written.
+ */
+function producedSecret(r: OrderResource): string | undefined {
+  return isExternalSecret(r) ? (r.inputs.spec?.target?.name ?? r.inputs.metadata?.name) : r.inputs.metadata?.name;
 }
 
 /** Checks each (first, then) pair; `then` must wait for `first` in the graph. */
@@ -155,8 +170,8 @@ export function orderingChecks(resources: readonly OrderResource[], graph: Deplo
 
   const secrets = new Map(
     objects
-      .filter((r) => r.inputs.kind === "Secret")
-      .map((r) => [`${r.inputs.metadata?.namespace}/${r.inputs.metadata?.name}`, r.urn]),
+      .filter((r) => r.inputs.kind === "Secret" || isExternalSecret(r))
+      .map((r) => [`${r.inputs.metadata?.namespace}/${producedSecret(r)}`, r.urn]),
   );
   const secretPairs: [string, string][] = [];
   for (const r of objects) {
@@ -170,7 +185,7 @@ export function orderingChecks(resources: readonly OrderResource[], graph: Deplo
   checks.push(
     check(
       "Secrets before the workloads that use them",
-      "a pod whose Secret is missing does not start (CreateContainerConfigError, or a volume that cannot mount)",
+      "a pod whose Secret is missing does not start (CreateContainerConfigError, or a volume that cannot mount); a Secret an ExternalSecret makes exists once the ExternalSecret is Ready",
       secretPairs,
       graph,
     ),

@@ -47,7 +47,7 @@ describe("a kind without a component", () => {
     const wishlist = { ...SERVICES[1], name: "wishlist-service", uses: [PLANTED], notes: undefined } as unknown as ServiceSpec;
     try {
       await expect(
-        renderComponent(() => new DataTier("data", { services: [...SERVICES, wishlist], settings, storageClass: "gp3", protectData: false })),
+        renderComponent(() => new DataTier("data", { services: [...SERVICES, wishlist], settings, storageClass: "gp3", protectData: false, credentials: { backend: "kubernetes" } })),
       ).rejects.toThrow(/datastore kinds without a component \(components\/data\/datastore-components\.ts\): planted-kind/);
     } finally {
       delete table[PLANTED];

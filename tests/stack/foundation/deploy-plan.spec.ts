@@ -8,6 +8,7 @@ import { deployPlan } from "../../../tools/deploy-plan/deploy-plan";
 import { CHARTS } from "../../../components/charts";
 import { CERT_MANAGER, CERT_MANAGER_API_VERSION } from "../../../components/ingress/cert-manager/chart";
 import { METRICS_SERVER } from "../../../components/foundation/metrics-server/chart";
+import { EXTERNAL_SECRETS_API_VERSION } from "../../../components/secrets/external-secrets/chart";
 import { STACKS, renderComponent, stackRender, stackRun } from "../../harness";
 
 /** A resource of a synthetic stack `t` of project `ecommerce`. */
@@ -226,6 +227,23 @@ describe("ordering checks on synthetic graphs", () => {
     const deploy = k8s("Deployment", "api", { metadata: { namespace: "shop" }, spec: { template: { spec: pod } } });
     expect(violationsOf([secret, deploy], "Secrets before the workloads that use them").violations).toHaveLength(1);
     expect(violationsOf([secret, { ...deploy, dependsOn: [secret.urn] }], "Secrets before the workloads that use them").violations).toEqual([]);
+  });
+
+  test("a workload reading a Secret an ExternalSecret makes must wait for the ExternalSecret (its target, else its name)", () => {
+    const rule = "Secrets before the workloads that use them";
+    const es = (name: string, target?: string) =>
+      res(name, {
+        type: `kubernetes:${EXTERNAL_SECRETS_API_VERSION}:ExternalSecret`,
+        inputs: { apiVersion: EXTERNAL_SECRETS_API_VERSION, kind: "ExternalSecret", metadata: { name, namespace: "shop" }, spec: target ? { target: { name: target } } : {} },
+      });
+    const pod = { containers: [{ envFrom: [{ secretRef: { name: "creds" } }] }] };
+    const deploy = k8s("Deployment", "api", { metadata: { namespace: "shop" }, spec: { template: { spec: pod } } });
+    for (const producer of [es("creds"), es("sync-creds", "creds")]) {
+      expect(violationsOf([producer, deploy], rule).violations).toEqual([expect.stringContaining("Deployment::api does not wait for")]);
+      expect(violationsOf([producer, { ...deploy, dependsOn: [producer.urn] }], rule).violations).toEqual([]);
+    }
+    // An ExternalSecret making another Secret is not what the workload reads.
+    expect(violationsOf([es("sync-other", "other"), deploy], rule).checked).toBe(0);
   });
 
   test.each(CHARTS.flatMap((c) => c.crdGroups.map((group) => [group, c.pin.chart] as const)))(

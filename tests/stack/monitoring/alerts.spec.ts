@@ -85,11 +85,11 @@ describe("rule arithmetic", () => {
   ])("quorum of %i nodes is %i", (nodes, q) => expect(quorum(nodes)).toBe(q));
 
   test.each([0, -1, 2.5, NaN])("a RabbitMQ cluster of %p nodes is refused", (nodes) => {
-    expect(() => platformRuleGroups(SERVICES, { rabbitmqNodes: nodes })).toThrow(/rabbitmqNodes must be a whole number of at least 1/);
+    expect(() => platformRuleGroups(SERVICES, { rabbitmqNodes: nodes, secretsBackend: "kubernetes" })).toThrow(/rabbitmqNodes must be a whole number of at least 1/);
   });
 
   test("a five-node RabbitMQ cluster needs three nodes up", () => {
-    const groups = platformRuleGroups(SERVICES, { rabbitmqNodes: 5 });
+    const groups = platformRuleGroups(SERVICES, { rabbitmqNodes: 5, secretsBackend: "kubernetes" });
     const a = groups.flatMap((g) => g.rules).find((r) => r.alert === "RabbitMQBelowQuorum")!;
     expect(a.expr).toMatch(/< 3$/);
   });

@@ -80,7 +80,7 @@ describe("scrape targets match the charts' pods", () => {
   test("cert-manager: the monitor's port is the controller's metrics port, by name and number", () => {
     const row = CHART_WORKLOADS.find((w) => w.chart === "cert-manager" && w.labels["app.kubernetes.io/component"] === "controller")!;
     expect(row.ports).toContainEqual({ name: CERT_MANAGER_METRICS.portName, containerPort: CERT_MANAGER_METRICS.port, protocol: "TCP" });
-    const target = scrapeTargets(SERVICES).find((t) => t.name === "cert-manager")!;
+    const target = scrapeTargets(SERVICES, "kubernetes").find((t) => t.name === "cert-manager")!;
     expect(target.port).toBe(CERT_MANAGER_METRICS.portName);
     // The controller pods carry every label the Service is selected by.
     expect(row.labels).toMatchObject(target.selector);
@@ -88,16 +88,26 @@ describe("scrape targets match the charts' pods", () => {
 
   test("Traefik: the PodMonitor's port is the metrics container port the chart declares", () => {
     const row = CHART_WORKLOADS.find((w) => w.chart === "traefik")!;
-    const target = scrapeTargets(SERVICES).find((t) => t.name === "traefik")!;
+    const target = scrapeTargets(SERVICES, "kubernetes").find((t) => t.name === "traefik")!;
     expect(row.ports.find((p) => p.name === target.port)?.containerPort).toBe(TRAEFIK_METRICS.port);
     expect(row.labels).toMatchObject(target.selector);
   });
 
   test("CoreDNS: the monitor scrapes the Corefile's metrics port, whatever the Service names it", () => {
-    const target = scrapeTargets(SERVICES).find((t) => t.name === "coredns")!;
+    const target = scrapeTargets(SERVICES, "kubernetes").find((t) => t.name === "coredns")!;
     expect(target.port).toBe(COREDNS_METRICS_PORT);
     expect(SEED_COREFILE).toContain(`prometheus :${target.port}`);
     expect(monitorManifest(target, MON).spec.endpoints).toEqual([expect.objectContaining({ targetPort: 9153 })]);
+  });
+
+  test("External Secrets: only with vault, per controller pod on its `metrics` port, keeping the objects' own namespace", () => {
+    expect(scrapeTargets(SERVICES, "kubernetes").find((t) => t.name === "external-secrets")).toBeUndefined();
+    const target = scrapeTargets(SERVICES, "vault").find((t) => t.name === "external-secrets")!;
+    const row = CHART_WORKLOADS.find((w) => w.chart === "external-secrets" && w.name === "{release}")!;
+    expect(row.ports.find((p) => p.name === target.port)?.containerPort).toBe(8080);
+    expect(row.labels).toMatchObject(target.selector);
+    expect(target.honorLabels).toBe(true);
+    expect(crdProblems(monitorManifest(target, MON))).toEqual([]);
   });
 
   test("a PodMonitor scraping a port number uses portNumber", () => {
@@ -109,7 +119,7 @@ describe("scrape targets match the charts' pods", () => {
 });
 
 describe("the CRD check bites", () => {
-  const good = monitorManifest(scrapeTargets(SERVICES)[0], MON);
+  const good = monitorManifest(scrapeTargets(SERVICES, "kubernetes")[0], MON);
 
   test("a valid monitor has no problem", () => {
     expect(crdProblems(good)).toEqual([]);
@@ -136,6 +146,6 @@ describe("monitors follow the catalog", () => {
 
   test("a service named like a platform monitor is refused", () => {
     const clash: ServiceSpec = { ...SERVICES[1], name: "traefik" };
-    expect(() => scrapeTargets([...SERVICES, clash])).toThrow(/two monitors would be named 'traefik'/);
+    expect(() => scrapeTargets([...SERVICES, clash], "kubernetes")).toThrow(/two monitors would be named 'traefik'/);
   });
 });

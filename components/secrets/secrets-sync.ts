@@ -1,0 +1,72 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { WorkloadResources } from "../../catalog";
+import type { VaultTable } from "../../catalog/vault";
+import { pinnedChart } from "../../lib/helm";
+import { EXTERNAL_SECRETS, ExternalSecretsComponent } from "./external-secrets/chart";
+import { VaultEndpoint, syncPlan } from "./vault-sync";
+
+export interface SecretsSyncArgs {
+  /** What Vault holds and which Secrets are made from it (catalog/vault.ts `vaultTable`). */
+  readonly table: VaultTable;
+  readonly vault: VaultEndpoint;
+  /** Namespace `external-secrets`, created by the Namespaces component. */
+  readonly namespace: k8s.core.v1.Namespace;
+  /** The namespaces of the Secrets, by name, so that every object waits for its namespace. */
+  readonly namespaces: Readonly<Record<string, k8s.core.v1.Namespace>>;
+  readonly resources: Readonly<Record<ExternalSecretsComponent, WorkloadResources>>;
+  /** What the operator's pods need first (nodes). */
+  readonly waitFor: pulumi.Resource[];
+  /** cert-manager's chart: the Certificates bringing Vault's CA into the namespaces need its CRDs. */
+  readonly certManager: pulumi.Resource;
+}
+
+/**
+ * The External Secrets Operator and the objects syncing Vault into the platform's Secrets. The
+ * operator's custom resources wait for the chart: its CRDs and its webhook, which admits them
+ * (`failurePolicy: Fail`, `values.yaml` 510), are up once the chart's Deployments are.
+ */
+export class SecretsSync extends pulumi.ComponentResource {
+  readonly chart: k8s.helm.v4.Chart;
+  /** The ExternalSecrets by the name of the Secret each one makes: a workload reading it waits for it. */
+  readonly secretsByName: Readonly<Record<string, pulumi.Resource>>;
+
+  constructor(name: string, args: SecretsSyncArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ecommerce:secrets:SecretsSync", name, {}, opts);
+    const plan = syncPlan(args.table, args.vault);
+    this.chart = pinnedChart(
+      name,
+      { chart: EXTERNAL_SECRETS, namespace: args.namespace, values: EXTERNAL_SECRETS.values({ resources: args.resources }), after: args.waitFor },
+      this,
+    );
+    const nsOf = (ns: string) => {
+      const namespace = args.namespaces[ns];
+      if (!namespace) throw new pulumi.ResourceError(`no Namespace '${ns}' for the Secrets synced there`, this);
+      return namespace;
+    };
+    const at = (ns: string) => ({ parent: this, dependsOn: [nsOf(ns)] });
+    const accounts = plan.serviceAccounts.map(
+      (sa) => new k8s.core.v1.ServiceAccount(`${name}-${sa.metadata.namespace}-${sa.metadata.name}`, sa as k8s.core.v1.ServiceAccountArgs, at(sa.metadata.namespace)),
+    );
+    const grants = plan.tokenRoles.flatMap(({ role, binding }) => {
+      const r = new k8s.rbac.v1.Role(`${name}-${role.metadata.namespace}-token-requests`, role as k8s.rbac.v1.RoleArgs, at(role.metadata.namespace));
+      return [r, new k8s.rbac.v1.RoleBinding(`${name}-${binding.metadata.namespace}-token-requests`, binding as k8s.rbac.v1.RoleBindingArgs, { ...at(binding.metadata.namespace), dependsOn: [r] })];
+    });
+    const custom = (kind: string, m: { metadata: { name: string; namespace: string } }, after: pulumi.Resource[]) =>
+      new k8s.apiextensions.CustomResource(`${name}-${kind}-${m.metadata.namespace}-${m.metadata.name}`, m as k8s.apiextensions.CustomResourceArgs, {
+        parent: this,
+        dependsOn: [nsOf(m.metadata.namespace), ...after],
+      });
+    const cas = plan.caCertificates.map((c) => custom("ca", c, [args.certManager]));
+    const auth = [this.chart, ...accounts, ...grants, ...cas];
+    const stores = plan.stores.map((s) => custom("store", s, auth));
+    const generators = plan.generators.map((g) => custom("generator", g, auth));
+    const byName: Record<string, pulumi.Resource> = {};
+    for (const es of plan.externalSecrets) {
+      if (byName[es.metadata.name]) throw new pulumi.ResourceError(`two Secrets named '${es.metadata.name}' are synced`, this);
+      byName[es.metadata.name] = custom("es", es, [...stores, ...generators]);
+    }
+    this.secretsByName = byName;
+    this.registerOutputs({});
+  }
+}

@@ -143,11 +143,15 @@ function kubeSystemHomes(): PolicyHome[] {
   ];
 }
 
-/** Vault's servers: every flow to and from them in one policy; each MySQL admits them (the database engine). */
+/**
+ * Vault's servers: every flow to and from them in one policy; each MySQL admits them (the database
+ * engine); the bootstrap Job's egress (to Vault and the API server) in a policy of its own.
+ */
 function vaultHomes(): PolicyHome[] {
   const mysql = datastoreRow("mysql").namespace;
   return [
     { namespace: NAMESPACES.vault.name, name: "allow-vault", ingressOf: (r) => is(r.to, "vault"), egressOf: (r) => is(r.from, "vault") },
+    { namespace: NAMESPACES.vault.name, name: "allow-vault-bootstrap", egressOf: (r) => is(r.from, "vault-bootstrap") },
     { namespace: mysql, name: "allow-vault-database-ingress", ingressOf: (r) => is(r.to, "mysql") && is(r.from, "vault") },
   ];
 }
@@ -164,7 +168,7 @@ function dnsHome(namespace: string): PolicyHome {
  */
 export function policyLayout(services: readonly ServiceSpec[], vault: VaultLocation): (PolicyHome | { readonly denyAll: string })[] {
   const baseline = (ns: string) => [{ denyAll: ns }, dnsHome(ns)];
-  const eso = vault.kind !== "none" ? [...baseline(NAMESPACES.externalSecrets.name), ...externalSecretsHomes()] : [];
+  const eso = vault.kind !== "none" ? externalSecretsHomes() : [];
   return [
     ...namespacesInUse({ vault: vault.kind !== "none" }).flatMap((ns) => baseline(ns.name)),
     ...applicationHomes(services),

@@ -32,7 +32,7 @@ export function vaultFlows(location: VaultLocation, services: readonly ServiceSp
   if (location.kind !== "in-cluster") return [];
   const mysql = DATASTORES.mysql;
   return [
-    // retry_join and request forwarding dial the API port by pod name; raft and the cluster port by pod address.
+    // retry_join dials the leader's API port by pod name; raft and request forwarding use the cluster port.
     row(VAULT_PARTY, VAULT_PARTY, [tcp(VAULT_PORTS.api), tcp(VAULT_PORTS.cluster)], "pod", "Vault's raft peers join, replicate and forward"),
     row(MONITORING.prometheus, VAULT_PARTY, [tcp(VAULT_PORTS.api)], "pod", "Prometheus scrapes every Vault server's /v1/sys/metrics"),
     row(VAULT_PARTY, { kind: "addresses", of: "api-server" }, [tcp(API_SERVER_PORT)], "service", "Kubernetes auth reviews tokens; service registration labels the pods"),

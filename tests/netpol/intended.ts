@@ -227,7 +227,7 @@ function externalSecretsFlows(model: PlatformModel): PathFlowKey[] {
 }
 
 /**
- * Vault in the cluster: its peers on the API port (retry_join, forwarding) and the cluster port,
+ * Vault in the cluster: its peers on the API port (retry_join) and the cluster port (raft, forwarding),
  * Prometheus scraping each server, the API server (TokenReview, pod labels), KMS through NAT with
  * Pod Identity credentials, and each service's MySQL by its Service (the database engine).
  */

@@ -132,6 +132,15 @@ describe("the proof bites", () => {
     }
   });
 
+  test("without Vault's database ingress, Vault's flow to every MySQL is missing, and nothing else", async () => {
+    const { model } = await analysed("staging");
+    expect(model.workloads.some((w) => w.id === IDS.vault)).toBe(true);
+    const diff = diffOf(withPolicies(model, model.policies.filter((p) => p.name !== "allow-vault-database-ingress")));
+    const mysql = SERVICES.filter((s) => s.uses.includes("mysql")).map((s) => `e-commerce/${s.name}-mysql`);
+    expect([...new Set(diff.missing.map((d) => `${d.source} -> ${d.destination} ${d.port}`))].sort()).toEqual(mysql.map((m) => `${IDS.vault} -> ${m} 3306`).sort());
+    expect(diff.extra).toEqual([]);
+  });
+
   test("without metrics-server's policy, the aggregator, the kubelets and the API server are out of its reach under both", async () => {
     const { model } = await analysed("dev");
     const without = withPolicies(model, model.policies.filter((p) => !(p.namespace === "kube-system" && p.name === "allow-metrics-server")));

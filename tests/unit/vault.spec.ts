@@ -11,6 +11,7 @@ import { networkPolicyPlan } from "../../components/network-policies/rules";
 import { VAULT, VAULT_POD_LABELS, VAULT_SECURITY_CONTEXT, VaultValuesArgs, vaultValues } from "../../components/secrets/vault/chart";
 import { VAULT_SCRAPE_SERVER_NAME, vaultMonitorManifest, vaultRules } from "../../components/secrets/vault/monitoring";
 import { peerHost, vaultServerConfig } from "../../components/secrets/vault/server-config";
+import { vaultClientEndpoint } from "../../components/secrets/vault/endpoint";
 import { VAULT_DNS_NAMES, VAULT_IP_ADDRESSES, vaultTlsObjects } from "../../components/secrets/vault/tls";
 import { VAULT_SEAL_ACTIONS, vaultSealPolicy } from "../../components/secrets/vault/vault-aws";
 import { podIdentityTrustPolicy } from "../../components/foundation/cluster-addons";
@@ -148,6 +149,25 @@ describe("server configuration", () => {
     expect(names).toEqual(Array.from({ length: replicas }, (_, i) => peerHost(i)));
     for (const host of names) expect(VAULT_DNS_NAMES.some((n) => covers(n, host))).toBe(true);
     expect([...c.matchAll(/leader_ca_cert_file = "([^"]+)"/g)].every((m) => m[1].endsWith("/ca.crt"))).toBe(true);
+  });
+});
+
+describe("what clients are given", () => {
+  test("in the cluster: the vault Service's address, and the CA of the servers' Secret", () => {
+    expect(vaultClientEndpoint({ mode: "in-cluster", replicas: 3, storageSize: "10Gi", resources: ARGS.resources })).toEqual({
+      address: "https://vault.vault.svc:8200",
+      ca: { kind: "secret", namespace: "vault", name: "vault-server-tls", key: "ca.crt" },
+    });
+  });
+
+  test("an existing Vault: its address, and its CA from config or the public roots", () => {
+    const external = { mode: "external", ...vaultEndpoint("https://vault.example.com:8200"), caCertificate: "" } as const;
+    expect(vaultClientEndpoint(external)).toEqual({ address: "https://vault.example.com:8200", ca: { kind: "public" } });
+    expect(vaultClientEndpoint({ ...external, caCertificate: "PEM" }).ca).toEqual({ kind: "pem", pem: "PEM" });
+  });
+
+  test("the in-cluster address is a name the servers' certificate holds", () => {
+    expect(VAULT_DNS_NAMES).toContain(new URL(vaultClientEndpoint({ mode: "in-cluster", replicas: 1, storageSize: "1Gi", resources: ARGS.resources }).address).hostname);
   });
 });
 

@@ -149,3 +149,22 @@ test("the Job's flows: Vault's Service on 8200 and the API server on 443, from t
   expect(VAULT_BOOTSTRAP.labelSets).toEqual([BOOTSTRAP_LABELS]);
   expect((objects.job.spec as any).template.metadata.labels).toEqual(BOOTSTRAP_LABELS);
 });
+
+describe("the table's files", () => {
+  test("each KV key as one line: fixed values, password policies for random ones, and copies of a key created before", () => {
+    const lines = files["kv.tsv"].trim().split("\n").map((l) => l.split("\t"));
+    expect(lines).toContainEqual(["rabbitmq-client-credentials", "username", "fixed", "ecommerce"]);
+    expect(lines).toContainEqual(["rabbitmq-cluster-erlang-cookie", "cookie", "random", "platform-alnum-64"]);
+    expect(lines).toContainEqual(["minio-client-credentials", "secretKey", "same", "minio-root-credentials/rootPassword"]);
+    const names = lines.map((l) => l[0]);
+    expect(names.indexOf("minio-root-credentials")).toBeLessThan(names.indexOf("minio-client-credentials"));
+    expect(files["password-policies.tsv"].trim().split("\n")).toEqual(["platform-alnum-32", "platform-alnum-40", "platform-alnum-64"]);
+    expect(files["password-policy-platform-alnum-40.hcl"]).toContain("length = 40");
+  });
+
+  test("a copy of a key that is not created before it is refused", () => {
+    const table = vaultTable(SERVICES);
+    const reordered = { ...table, kvSecrets: [...table.kvSecrets].reverse() };
+    expect(() => bootstrapFiles(reordered)).toThrow(/copies minio-root-credentials\.rootUser, which must be a key of a secret listed before it/);
+  });
+});

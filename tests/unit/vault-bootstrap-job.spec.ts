@@ -4,10 +4,12 @@
  * the order of its steps, which token each step sees, and its ServiceAccount's rights.
  */
 import { SERVICES } from "../../catalog";
+import { PodsParty, VAULT_BOOTSTRAP, vaultBootstrapFlows } from "../../catalog/flows";
 import { vaultTable } from "../../catalog/vault";
 import { bootstrapFiles } from "../../components/secrets/bootstrap/data";
 import { VaultBootstrap } from "../../components/secrets/bootstrap";
 import {
+  BOOTSTRAP_LABELS,
   BootstrapJobInputs,
   KUBECTL_IMAGE,
   VAULT_CLI_IMAGE,
@@ -60,6 +62,13 @@ describe("the pod", () => {
     expect(restrictedViolations(pod)).toEqual([]);
     expect(pod).toMatchObject({ serviceAccountName: "vault-bootstrap", automountServiceAccountToken: false, restartPolicy: "OnFailure" });
     expect((objects.job.spec as any).template.metadata.labels).toEqual({ "app.kubernetes.io/name": "vault-bootstrap" });
+  });
+
+  test("every step runs as the same non-root UID: kubectl reads the files init writes with umask 077", () => {
+    const uids = [...pod.initContainers, ...pod.containers].map((c: any) => c.securityContext.runAsUser);
+    expect(new Set(uids)).toEqual(new Set([uids[0]]));
+    expect(uids[0]).toBeGreaterThan(0);
+    expect(bootstrapScript()).toContain("umask 077");
   });
 
   test("init, then kubectl stores what init wrote, then configure", () => {
@@ -126,4 +135,36 @@ test("the component: ServiceAccount without a token, Role and binding, the Confi
   expect(byKind("ConfigMap").map((r) => r.inputs.metadata.name)).toEqual([job.inputs.metadata.name]);
   const before = new Set(job.dependsOn);
   for (const kind of ["ServiceAccount", "RoleBinding", "ConfigMap"]) expect([kind, byKind(kind).every((r) => before.has(r.urn))]).toEqual([kind, true]);
+});
+
+test("the Job's flows: Vault's Service on 8200 and the API server on 443, from the Job's pods only", () => {
+  // The server's pods as hashicorp/vault-helm v0.34.1 `templates/server-statefulset.yaml` 40-42 label them.
+  const server = { kind: "pods", role: "vault", namespace: "vault", labelSets: [{ "app.kubernetes.io/name": "vault", "app.kubernetes.io/instance": "vault", component: "server" }] } as unknown as PodsParty;
+  const flows = vaultBootstrapFlows(server);
+  expect(flows.map((f) => [f.to.kind === "pods" ? f.to.role : f.to.kind === "addresses" ? f.to.of : "every-pod", f.ports, f.path])).toEqual([
+    ["vault", [{ protocol: "TCP", port: 8200 }], "service"],
+    ["api-server", [{ protocol: "TCP", port: 443 }], "service"],
+  ]);
+  for (const f of flows) expect(f.from).toEqual(VAULT_BOOTSTRAP);
+  expect(VAULT_BOOTSTRAP.labelSets).toEqual([BOOTSTRAP_LABELS]);
+  expect((objects.job.spec as any).template.metadata.labels).toEqual(BOOTSTRAP_LABELS);
+});
+
+describe("the table's files", () => {
+  test("each KV key as one line: fixed values, password policies for random ones, and copies of a key created before", () => {
+    const lines = files["kv.tsv"].trim().split("\n").map((l) => l.split("\t"));
+    expect(lines).toContainEqual(["rabbitmq-client-credentials", "username", "fixed", "ecommerce"]);
+    expect(lines).toContainEqual(["rabbitmq-cluster-erlang-cookie", "cookie", "random", "platform-alnum-64"]);
+    expect(lines).toContainEqual(["minio-client-credentials", "secretKey", "same", "minio-root-credentials/rootPassword"]);
+    const names = lines.map((l) => l[0]);
+    expect(names.indexOf("minio-root-credentials")).toBeLessThan(names.indexOf("minio-client-credentials"));
+    expect(files["password-policies.tsv"].trim().split("\n")).toEqual(["platform-alnum-32", "platform-alnum-40", "platform-alnum-64"]);
+    expect(files["password-policy-platform-alnum-40.hcl"]).toContain("length = 40");
+  });
+
+  test("a copy of a key that is not created before it is refused", () => {
+    const table = vaultTable(SERVICES);
+    const reordered = { ...table, kvSecrets: [...table.kvSecrets].reverse() };
+    expect(() => bootstrapFiles(reordered)).toThrow(/copies minio-root-credentials\.rootUser, which must be a key of a secret listed before it/);
+  });
 });

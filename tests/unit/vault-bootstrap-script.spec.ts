@@ -1,6 +1,6 @@
 /**
- * The Vault bootstrap script (components/secrets/bootstrap/bootstrap.sh), run with `sh` (dash,
- * POSIX like the image's BusyBox ash) against a stand-in `vault` CLI (tests/fixtures/vault-standin)
+ * The Vault bootstrap script (components/secrets/bootstrap/bootstrap.sh), run with BusyBox's `sh`
+ * and applets as in the image (or the system's POSIX `sh` without BusyBox) against a stand-in `vault` CLI (tests/fixtures/vault-standin)
  * that keeps Vault's state in files and records every call: the first run initialises, configures
  * with the root token and revokes it; a second run logs in as `bootstrap`, changes nothing and
  * regenerates no secret; a consumer leaving the table loses its policy and role but not its data;
@@ -17,6 +17,20 @@ import { PROJECT_DIR } from "../harness";
 import { tempDir } from "./workflow-files";
 
 const STANDIN = path.join(PROJECT_DIR, "tests/fixtures/vault-standin");
+
+/**
+ * The image's shell and tools are BusyBox's (Alpine): where BusyBox is installed the script runs
+ * under its `sh` with its applets first on the PATH; otherwise under the system's POSIX `sh`.
+ */
+const BUSYBOX = spawnSync("busybox", ["true"]).status === 0;
+if (!BUSYBOX) console.warn("busybox is not on the PATH: the bootstrap script runs under the system's sh (apt-get install busybox runs it under the image's shell)");
+const APPLETS = (() => {
+  if (!BUSYBOX) return undefined;
+  const dir = tempDir("busybox-");
+  const busybox = spawnSync("sh", ["-c", "command -v busybox"], { encoding: "utf8" }).stdout.trim();
+  for (const tool of ["sed", "awk", "grep", "cut", "tr", "cp", "mkdir", "rm", "cat", "sleep", "head"]) fs.symlinkSync(busybox, path.join(dir, tool));
+  return dir;
+})();
 const gateway = SERVICES.find((s) => s.role === "gateway")!;
 const owner: ServiceSpec = { ...SERVICES.find((s) => s.name === "auth-service")!, uses: ["mysql", "redis", "rabbitmq"] };
 const SMALL = [gateway, owner];
@@ -43,7 +57,7 @@ class Fixture {
     for (const [name, text] of Object.entries(bootstrapFiles(vaultTable(services)))) fs.writeFileSync(path.join(data, name), text);
     const state = tempDir("run-");
     const vars = {
-      PATH: `${STANDIN}:/usr/bin:/bin`,
+      PATH: [...(APPLETS ? [APPLETS] : []), STANDIN, "/usr/bin", "/bin"].join(":"),
       VAULT_STANDIN_STATE: this.vault,
       VAULT_ADDR: "https://vault.vault.svc:8200",
       BOOTSTRAP_DATA: data,
@@ -55,7 +69,8 @@ class Fixture {
       RECOVERY_THRESHOLD: "2",
       ...env,
     };
-    const step = (arg: string) => spawnSync("sh", [path.join(PROJECT_DIR, BOOTSTRAP_SCRIPT_PATH), arg], { encoding: "utf8", env: vars });
+    const shell = BUSYBOX ? ["busybox", "sh"] : ["sh"];
+    const step = (arg: string) => spawnSync(shell[0], [...shell.slice(1), path.join(PROJECT_DIR, BOOTSTRAP_SCRIPT_PATH), arg], { encoding: "utf8", env: vars });
     const init = step("init");
     const configure = init.status === 0 ? step("configure") : { status: null, stdout: "", stderr: "" };
     return { init, configure, state };

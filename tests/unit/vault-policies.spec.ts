@@ -8,6 +8,7 @@
 import { SERVICES } from "../../catalog";
 import { VaultTable, databaseCredsPath, kvDataPath, vaultTable } from "../../catalog/vault";
 import { PolicyRule, bootstrapRules, consumerPolicy, consumerRole, consumerRules, policyHcl } from "../../components/secrets/bootstrap/policies";
+import { bootstrapFiles } from "../../components/secrets/bootstrap/data";
 
 const table: VaultTable = vaultTable(SERVICES);
 
@@ -82,4 +83,10 @@ describe("the bootstrap's policy", () => {
   test("no rule grants `root`-only paths beyond what the steps use, and no bare `*`", () => {
     for (const r of rules) expect(r.path).not.toMatch(/^\*|^sys\/\*$|^sys\/(raw|seal|unseal|generate-root|rekey|storage)/);
   });
+});
+
+test.each(["default", "root", "bootstrap"])("a consumer named %s is refused: it would replace a policy Vault or the bootstrap relies on", (name) => {
+  const planted = vaultTable([...SERVICES, { ...SERVICES[1], name, uses: ["redis"] }]);
+  expect(() => bootstrapFiles(planted)).toThrow(`consumer '${name}' would replace Vault's or the bootstrap's own policy`);
+  expect(() => bootstrapFiles(table)).not.toThrow();
 });

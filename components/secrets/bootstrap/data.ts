@@ -26,7 +26,12 @@ export function passwordPolicyHcl(length: number): string {
   return `length = ${length}\nrule "charset" {\n  charset = "${ALPHANUMERIC}"\n}\n`;
 }
 
-/** The Go MySQL driver's DSN Vault's MySQL plugin connects with; Vault fills in the user and password. */
+/**
+ * The Go MySQL driver's DSN Vault's MySQL plugin connects with; Vault fills in the user and
+ * password. Without TLS the driver still never sends the password in clear: MySQL 8.4's
+ * `caching_sha2_password` full authentication makes it fetch the server's RSA key and encrypt it
+ * (go-sql-driver/mysql `auth.go`, `cachingSha2PasswordPerformFullAuthentication`).
+ */
 export function mysqlConnectionUrl(host: string, port: number): string {
   return `{{username}}:{{password}}@tcp(${host}:${port})/`;
 }
@@ -44,7 +49,14 @@ function checkNames(table: VaultTable): void {
     ...table.databaseRoles.map((r) => r.name),
   ];
   for (const n of names) if (!NAME.test(n)) throw new Error(`Vault table name '${n}' is not a lower-case DNS label`);
+  // Vault's own policies, and the bootstrap's policy and role, which the table must not replace.
+  for (const c of table.consumers) {
+    if (RESERVED.includes(c.name)) throw new Error(`consumer '${c.name}' would replace Vault's or the bootstrap's own policy: rename it`);
+  }
 }
+
+/** Policy and role names a consumer may not take: Vault's built-in policies and the bootstrap's own. */
+export const RESERVED = ["root", "default", "bootstrap"];
 
 export function bootstrapFiles(table: VaultTable): BootstrapFiles {
   checkNames(table);

@@ -63,7 +63,7 @@ export class VaultBootstrap extends pulumi.ComponentResource {
       recoveryThreshold: args.recovery.threshold,
     });
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, objects.configMap, child);
-    // Pulumi waits for the Job to complete: whatever reads Vault (ESO's stores) can wait for it.
+    // Pulumi waits for the Job to complete (@pulumi/kubernetes 4.34.2 `batch/v1/job.d.ts`: Complete, or fail on Failed): whatever reads Vault can wait for it.
     this.job = new k8s.batch.v1.Job(`${name}-job`, objects.job, {
       ...child,
       dependsOn: [account, binding, configMap, ...args.waitFor],

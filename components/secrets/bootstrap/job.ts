@@ -42,10 +42,12 @@ export const VAULT_CLI_IMAGE = "hashicorp/vault:2.0.4";
  * so its step is one `kubectl apply`.
  */
 export const KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.34.0";
-/** A non-root UID for the Vault image's steps: they only read their mounts and write their own volumes, so any non-root UID works. */
-export const VAULT_IMAGE_UID = 100;
-/** A non-root UID for the distroless kubectl image (distroless' `nonroot`). */
-export const KUBECTL_UID = 65532;
+/**
+ * The one non-root UID of every step: they only read their mounts and write their own volumes,
+ * so any UID works, but it must be the same: `init` writes the recovery keys with umask 077 and
+ * `store` (kubectl, which runs as any UID) reads them.
+ */
+export const BOOTSTRAP_UID = 100;
 
 /** A short-lived Job, the same in every stack: it sizes nothing the capacity plan counts at rest. */
 const RESOURCES = { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } };
@@ -109,7 +111,7 @@ function vaultContainer(name: string, step: "init" | "configure", inputs: Bootst
       // The CLI keeps nothing in its home with -field/VAULT_TOKEN, but a writable one costs nothing.
       { name: "HOME", value: "/tmp" },
     ],
-    securityContext: restrictedContainerSecurityContext({ runAsUser: VAULT_IMAGE_UID }),
+    securityContext: restrictedContainerSecurityContext({ runAsUser: BOOTSTRAP_UID }),
     resources: RESOURCES,
     volumeMounts: [
       { name: "data", mountPath: DATA_DIR, readOnly: true },
@@ -128,7 +130,7 @@ function storeContainer(inputs: BootstrapJobInputs): Container {
     name: "store",
     image: inputs.kubectlImage,
     command: ["kubectl", "apply", "--server-side", `--field-manager=${BOOTSTRAP_NAME}`, "--cache-dir=/tmp/kube", "-f", `${STATE_DIR}/manifests`],
-    securityContext: restrictedContainerSecurityContext({ runAsUser: KUBECTL_UID }),
+    securityContext: restrictedContainerSecurityContext({ runAsUser: BOOTSTRAP_UID }),
     resources: RESOURCES,
     volumeMounts: [
       { name: "state", mountPath: STATE_DIR, readOnly: true },

@@ -17,11 +17,11 @@ import { MetricsServer } from "./foundation/metrics-server/metrics-server";
 import { Network } from "./foundation/network";
 import { DEFAULT_STORAGE_CLASS } from "./foundation/storage-class";
 import { NetworkPolicies } from "./network-policies/network-policies";
-import { VaultServer } from "./secrets/vault/vault";
+import { VaultMonitors } from "./secrets/vault/vault";
 import { vaultLocationOf } from "../catalog/vault-flows";
 import { namespacesInUse } from "../catalog/namespaces";
-import { SecretsSync } from "./secrets/secrets-sync";
-import { IN_CLUSTER_VAULT } from "./secrets/vault-sync";
+import { SecretsTier } from "./secrets/secrets-tier";
+import { CERT_MANAGER } from "./ingress/cert-manager/chart";
 
 export interface PlatformArgs {
   readonly config: StackConfig;
@@ -46,10 +46,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly ingress: IngressTier;
   readonly application: Application;
   readonly monitoring: Monitoring;
-  /** HashiCorp Vault, where `secretsBackend` is `vault` and no `vaultAddress` names an existing one. */
-  readonly vault?: VaultServer;
-  /** The External Secrets Operator and what it syncs from Vault (`secretsBackend: vault`). */
-  readonly secretsSync?: SecretsSync;
+  /** Vault, its bootstrap and the External Secrets Operator, where `secretsBackend` is `vault`. */
+  readonly secrets?: SecretsTier;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     const services = args.services ?? SERVICES;
@@ -140,25 +138,32 @@ export class Platform extends pulumi.ComponentResource {
       k8sOpts,
     );
 
-    // With Vault, the credentials are ExternalSecret targets: the operator and its objects first.
+    // With Vault, the credentials are ExternalSecret targets: Vault, its bootstrap, the operator and its objects first.
     const ns = this.namespaces.byName;
     if (cfg.secretsBackend === "vault") {
       const rows = profileRows(cfg.resourceProfile);
-      this.secretsSync = new SecretsSync(
+      this.secrets = new SecretsTier(
         "secrets",
         {
+          vault: cfg.vault,
+          recovery: cfg.vaultRecovery,
           table: vaultTable(services),
-          vault: IN_CLUSTER_VAULT,
-          namespace: ns[NAMESPACES.externalSecrets.name],
           namespaces: ns,
-          resources: { controller: rows.externalSecretsController, webhook: rows.externalSecretsWebhook, certController: rows.externalSecretsCertController },
-          waitFor: this.cluster.nodesReady,
+          clusterName: cfg.cluster.name,
+          clusterResourceName: this.cluster.clusterName,
+          region: cfg.region,
+          storageClass: DEFAULT_STORAGE_CLASS,
+          protectData: cfg.protectData,
           certManager: this.ingress.certManager.chart,
+          certManagerNamespace: CERT_MANAGER.namespace,
+          esoResources: { controller: rows.externalSecretsController, webhook: rows.externalSecretsWebhook, certController: rows.externalSecretsCertController },
+          nodesReady: this.cluster.nodesReady,
+          storageReady: this.cluster.storageReady,
         },
         k8sOpts,
       );
     }
-    const credentials = this.secretsSync ? { backend: "vault" as const, synced: this.secretsSync.secretsByName } : { backend: "kubernetes" as const };
+    const credentials = this.secrets ? { backend: "vault" as const, synced: this.secrets.secretsByName } : { backend: "kubernetes" as const };
 
     // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
     this.data = new DataTier(
@@ -216,31 +221,14 @@ export class Platform extends pulumi.ComponentResource {
         services,
         rabbitmqNodes: cfg.data.rabbitmqReplicas,
         waitFor: this.cluster.nodesReady,
-        syncedAdminSecret: this.secretsSync?.secretsByName[GRAFANA_ADMIN.name],
+        syncedAdminSecret: this.secrets?.secretsByName[GRAFANA_ADMIN.name],
         secretsBackend: cfg.secretsBackend,
       },
       k8sOpts,
     );
 
-    // Secrets: HashiCorp Vault in the cluster (secretsBackend vault, vaultAddress "").
-    if (cfg.secretsBackend === "vault" && cfg.vault.mode === "in-cluster") {
-      this.vault = new VaultServer(
-        "vault",
-        {
-          settings: cfg.vault,
-          clusterName: cfg.cluster.name,
-          clusterResourceName: this.cluster.clusterName,
-          region: cfg.region,
-          storageClass: DEFAULT_STORAGE_CLASS,
-          protectData: cfg.protectData,
-          namespace: ns[NAMESPACES.vault.name],
-          certManager: this.ingress.certManager.chart,
-          monitoring: this.monitoring.chart,
-          waitFor: [...this.cluster.nodesReady, ...this.cluster.storageReady],
-        },
-        k8sOpts,
-      );
-    }
+    // Vault's scrape and alerts, once the monitoring chart's CRDs exist.
+    if (this.secrets?.server) new VaultMonitors("vault-monitors", { namespace: ns[NAMESPACES.vault.name].metadata.name, monitoring: this.monitoring.chart }, k8sOpts);
 
     // Zero-trust NetworkPolicies, generated from the catalog.
     new NetworkPolicies(

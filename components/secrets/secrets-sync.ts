@@ -19,6 +19,8 @@ export interface SecretsSyncArgs {
   readonly waitFor: pulumi.Resource[];
   /** cert-manager's chart: the Certificates bringing Vault's CA into the namespaces need its CRDs. */
   readonly certManager: pulumi.Resource;
+  /** What makes Vault answer the stores (the bootstrap Job, which creates their roles). */
+  readonly vaultReady: pulumi.Resource[];
 }
 
 /**
@@ -58,7 +60,7 @@ export class SecretsSync extends pulumi.ComponentResource {
         dependsOn: [nsOf(m.metadata.namespace), ...after],
       });
     const cas = plan.caCertificates.map((c) => custom("ca", c, [args.certManager]));
-    const auth = [this.chart, ...accounts, ...grants, ...cas];
+    const auth = [this.chart, ...accounts, ...grants, ...cas, ...args.vaultReady];
     const stores = plan.stores.map((s) => custom("store", s, auth));
     const generators = plan.generators.map((g) => custom("generator", g, auth));
     const byName: Record<string, pulumi.Resource> = {};

@@ -8,6 +8,7 @@
  */
 import { DATABASE_TTL, SecretTarget, SecretValueSource, VaultConsumer, VaultTable, VAULT_ADDRESS, VAULT_MOUNTS, KV_FOLDER, databaseCredsPath } from "../../catalog/vault";
 import { CERT_MANAGER_API_VERSION } from "../ingress/cert-manager/chart";
+import type { VaultClientEndpoint } from "./vault/endpoint";
 import { EXTERNAL_SECRETS_API_VERSION, EXTERNAL_SECRETS_NAME, EXTERNAL_SECRETS_NAMESPACE, GENERATORS_API_VERSION } from "./external-secrets/chart";
 
 /** Where ESO reaches Vault and how it trusts its certificate. */
@@ -256,4 +257,9 @@ export function syncPlan(table: VaultTable, vault: VaultEndpoint): SyncPlan {
       ),
     ),
   };
+}
+
+/** What the sync plan is given for Vault's address and CA (vault/endpoint.ts `vaultClientEndpoint`). */
+export function syncEndpoint(endpoint: VaultClientEndpoint): VaultEndpoint {
+  return { address: endpoint.address, caSecret: IN_CLUSTER_VAULT.caSecret };
 }

@@ -173,7 +173,7 @@ describe("what clients are given", () => {
 
 describe("TLS", () => {
   test("the server certificate covers the Service, every server, the scrape's name and 127.0.0.1", () => {
-    const cert = vaultTlsObjects("vault").find((o) => o.kind === "Certificate" && o.metadata.name === "vault-server-tls")!;
+    const cert = vaultTlsObjects("vault", "cert-manager").find((o) => o.kind === "Certificate" && o.metadata.name === "vault-server-tls")!;
     const spec = cert.spec as { dnsNames: string[]; ipAddresses: string[]; issuerRef: { name: string } };
     for (const host of ["vault", "vault.vault.svc", VAULT_SCRAPE_SERVER_NAME, "vault-2.vault-internal", "vault-0.vault-internal.vault.svc"]) {
       expect(spec.dnsNames.some((n) => covers(n, host))).toBe(true);
@@ -182,11 +182,17 @@ describe("TLS", () => {
     expect(spec.issuerRef.name).toBe("vault-ca");
   });
 
-  test("a self-signed issuer signs the CA, whose Secret backs the vault-ca issuer", () => {
-    const objects = vaultTlsObjects("vault");
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(["Issuer/vault-selfsigned", "Certificate/vault-ca", "Issuer/vault-ca", "Certificate/vault-server-tls"]);
-    expect(objects[1].spec).toMatchObject({ isCA: true, secretName: "vault-ca", issuerRef: { name: "vault-selfsigned" } });
+  test("a self-signed issuer signs the CA in cert-manager's namespace, whose Secret backs the vault-ca ClusterIssuer", () => {
+    const objects = vaultTlsObjects("vault", "cert-manager");
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? "-"}/${o.metadata.name}`)).toEqual([
+      "Issuer/cert-manager/vault-selfsigned",
+      "Certificate/cert-manager/vault-ca",
+      "ClusterIssuer/-/vault-ca",
+      "Certificate/vault/vault-server-tls",
+    ]);
+    expect(objects[1].spec).toMatchObject({ isCA: true, secretName: "vault-ca", issuerRef: { name: "vault-selfsigned", kind: "Issuer" } });
     expect(objects[2].spec).toEqual({ ca: { secretName: "vault-ca" } });
+    expect(objects[3].spec).toMatchObject({ issuerRef: { name: "vault-ca", kind: "ClusterIssuer" } });
   });
 });
 

@@ -15,8 +15,8 @@ export interface VaultBootstrapArgs {
   readonly namespace: string;
   /** Vault's address for clients in the cluster (`https://vault.vault.svc:8200`). */
   readonly vaultAddress: string;
-  /** The Secret in `namespace` whose `ca.crt` clients trust (`vault-server-tls`). */
-  readonly caSecret: string;
+  /** The Secret in `namespace` whose `ca.crt` clients trust (`vault-server-tls`); undefined: the system's public roots. */
+  readonly caSecret: string | undefined;
   /** The hashicorp/vault image the server runs: the bootstrap uses its CLI. */
   readonly vaultImage: string;
   /** The kubectl image that stores the recovery Secret (job.ts `KUBECTL_IMAGE`). */

@@ -83,8 +83,11 @@ export interface BootstrapJobInputs {
   readonly namespace: string;
   /** Vault's address for clients in the cluster. */
   readonly vaultAddress: string;
-  /** The Secret holding the CA clients trust (`ca.crt`), in the Job's namespace. */
-  readonly caSecret: string;
+  /**
+   * The Secret holding the CA clients trust (`ca.crt`), in the Job's namespace; undefined: an
+   * existing Vault whose certificate a public CA signed (the image's system roots).
+   */
+  readonly caSecret: string | undefined;
   readonly vaultImage: string;
   readonly kubectlImage: string;
   /** Keys of the ConfigMap (the table's files and the operators' keys). */
@@ -99,7 +102,7 @@ function vaultContainer(name: string, step: "init" | "configure", inputs: Bootst
     command: ["sh", `${DATA_DIR}/bootstrap.sh`, step],
     env: [
       { name: "VAULT_ADDR", value: inputs.vaultAddress },
-      { name: "VAULT_CACERT", value: `${VAULT_CA_DIR}/ca.crt` },
+      ...(inputs.caSecret ? [{ name: "VAULT_CACERT", value: `${VAULT_CA_DIR}/ca.crt` }] : []),
       { name: "VAULT_JWT_FILE", value: `${VAULT_TOKEN_DIR}/token` },
       { name: "BOOTSTRAP_DATA", value: DATA_DIR },
       { name: "BOOTSTRAP_PGP_DIR", value: PGP_DIR },
@@ -119,7 +122,7 @@ function vaultContainer(name: string, step: "init" | "configure", inputs: Bootst
       { name: "state", mountPath: STATE_DIR },
       { name: "tmp", mountPath: "/tmp" },
       { name: "vault-token", mountPath: VAULT_TOKEN_DIR, readOnly: true },
-      { name: "vault-ca", mountPath: VAULT_CA_DIR, readOnly: true },
+      ...(inputs.caSecret ? [{ name: "vault-ca", mountPath: VAULT_CA_DIR, readOnly: true }] : []),
     ],
   };
 }
@@ -162,7 +165,7 @@ export function bootstrapPodSpec(inputs: BootstrapJobInputs, configMap: string, 
       { name: "state", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
       { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
       { name: "vault-token", projected: { sources: [{ serviceAccountToken: { audience: VAULT_AUDIENCE, expirationSeconds: 600, path: "token" } }] } },
-      { name: "vault-ca", secret: { secretName: inputs.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } },
+      ...(inputs.caSecret ? [{ name: "vault-ca", secret: { secretName: inputs.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : []),
       {
         name: "kube-api",
         projected: {
@@ -185,8 +188,8 @@ export interface BootstrapObjects {
 
 /** The ConfigMap and the Job, both named `vault-bootstrap-<digest>`; the ConfigMap is immutable. */
 export function bootstrapObjects(inputs: BootstrapJobInputs): BootstrapObjects {
-  const { data, ...settings } = inputs;
-  const digest = bootstrapDigest(data, settings);
+  const { data, caSecret, ...settings } = inputs;
+  const digest = bootstrapDigest(data, { ...settings, caSecret: caSecret ?? "" });
   const name = `${BOOTSTRAP_NAME}-${digest}`;
   const metadata = { name, namespace: inputs.namespace, labels: { ...BOOTSTRAP_LABELS } };
   return {

@@ -21,8 +21,8 @@ export interface VaultServerArgs {
   readonly namespace: k8s.core.v1.Namespace;
   /** cert-manager's chart: its CRDs and webhook admit the Issuers and Certificates. */
   readonly certManager: pulumi.Resource;
-  /** The monitoring chart: its CRDs admit the ServiceMonitor and the PrometheusRule. */
-  readonly monitoring: pulumi.Resource;
+  /** cert-manager's namespace, where Vault's CA lives (its cluster resource namespace: tls.ts). */
+  readonly caNamespace: string;
   /** What the servers need before they start: nodes and the volume driver. */
   readonly waitFor: pulumi.Resource[];
 }
@@ -48,7 +48,7 @@ export class VaultServer extends pulumi.ComponentResource {
       { clusterName: args.clusterName, clusterResourceName: args.clusterResourceName, protectData: args.protectData },
       { parent: this },
     );
-    const tls = vaultTlsObjects(ns).reduce<k8s.apiextensions.CustomResource[]>((made, obj) => {
+    const tls = vaultTlsObjects(ns, args.caNamespace).reduce<k8s.apiextensions.CustomResource[]>((made, obj) => {
       const previous = made.length > 0 ? [made[made.length - 1]] : [];
       made.push(new k8s.apiextensions.CustomResource(`${name}-${obj.kind.toLowerCase()}-${obj.metadata.name}`, obj, { parent: this, dependsOn: [args.certManager, ...previous] }));
       return made;
@@ -66,9 +66,20 @@ export class VaultServer extends pulumi.ComponentResource {
       { ...chartLocation(VAULT.pin), version: VAULT.pin.version, name: VAULT.release, namespace: ns, values },
       { parent: this, dependsOn: [args.namespace, ...args.waitFor, ...this.aws.ready, this.certificate], ...dataSafety(args.protectData) },
     );
+    this.registerOutputs({});
+  }
+}
+
+/**
+ * Vault's scrape and alerts, once the monitoring chart's CRDs admit them. Apart from the servers,
+ * which must not wait for that chart: it waits for Grafana's admin Secret, which Vault feeds.
+ */
+export class VaultMonitors extends pulumi.ComponentResource {
+  constructor(name: string, args: { readonly namespace: pulumi.Input<string>; readonly monitoring: pulumi.Resource }, opts?: pulumi.ComponentResourceOptions) {
+    super("ecommerce:secrets:VaultMonitors", name, {}, opts);
     const monitorOpts = { parent: this, dependsOn: [args.monitoring] };
-    new k8s.apiextensions.CustomResource(`${name}-servicemonitor`, vaultMonitorManifest(ns), monitorOpts);
-    new k8s.apiextensions.CustomResource(`${name}-alerts`, prometheusRuleManifest("ecommerce-vault-alerts", ns, vaultRuleGroups()), monitorOpts);
+    new k8s.apiextensions.CustomResource(`${name}-servicemonitor`, vaultMonitorManifest(args.namespace), monitorOpts);
+    new k8s.apiextensions.CustomResource(`${name}-alerts`, prometheusRuleManifest("ecommerce-vault-alerts", args.namespace, vaultRuleGroups()), monitorOpts);
     this.registerOutputs({});
   }
 }

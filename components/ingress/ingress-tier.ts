@@ -43,8 +43,9 @@ export class IngressTier extends pulumi.ComponentResource {
   /** `https://<domain>/`. */
   readonly apiUrl: pulumi.Output<string>;
   /**
-   * Where clients connect: the NLB's host name (point the domain's DNS record at it), or with
-   * node ports, which ports a front door of your own must target.
+   * Where clients connect: the NLB's host name (with a hosted zone the domain's alias record points
+   * at it; without one, point the domain at it yourself), or with node ports, which ports a front
+   * door of your own must target.
    */
   readonly endpoint: pulumi.Output<string>;
   /** Node ports of the HTTP and HTTPS entry points (what a front door targets in `NodePort` mode). */

@@ -58,8 +58,9 @@ export class IngressTier extends pulumi.ComponentResource {
   /** `https://<domain>/`. */
   readonly apiUrl: pulumi.Output<string>;
   /**
-   * Where clients connect: the NLB's host name (point the domain's DNS record at it), or with
-   * node ports, which ports a front door of your own must target.
+   * Where clients connect: the NLB's host name (with a hosted zone the domain's alias record points
+   * at it; without one, point the domain at it yourself), or with node ports, which ports a front
+   * door of your own must target.
    */
   readonly endpoint: pulumi.Output<string>;
   /** Node ports of the HTTP and HTTPS entry points (what a front door targets in `NodePort` mode). */
@@ -116,24 +117,7 @@ export class IngressTier extends pulumi.ComponentResource {
       },
       child,
     );
-    this.certManager = new CertManager(
-      "cert-manager",
-      {
-        replicas: args.settings.certManagerReplicas,
-        resources: {
-          controller: args.settings.resources.certManagerController,
-          webhook: args.settings.resources.certManagerWebhook,
-          cainjector: args.settings.resources.certManagerCainjector,
-        },
-        acmeEmail: args.acmeEmail,
-        ingressClassName: this.traefik.ingressClassName,
-        solver: this.edgeDns.solver,
-        namespace: ns(CERT_MANAGER.namespace),
-        nodesReady: args.nodesReady,
-        credentialsReady: this.edgeDns.credentialsReady,
-      },
-      child,
-    );
+    this.certManager = this.createCertManager(args, ns(CERT_MANAGER.namespace));
     this.apiIngress = new ApiIngress(
       "api",
       {
@@ -149,14 +133,13 @@ export class IngressTier extends pulumi.ComponentResource {
       child,
     );
     if (args.dns.wildcardCertificate) {
-      const issuer = this.certManager.issuers[args.certIssuer];
       new WildcardCertificate(
         "wildcard",
         {
           domain: args.domain,
           issuer: args.certIssuer,
           namespace: this.traefik.namespaceName,
-          certificateDependsOn: [ns(TRAEFIK.namespace), this.certManager.chart, issuer],
+          certificateDependsOn: [ns(TRAEFIK.namespace), this.certManager.chart, this.certManager.issuers[args.certIssuer]],
           storeDependsOn: [this.traefik.chart],
         },
         child,
@@ -169,5 +152,24 @@ export class IngressTier extends pulumi.ComponentResource {
     this.nodePorts = pulumi.output({ http, https });
     this.dnsRecord = this.edgeDns.recordDescription;
     this.registerOutputs({ apiUrl: this.apiUrl, endpoint: this.endpoint, nodePorts: this.nodePorts, dnsRecord: this.dnsRecord });
+  }
+
+  /** cert-manager, proving names as the zone allows, started once its Route 53 credentials exist. */
+  private createCertManager(args: IngressTierArgs, namespace: k8s.core.v1.Namespace): CertManager {
+    const r = args.settings.resources;
+    return new CertManager(
+      "cert-manager",
+      {
+        replicas: args.settings.certManagerReplicas,
+        resources: { controller: r.certManagerController, webhook: r.certManagerWebhook, cainjector: r.certManagerCainjector },
+        acmeEmail: args.acmeEmail,
+        ingressClassName: this.traefik.ingressClassName,
+        solver: this.edgeDns.solver,
+        namespace,
+        nodesReady: args.nodesReady,
+        credentialsReady: this.edgeDns.credentialsReady,
+      },
+      { parent: this },
+    );
   }
 }

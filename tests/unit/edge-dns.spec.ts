@@ -6,7 +6,9 @@
  */
 import { certManagerValues } from "../../components/ingress/cert-manager/chart";
 import { acmeChallengeRecordName, acmeSolvers, certManagerRoute53Policy, CERT_MANAGER_SERVICE_ACCOUNT } from "../../components/ingress/cert-manager/dns01";
-import { aliasRecordArgs, certificateDnsNames } from "../../components/ingress/dns";
+import * as pulumi from "@pulumi/pulumi";
+import { EdgeDns, aliasRecordArgs, certificateDnsNames } from "../../components/ingress/dns";
+import { renderComponent } from "../harness";
 import { TLS_STORE, WILDCARD_TLS_SECRET, tlsStoreSpec, wildcardCertificateSpec } from "../../components/ingress/wildcard";
 import { dnsProblems, isInZone } from "../../config/dns";
 import { profileRows } from "../../catalog/resource-profiles";
@@ -109,6 +111,31 @@ describe("the domain's record", () => {
   test("certificates name the domain, and its wildcard when configured", () => {
     expect(certificateDnsNames("api.shop.example.com", false)).toEqual(["api.shop.example.com"]);
     expect(certificateDnsNames("api.shop.example.com", true)).toEqual(["*.api.shop.example.com", "api.shop.example.com"]);
+  });
+});
+
+describe("a hosted zone with node ports", () => {
+  // Accepted: DNS-01 and the wildcard need no load balancer; the record does, and the program knows no front door.
+  test("DNS-01 credentials but no record, and the output says the record is the operator's", async () => {
+    let description: pulumi.Output<string> | undefined;
+    let solver: EdgeDns["solver"] | undefined;
+    const r = await renderComponent(() => {
+      const dns = new EdgeDns("dns", {
+        settings: { hostedZone: "shop.example.com", wildcardCertificate: true },
+        domain: "api.shop.example.com",
+        region: "eu-west-1",
+        serviceType: "NodePort",
+        clusterName: "c",
+        clusterResourceName: "c",
+      });
+      description = dns.recordDescription;
+      solver = dns.solver;
+    });
+    expect(r.ofType("aws:route53/record:Record")).toEqual([]);
+    expect(r.ofType("aws:eks/podIdentityAssociation:PodIdentityAssociation")).toHaveLength(1);
+    expect(solver).toEqual(expect.objectContaining({ kind: "dns-01", zone: "shop.example.com" }));
+    const text = await new Promise<string>((resolve) => description!.apply(resolve));
+    expect(text).toBe("none: node ports; point api.shop.example.com in shop.example.com at your front door yourself");
   });
 });
 

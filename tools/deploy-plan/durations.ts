@@ -148,7 +148,10 @@ export const DURATIONS = {
       "Route 53 record: the provider waits for the change to be INSYNC, which Route 53 documents as within 60 seconds " +
       "on all its authoritative servers",
     basis: "documented",
-    sources: ["https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html"],
+    sources: [
+      "https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html",
+      "https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html",
+    ],
   },
   "aws-config-object": {
     seconds: 3,

@@ -193,8 +193,30 @@ export function orderingChecks(resources: readonly OrderResource[], graph: Deplo
   checks.push(storageCheck(all, objects, graph));
   checks.push(metricsCheck(objects, charts, graph));
   checks.push(loadBalancerCheck(objects, charts, graph));
+  checks.push(podIdentityCheck(all, charts, graph));
   checks.push(routingCheck(all, nodeProviders, graph));
   return checks;
+}
+
+/**
+ * A chart whose pods get AWS credentials from EKS Pod Identity waits for the association: EKS's
+ * admission webhook adds the credentials' environment and token volume to a pod when it is
+ * created, from the associations that exist then (cert-manager's route53.md, "EKS Pod Identity":
+ * pods started before must be restarted). The charts here name their service account after the
+ * release (`fullname`), so an association's chart is the release of that name in its namespace.
+ */
+function podIdentityCheck(all: readonly OrderResource[], charts: readonly OrderResource[], graph: DeployGraph): OrderingCheck {
+  const associations = all.filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+  const pairs: [string, string][] = [];
+  for (const a of associations) {
+    for (const c of charts.filter((ch) => ch.inputs.namespace === a.inputs.namespace && ch.inputs.name === a.inputs.serviceAccount)) pairs.push([a.urn, c.urn]);
+  }
+  return check(
+    "Pod Identity associations before the charts whose pods use them",
+    "EKS injects a pod's Pod Identity credentials when the pod is created: pods started before their association run without credentials until restarted",
+    pairs,
+    graph,
+  );
 }
 
 /**

@@ -265,6 +265,15 @@ describe("ordering checks on synthetic graphs", () => {
     expect(violationsOf([hpa], rule).violations).toEqual(["HorizontalPodAutoscalers are created but no chart serves the metrics API"]);
   });
 
+  test("a chart whose service account has a Pod Identity association waits for it; another chart of the namespace need not", () => {
+    const association = res("a", { type: "aws:eks/podIdentityAssociation:PodIdentityAssociation", inputs: { namespace: "cert-manager", serviceAccount: "cert-manager" } });
+    const chart = res("cm", { type: "kubernetes:helm.sh/v4:Chart", custom: false, inputs: { chart: "cert-manager", name: "cert-manager", namespace: "cert-manager" } });
+    const other = res("o", { type: "kubernetes:helm.sh/v4:Chart", custom: false, inputs: { chart: "other", name: "other", namespace: "cert-manager" } });
+    const rule = "Pod Identity associations before the charts whose pods use them";
+    expect(violationsOf([association, chart, other], rule)).toMatchObject({ checked: 1, violations: [expect.stringContaining("Chart::cm does not wait for")] });
+    expect(violationsOf([association, { ...chart, dependsOn: [association.urn] }, other], rule).violations).toEqual([]);
+  });
+
   test("CoreDNS created without waiting for the node group is reported", () => {
     const cluster = res("cluster", { type: "eks:index:Cluster", custom: false });
     const nodes = res("nodes", { type: "eks:index:ManagedNodeGroup", custom: false, deps: [cluster.urn] });

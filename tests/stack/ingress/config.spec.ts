@@ -62,6 +62,13 @@ describe("ingress settings in the stack files", () => {
   });
 });
 
+describe("a hosted zone is accepted in either service type", () => {
+  test("node ports with a zone (dev's domain is inside it) and the wildcard: DNS-01 needs no load balancer", async () => {
+    expect(await configError("dev", { "ecommerce:hostedZone": "shop.example.com", "ecommerce:wildcardCertificate": true })).toBe("");
+    expect(await configError("dev", { "ecommerce:hostedZone": "api.dev.shop.example.com" })).toBe("");
+  });
+});
+
 describe("each ingress rule rejects a bad value and names the key", () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ["unknown service type", { "ecommerce:ingressServiceType": "ClusterIP" }, /'ecommerce:ingressServiceType' value 'ClusterIP' is not a legal enum value.*LoadBalancer/],

@@ -107,7 +107,7 @@ export function policiesOf(inp: PolicyPlanInputs, flows: readonly FlowIntent[], 
 
 /** Every NetworkPolicy of the platform, in creation order. */
 export function networkPolicyPlan(inp: PolicyPlanInputs): PolicyManifest[] {
-  return policiesOf(inp, platformFlows(inp.services), policyLayout(inp.services));
+  return policiesOf(inp, platformFlows(inp.services, { nlbHealthChecks: inp.loadBalancerSubnetCidrs.length > 0 }), policyLayout(inp.services));
 }
 
 const NODE_EXPORTER = chartRow(MONITORING_POD_LABELS.nodeExporter);

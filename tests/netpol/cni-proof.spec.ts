@@ -13,6 +13,7 @@ import type { NetworkPolicy, NetworkPolicyPeer } from "../../tools/netpol/types"
 import { IDS, intendedFlows } from "./intended";
 import { analysedStack } from "./render";
 
+// dev: node ports, no NLB.
 const analysed = () => analysedStack("dev");
 
 type PeerEdit = (peer: NetworkPolicyPeer, p: NetworkPolicy, direction: "ingress" | "egress") => NetworkPolicyPeer | undefined;
@@ -31,7 +32,7 @@ function editPeers(model: PlatformModel, edit: PeerEdit): PlatformModel {
   return { ...model, policies };
 }
 
-const both = (m: PlatformModel): [MatrixDiff, MatrixDiff] => [API_SEMANTICS, CNI_STRICT].map((s) => diffMatrix(computeMatrix(m, s), intendedFlows(m))) as [MatrixDiff, MatrixDiff];
+const both = (m: PlatformModel): [MatrixDiff, MatrixDiff] => [API_SEMANTICS, CNI_STRICT].map((s) => diffMatrix(computeMatrix(m, s), intendedFlows(m, { nlb: false }))) as [MatrixDiff, MatrixDiff];
 const lines = (xs: MatrixDiff["missing"]) => xs.map((d) => `${flowKey(d)} via ${d.path ? pathKey(d.path) : "any"}`);
 
 describe("the rules the EKS VPC CNI needs, one by one", () => {
@@ -41,8 +42,8 @@ describe("the rules the EKS VPC CNI needs, one by one", () => {
     const [api, cni] = both(editPeers(model, (peer) => (peer.ipBlock?.cidr === clusterIp ? undefined : peer)));
     expect(api.ok).toBe(true);
     expect(cni.extra).toEqual([]);
-    const clients = [IDS.traefik, IDS.certManager, IDS.webhook, IDS.cainjector, IDS.prometheus, IDS.grafana, IDS.operator, IDS.kubeStateMetrics, IDS.coredns, IDS.ebsController, IDS.ebsNode, IDS.karpenter, IDS.metricsServer];
-    // cert-manager's controller, the EBS CSI controller and Karpenter still get out, through their internet rule on 443:
+    const clients = [IDS.traefik, IDS.certManager, IDS.webhook, IDS.cainjector, IDS.prometheus, IDS.grafana, IDS.operator, IDS.kubeStateMetrics, IDS.coredns, IDS.ebsController, IDS.ebsNode, IDS.karpenter, IDS.metricsServer, IDS.loadBalancerController];
+    // cert-manager's controller, the EBS CSI controller, Karpenter and the load balancer controller still get out, through their internet rule on 443:
     // that rule excludes the service range, so they are cut off too.
     expect(lines(cni.missing).sort()).toEqual(clients.map((c) => `${c} -> ${API_SERVER_ID} 443/TCP via service:default/kubernetes`).sort());
   });

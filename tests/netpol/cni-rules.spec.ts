@@ -21,6 +21,8 @@ const inputs = {
   serviceCidr: SERVICE_CIDR,
   controlPlaneCidrs: subnets.map((p) => p.controlPlaneCidr),
   nodeCidrs: subnets.map((p) => p.privateCidr),
+  ingressSourceRanges: ["0.0.0.0/0"],
+  loadBalancerSubnetCidrs: subnets.map((p) => p.publicCidr),
 };
 const plan = networkPolicyPlan(inputs);
 const find = (ns: string, name: string): PolicyManifest => {
@@ -63,6 +65,7 @@ describe("the API server by ClusterIP and by its ENIs", () => {
         "kube-system/allow-ebs-csi-node",
         "kube-system/allow-metrics-server",
         "kube-system/allow-karpenter",
+        "kube-system/allow-aws-load-balancer-controller",
       ].sort(),
     );
   });
@@ -117,7 +120,7 @@ describe("kube-system, as strict mode requires (every pod no policy selects is d
 });
 
 describe("flows as intent", () => {
-  const flows = platformFlows(SERVICES);
+  const flows = platformFlows(SERVICES, { nlbHealthChecks: true });
   const layout = policyLayout(SERVICES);
 
   test("each row is written on its source's egress and its destination's ingress", () => {
@@ -132,7 +135,7 @@ describe("flows as intent", () => {
 
   test("a row no policy holds, or one two policies hold, is refused with its parties", () => {
     const stray: FlowIntent = { ...flows[0], to: { kind: "pods", role: "grafana", namespace: "e-commerce", labelSets: [{ app: "x" }] }, why: "a stray flow" };
-    expect(() => policiesOf(inputs, [...flows, stray], layout)).toThrow(/ingress of internet -> e-commerce\/grafana \(a stray flow\) is written by 0 policies|cannot hold the ingress/);
+    expect(() => policiesOf(inputs, [...flows, stray], layout)).toThrow(/ingress of ingress-clients -> e-commerce\/grafana \(a stray flow\) is written by 0 policies|cannot hold the ingress/);
     const twice = [...layout, { namespace: "traefik", name: "again", egressOf: (r: FlowIntent) => r.from.kind === "pods" && r.from.role === "traefik" }];
     expect(() => policiesOf(inputs, flows, twice)).toThrow(/egress of traefik\/traefik -> .* is written by 2 policies \(traefik\/allow-traefik-egress, traefik\/again\)/);
   });

@@ -11,6 +11,7 @@ import { COREDNS, EBS_CSI_CONTROLLER, EBS_CSI_NODE } from "../../components/foun
 import { METRICS_SERVER_NAME } from "../../components/foundation/metrics-server/chart";
 import { CERT_MANAGER_NAME } from "../../components/ingress/cert-manager/chart";
 import { KARPENTER_NAME } from "../../components/foundation/karpenter/chart";
+import { AWS_LOAD_BALANCER_CONTROLLER_NAME } from "../../components/foundation/aws-load-balancer-controller/chart";
 import { MINIO_NAME } from "../../components/data/minio";
 import { MONITORING_SERVICES, RELEASE } from "../../components/monitoring/kube-prometheus-stack/chart";
 import { RABBITMQ_NAME } from "../../components/data/rabbitmq";
@@ -19,7 +20,7 @@ import { TRAEFIK_NAME } from "../../components/ingress/traefik/chart";
 import type { PathFlowKey } from "../../tools/netpol/matrix";
 import { API_SERVER_ID, INTERNET_ID, KUBELET_PORT, NODE_ID, PlatformModel } from "../../tools/netpol/model";
 import { FlowPath, NODE_LOCAL_PATH, OUTSIDE_PATH, POD_PATH, servicePath } from "../../tools/netpol/paths";
-import { POD_IDENTITY_AGENT_ID, VPC_RESOLVER_ID } from "../../tools/netpol/platform";
+import { LOAD_BALANCER_ID, POD_IDENTITY_AGENT_ID, VPC_RESOLVER_ID } from "../../tools/netpol/platform";
 import type { Protocol } from "../../tools/netpol/types";
 
 const APP = NAMESPACES.app.name;
@@ -51,6 +52,7 @@ export const IDS = {
   ebsNode: kubeSystem(EBS_CSI_NODE.name),
   metricsServer: kubeSystem(METRICS_SERVER_NAME),
   karpenter: kubeSystem(KARPENTER_NAME),
+  loadBalancerController: kubeSystem(AWS_LOAD_BALANCER_CONTROLLER_NAME),
 };
 
 /** The paths of DESIGN.md: clients of a Service dial its ClusterIP; API clients the `kubernetes` Service. */
@@ -69,14 +71,22 @@ const flow = (source: string, destination: string, port: number, path: FlowPath,
 });
 const apiClient = (source: string) => flow(source, API_SERVER_ID, 443, PATHS.kubernetes);
 
+/** How a stack is exposed: behind the NLB, or on node ports. */
+export interface Exposure {
+  readonly nlb: boolean;
+}
+
 /** The edge, the gateway, the microservices and the data tier. */
-function applicationFlows(services: readonly ServiceSpec[]): PathFlowKey[] {
+function applicationFlows(services: readonly ServiceSpec[], exposure: Exposure): PathFlowKey[] {
   const gateway = services.find((s) => s.role === "gateway")!;
   const micro = services.filter((s) => s.role === "microservice");
   const broker = PATHS.ofService(RABBITMQ_NAME, MESSAGING);
   const f: PathFlowKey[] = [];
-  // The internet reaches Traefik's entry points only (the NLB keeps the client's address); Traefik dials endpoints.
+  // The internet (every stack's source ranges hold the model's internet address) reaches Traefik's
+  // entry points only, with its own address (client IP preservation, or node ports' Local policy).
   f.push(flow(INTERNET_ID, IDS.traefik, 8000, OUTSIDE_PATH), flow(INTERNET_ID, IDS.traefik, 8443, OUTSIDE_PATH));
+  // The NLB checks Traefik's /ping on its `traefik` entry point (traefik chart 41.3.0 `ports.traefik.port`).
+  if (exposure.nlb) f.push(flow(LOAD_BALANCER_ID, IDS.traefik, 8080, OUTSIDE_PATH));
   f.push(flow(IDS.traefik, app(gateway.name), gateway.httpPort, POD_PATH), flow(IDS.traefik, IDS.solver, 8089, POD_PATH), apiClient(IDS.traefik));
   // The gateway to each microservice and to the broker, by their Services.
   for (const s of micro) f.push(flow(app(gateway.name), app(s.name), s.httpPort, PATHS.ofService(s.name)));
@@ -105,6 +115,8 @@ function monitoringFlows(services: readonly ServiceSpec[]): PathFlowKey[] {
     scrape(IDS.coredns, 9153),
     // Karpenter's metrics port (aws/karpenter-provider-aws v1.14.1 charts/karpenter/values.yaml controller.metrics.port).
     scrape(IDS.karpenter, 8080),
+    // The controller's metrics port (aws-load-balancer-controller chart 3.5.0 `deployment.yaml` 250-252, default 8080).
+    scrape(IDS.loadBalancerController, 8080),
     scrape(IDS.kubeStateMetrics, 8080),
     scrape(IDS.operator, 8080),
     scrape(IDS.alertmanager, 9093),
@@ -172,12 +184,19 @@ function kubeSystemFlows(): PathFlowKey[] {
     apiClient(IDS.karpenter),
     flow(IDS.karpenter, INTERNET_ID, 443, OUTSIDE_PATH),
     flow(IDS.karpenter, POD_IDENTITY_AGENT_ID, 80, OUTSIDE_PATH),
+    // The AWS Load Balancer Controller: the API server calls its webhook port (chart 3.5.0
+    // `deployment.yaml` 247-249, 9443) on the pods; it reads the API, calls ELB and EC2 through NAT
+    // with credentials from the Pod Identity agent.
+    flow(API_SERVER_ID, IDS.loadBalancerController, 9443, OUTSIDE_PATH),
+    apiClient(IDS.loadBalancerController),
+    flow(IDS.loadBalancerController, INTERNET_ID, 443, OUTSIDE_PATH),
+    flow(IDS.loadBalancerController, POD_IDENTITY_AGENT_ID, 80, OUTSIDE_PATH),
   ];
 }
 
 /** Flows the policies open on purpose: DESIGN.md's list, row by row. */
-export function intendedPlatformFlows(services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
-  return [...applicationFlows(services), ...monitoringFlows(services), ...certManagerFlows(), ...kubeSystemFlows()];
+export function intendedPlatformFlows(exposure: Exposure, services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
+  return [...applicationFlows(services, exposure), ...monitoringFlows(services), ...certManagerFlows(), ...kubeSystemFlows()];
 }
 
 /** Namespaces whose pods the platform's policies govern: its own, and kube-system. */
@@ -190,8 +209,8 @@ export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPAC
  * NetworkPolicy can close on EKS; and what no policy of the platform governs: traffic among the
  * outsider, host-network pods and outside actors, as either side allows it.
  */
-export function intendedFlows(model: PlatformModel, services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
-  const f = intendedPlatformFlows(services);
+export function intendedFlows(model: PlatformModel, exposure: Exposure, services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
+  const f = intendedPlatformFlows(exposure, services);
   for (const w of model.workloads) f.push(flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "UDP"), flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "TCP"));
   if (model.nodeAddresses.length > 0) {
     f.push(flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "UDP"), flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "TCP"));

@@ -8,14 +8,16 @@ import { API_SERVER_ID, PlatformModel } from "../../tools/netpol/model";
 import { countVerdicts } from "../../tools/netpol/report";
 import type { NetworkPolicy } from "../../tools/netpol/types";
 import { cidrsOverlap } from "../../lib/validate";
-import { STACKS, stackSetting } from "../harness";
+import { STACKS, StackName, stackSetting } from "../harness";
 import { IDS, intendedFlows } from "./intended";
 import { analysedStack } from "./render";
 
 const analysed = analysedStack;
 
 const withPolicies = (m: PlatformModel, policies: NetworkPolicy[]): PlatformModel => ({ ...m, policies });
-const diffOf = (m: PlatformModel, semantics: Semantics = API_SEMANTICS) => diffMatrix(computeMatrix(m, semantics), intendedFlows(m));
+/** How a stack is exposed, from its stack file. */
+const exposureOf = (stack: StackName) => ({ nlb: stackSetting(stack, "ingressServiceType") === "LoadBalancer" });
+const diffOf = (m: PlatformModel, semantics: Semantics = API_SEMANTICS) => diffMatrix(computeMatrix(m, semantics), intendedFlows(m, exposureOf("dev")));
 const SEMANTICS: [string, Semantics][] = [
   ["the NetworkPolicy API", API_SEMANTICS],
   ["the EKS VPC CNI (strict mode)", CNI_STRICT],
@@ -35,7 +37,7 @@ describe.each(STACKS)("zero-trust proof for %s", (stack) => {
   test.each(SEMANTICS)("under %s, the matrix of the rendered policies equals the intended matrix on every path: no missing, no extra flow", async (_, semantics) => {
     const { model } = await analysed(stack);
     const matrix = computeMatrix(model, semantics);
-    const diff = diffMatrix(matrix, intendedFlows(model));
+    const diff = diffMatrix(matrix, intendedFlows(model, exposureOf(stack)));
     if (!diff.ok) throw new Error(formatDiff(diff, model, semantics));
     const c = countVerdicts(matrix);
     expect(c.partial).toBe(0);
@@ -54,7 +56,16 @@ describe.each(STACKS)("zero-trust proof for %s", (stack) => {
     const rendered = r.kind("NetworkPolicy").map((p) => `${p.inputs.metadata.namespace}/${p.inputs.metadata.name}`);
     const vpcCidr = r.one("aws:ec2/vpc:Vpc").inputs.cidrBlock;
     const subnets = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.includes("private")).map((s) => s.inputs.cidrBlock);
-    const plan = networkPolicyPlan({ services: SERVICES, vpcCidr, serviceCidr: a.serviceCidr, controlPlaneCidrs: a.controlPlaneCidrs, nodeCidrs: subnets });
+    const publicCidrs = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.includes("public")).map((s) => s.inputs.cidrBlock);
+    const plan = networkPolicyPlan({
+      services: SERVICES,
+      vpcCidr,
+      serviceCidr: a.serviceCidr,
+      controlPlaneCidrs: a.controlPlaneCidrs,
+      nodeCidrs: subnets,
+      ingressSourceRanges: stackSetting<string[]>(stack, "ingressSourceRanges"),
+      loadBalancerSubnetCidrs: stackSetting(stack, "ingressServiceType") === "LoadBalancer" ? publicCidrs : [],
+    });
     expect(rendered.sort()).toEqual(plan.map((p) => `${p.namespace}/${p.name}`).sort());
     expect(new Set(rendered).size).toBe(rendered.length);
   });

@@ -26,6 +26,8 @@ const planOf = (services: readonly ServiceSpec[]) =>
     serviceCidr: "172.20.0.0/16",
     controlPlaneCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.controlPlaneCidr),
     nodeCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.privateCidr),
+    ingressSourceRanges: ["0.0.0.0/0"],
+    loadBalancerSubnetCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.publicCidr),
   });
 
 describe("datastore instances", () => {

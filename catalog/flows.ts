@@ -11,10 +11,16 @@ import { ClientEgress, DATASTORES, DATASTORE_KINDS, DatastoreKind, METRICS_PORT,
 import { chartRow } from "../components/chart-pods";
 import { COREDNS, COREDNS_METRICS_PORT, DNS_PORT, EBS_CSI_CONTROLLER, EBS_CSI_NODE, POD_IDENTITY_AGENT } from "../components/foundation/kube-system-pods";
 import { METRICS_SERVER_POD_LABELS, METRICS_SERVER_PORT } from "../components/foundation/metrics-server/chart";
+import {
+  AWS_LOAD_BALANCER_CONTROLLER_METRICS,
+  AWS_LOAD_BALANCER_CONTROLLER_NAME,
+  AWS_LOAD_BALANCER_CONTROLLER_POD_LABELS,
+  AWS_LOAD_BALANCER_CONTROLLER_PORTS,
+} from "../components/foundation/aws-load-balancer-controller/chart";
 import { KARPENTER_METRICS, KARPENTER_NAME, KARPENTER_POD_LABELS } from "../components/foundation/karpenter/chart";
 import { ACME_HTTP01_SOLVER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT, certManagerPodLabels } from "../components/ingress/cert-manager/chart";
 import type { AcmeChallenge } from "../components/ingress/cert-manager/dns01";
-import { ENTRYPOINTS, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../components/ingress/traefik/chart";
+import { ENTRYPOINTS, TRAEFIK_METRICS, TRAEFIK_PING, TRAEFIK_POD_LABELS } from "../components/ingress/traefik/chart";
 import { EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_PORTS, externalSecretsPodLabels } from "../components/secrets/external-secrets/chart";
 import {
   ALERTMANAGER_PORT,
@@ -52,6 +58,7 @@ export type PodRole =
   | "ebs-csi-node"
   | "metrics-server"
   | "karpenter"
+  | "aws-load-balancer-controller"
   | "external-secrets"
   | "external-secrets-webhook"
   | "external-secrets-cert-controller"
@@ -73,8 +80,12 @@ export interface EveryPodParty {
   readonly kind: "every-pod";
 }
 
-/** Endpoints outside the pod network, which policies reach by address. */
-export type AddressSet = "api-server" | "internet" | "nodes" | "vpc-resolver" | "pod-identity-agent";
+/**
+ * Endpoints outside the pod network, which policies reach by address. `ingress-clients` are the
+ * internet addresses of `ingressSourceRanges`; `load-balancer-nodes` the NLB's own addresses in
+ * the public subnets, which its health checks come from.
+ */
+export type AddressSet = "api-server" | "internet" | "nodes" | "vpc-resolver" | "pod-identity-agent" | "ingress-clients" | "load-balancer-nodes";
 
 export interface AddressParty {
   readonly kind: "addresses";
@@ -164,20 +175,32 @@ export const KUBE_SYSTEM_PARTIES = {
   ebsCsiNode: pods("ebs-csi-node", "kube-system", EBS_CSI_NODE.labels),
   metricsServer: pods("metrics-server", "kube-system", METRICS_SERVER_POD_LABELS),
   karpenter: pods(KARPENTER_NAME, "kube-system", KARPENTER_POD_LABELS),
+  awsLoadBalancerController: pods(AWS_LOAD_BALANCER_CONTROLLER_NAME, "kube-system", AWS_LOAD_BALANCER_CONTROLLER_POD_LABELS),
 };
+
+/** What the edge looks like: behind the NLB, its health checks reach Traefik's ping. */
+export interface EdgeShape {
+  readonly nlbHealthChecks: boolean;
+}
 
 const row = (from: FlowParty, to: FlowParty, ports: readonly FlowPort[], path: FlowPath, why: string): FlowIntent => ({ from, to, ports, path, why });
 const apiClient = (from: FlowParty, why: string) => row(from, addresses("api-server"), [tcp(API_SERVER_PORT)], "service", why);
 
 /**
- * The internet into Traefik, and Traefik to the gateway, the API server and, where certificates
- * are proved by HTTP-01, the solver pods (with DNS-01 cert-manager starts none).
+ * The clients into Traefik (and the NLB's health checks), and Traefik to the gateway, the API
+ * server and, where certificates are proved by HTTP-01, the solver pods (with DNS-01 cert-manager
+ * starts none).
  */
-function edgeFlows(gateway: ServiceSpec, challenge: AcmeChallenge): FlowIntent[] {
+function edgeFlows(gateway: ServiceSpec, edge: EdgeShape, challenge: AcmeChallenge): FlowIntent[] {
   const solver = pods("acme-solver", NS.app.name, ACME_HTTP01_SOLVER.labels);
+  // The NLB's health checks come from its own addresses, the clients' connections with the
+  // client's address (client IP preservation; node ports: externalTrafficPolicy Local).
+  const healthChecks = edge.nlbHealthChecks
+    ? [row(addresses("load-balancer-nodes"), TRAEFIK, [tcp(TRAEFIK_PING.port)], "outside", `the NLB's health checks of ${TRAEFIK_PING.path}`)]
+    : [];
   return [
-    // The NLB's instance targets keep the client's address (externalTrafficPolicy Local).
-    row(addresses("internet"), TRAEFIK, [tcp(ENTRYPOINTS.web.port), tcp(ENTRYPOINTS.websecure.port)], "outside", "the API's clients, through the load balancer"),
+    row(addresses("ingress-clients"), TRAEFIK, [tcp(ENTRYPOINTS.web.port), tcp(ENTRYPOINTS.websecure.port)], "outside", "the API's clients, through the load balancer"),
+    ...healthChecks,
     row(TRAEFIK, serviceParty(gateway), [tcp(gateway.httpPort)], "pod", "Traefik routes to the gateway's endpoints"),
     ...(challenge === "http-01" ? [row(TRAEFIK, solver, [tcp(ACME_HTTP01_SOLVER.port)], "pod", "ACME HTTP-01 challenges")] : []),
     apiClient(TRAEFIK, "Traefik watches Ingresses, Services and EndpointSlices"),
@@ -259,6 +282,7 @@ function monitoringFlows(services: readonly ServiceSpec[]): FlowIntent[] {
     scrape(certManager("controller"), [CERT_MANAGER_METRICS.port]),
     scrape(KUBE_SYSTEM_PARTIES.coredns, [COREDNS_METRICS_PORT]),
     scrape(KUBE_SYSTEM_PARTIES.karpenter, [KARPENTER_METRICS.port]),
+    scrape(KUBE_SYSTEM_PARTIES.awsLoadBalancerController, [AWS_LOAD_BALANCER_CONTROLLER_METRICS.port]),
     row(grafana, p, [tcp(PROMETHEUS_PORT)], "service", "Grafana's Prometheus data source"),
     scrape(p, [PROMETHEUS_PORT, reloader]),
     // Alertmanager runs the same config reloader as Prometheus, on the same port.
@@ -299,6 +323,27 @@ function kubeSystemFlows(): FlowIntent[] {
     row(ebsCsiController, addresses("pod-identity-agent"), [tcp(POD_IDENTITY_AGENT.port)], "outside", "credentials of its IAM role"),
     apiClient(ebsCsiNode, "the node plugin reads its Node object (IMDS is out of reach)"),
     ...karpenterFlows(),
+    ...loadBalancerControllerFlows(),
+  ];
+}
+
+/**
+ * The AWS Load Balancer Controller: the API server calls its webhooks (pods' readiness gates,
+ * TargetGroupBindings) through the Service `aws-load-balancer-webhook-service`, i.e. on the pod's
+ * port (aws-load-balancer-controller v3.5.0 `helm/aws-load-balancer-controller/templates/service.yaml`
+ * 22-41, `webhook.yaml`); it watches Services, EndpointSlices, pods and nodes; it calls
+ * Elastic Load Balancing and EC2 (and WAF, WAFv2, Shield, ACM, which its reference policy grants:
+ * `docs/install/iam_policy.json`) on their regional endpoints through NAT, with credentials from
+ * the Pod Identity agent. Kubelet probes on its health port (61779, `values.yaml` 313-327) come
+ * from its own node, which EKS admits.
+ */
+function loadBalancerControllerFlows(): FlowIntent[] {
+  const { awsLoadBalancerController: lbc } = KUBE_SYSTEM_PARTIES;
+  return [
+    row(addresses("api-server"), lbc, [tcp(AWS_LOAD_BALANCER_CONTROLLER_PORTS.webhook)], "outside", "admission webhooks: readiness gates, TargetGroupBindings"),
+    apiClient(lbc, "the controller watches Services, EndpointSlices, pods and nodes and writes TargetGroupBindings"),
+    row(lbc, addresses("internet"), [tcp(AWS_API_PORT)], "outside", "Elastic Load Balancing, EC2, WAF and Shield through NAT"),
+    row(lbc, addresses("pod-identity-agent"), [tcp(POD_IDENTITY_AGENT.port)], "outside", "credentials of its IAM role"),
   ];
 }
 
@@ -382,13 +427,22 @@ export function externalSecretsFlows(vault: VaultLocation): FlowIntent[] {
 
 
 /**
- * Every allowed flow of the platform, in the order the policies list their rules. `challenge` is
- * how the ACME issuers prove names (DNS-01 where the stack has a hosted zone, HTTP-01 elsewhere).
+ * What of a stack's shape the flows depend on: how the ACME issuers prove names (DNS-01 where the
+ * stack has a hosted zone, HTTP-01 elsewhere), whether an NLB health-checks Traefik, and where
+ * Vault is.
  */
-export function platformFlows(services: readonly ServiceSpec[], challenge: AcmeChallenge, vault: VaultLocation): FlowIntent[] {
+export interface FlowContext {
+  readonly challenge: AcmeChallenge;
+  readonly edge: EdgeShape;
+  readonly vault: VaultLocation;
+}
+
+/** Every allowed flow of the platform, in the order the policies list their rules. */
+export function platformFlows(services: readonly ServiceSpec[], ctx: FlowContext): FlowIntent[] {
+  const { challenge, vault } = ctx;
   const gateway = services.find((s) => s.role === "gateway")!;
   return [
-    ...edgeFlows(gateway, challenge),
+    ...edgeFlows(gateway, ctx.edge, challenge),
     ...applicationFlows(services),
     ...certManagerFlows(challenge),
     ...monitoringFlows(services),

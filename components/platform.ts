@@ -240,6 +240,8 @@ export class Platform extends pulumi.ComponentResource {
         serviceCidr: cfg.cluster.serviceCidr,
         controlPlaneCidrs: this.network.controlPlaneCidrs,
         nodeCidrs: this.network.privateCidrs,
+        ingressSourceRanges: cfg.ingress.sourceRanges,
+        loadBalancerSubnetCidrs: cfg.ingress.serviceType === "LoadBalancer" ? this.network.publicCidrs : [],
         namespaces: this.namespaces.byName,
         clusterNamespaces: [KUBE_SYSTEM],
         vault: vaultLocationOf(cfg.secretsBackend, cfg.vault),

@@ -4,6 +4,7 @@
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { NAMESPACES } from "../catalog";
+import { NLB_LOAD_BALANCER_CLASS, NLB_SECURITY_GROUPS_ANNOTATION } from "../lib/load-balancer";
 import { kubernetesKind, objectRef } from "./kubernetes";
 
 /** Service types that open a port outside the cluster network. */
@@ -32,6 +33,34 @@ export const noExternalServices: ResourceValidationPolicy = {
       `Service '${objectRef(args.props, args.name)}' is of type ${type}: only Traefik's Service in namespace ` +
         `'${NAMESPACES.traefik.name}' may be reachable from outside the cluster; use ClusterIP behind an Ingress`,
     );
+  },
+};
+
+/**
+ * Why a LoadBalancer Service's NLB would not be the platform's: one the AWS Load Balancer
+ * Controller owns (its class), behind a security group the program made (named by annotation;
+ * without it the controller makes its own, open to `loadBalancerSourceRanges` or the world).
+ */
+export function loadBalancerProblems(props: Record<string, any>): string[] {
+  if (props.spec?.type !== "LoadBalancer") return [];
+  const problems: string[] = [];
+  const cls = props.spec?.loadBalancerClass;
+  if (cls !== NLB_LOAD_BALANCER_CLASS) {
+    problems.push(`has loadBalancerClass ${cls === undefined ? "unset" : `'${cls}'`}: only '${NLB_LOAD_BALANCER_CLASS}' (the AWS Load Balancer Controller) may own its load balancer`);
+  }
+  if (!String(props.metadata?.annotations?.[NLB_SECURITY_GROUPS_ANNOTATION] ?? "").trim()) {
+    problems.push(`names no security group (annotation ${NLB_SECURITY_GROUPS_ANNOTATION}): the NLB must carry the one the program makes`);
+  }
+  return problems;
+}
+
+export const loadBalancersOwned: ResourceValidationPolicy = {
+  name: "load-balancers-owned",
+  description: "A LoadBalancer Service is an NLB of the AWS Load Balancer Controller with the program's security group.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, reportViolation) => {
+    if (kubernetesKind(args.type) !== "Service") return;
+    for (const problem of loadBalancerProblems(args.props)) reportViolation(`Service '${objectRef(args.props, args.name)}' ${problem}`);
   },
 };
 

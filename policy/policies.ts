@@ -5,7 +5,7 @@
  */
 import type { Policies } from "@pulumi/policy";
 import { eksNetworkPolicyEnforcement, eksSecretsEncryption } from "./cluster";
-import { ingressTls, namespacesDefaultDeny, noExternalServices } from "./exposure";
+import { ingressTls, loadBalancersOwned, namespacesDefaultDeny, noExternalServices } from "./exposure";
 import { imagesPinned, podSecurityRestricted, resourcesSet, statefulSetDataProtected } from "./workloads";
 
 export const POLICY_PACK_NAME = "ecommerce-guardrails";
@@ -15,6 +15,7 @@ export const policies: Policies = [
   imagesPinned,
   resourcesSet,
   noExternalServices,
+  loadBalancersOwned,
   ingressTls,
   namespacesDefaultDeny,
   statefulSetDataProtected,

@@ -66,6 +66,8 @@ export class Network extends pulumi.ComponentResource {
   readonly controlPlaneSubnetIds: pulumi.Output<string>[];
   /** Where pods and nodes take their addresses. */
   readonly privateCidrs: string[];
+  /** Where the NAT gateways and the internet-facing NLB's nodes take theirs. */
+  readonly publicCidrs: string[];
   /** Where the API server's private endpoint lives (NetworkPolicies reach it by these). */
   readonly controlPlaneCidrs: string[];
 
@@ -194,6 +196,7 @@ export class Network extends pulumi.ComponentResource {
     this.privateRoutingReady = privateRouting;
     this.controlPlaneSubnetIds = controlPlaneSubnets.map((s) => s.id);
     this.privateCidrs = plan.map((p) => p.privateCidr);
+    this.publicCidrs = plan.map((p) => p.publicCidr);
     this.controlPlaneCidrs = plan.map((p) => p.controlPlaneCidr);
     this.registerOutputs({
       vpcId: this.vpcId,

@@ -88,8 +88,9 @@ export class IngressPerimeter extends pulumi.ComponentResource {
         ).id,
     );
     if (args.settings.serviceType === "LoadBalancer") {
-      // No inline rules: the provider removes AWS's default allow-all egress on creation, and the
-      // rules below are each their own resource.
+      // No inline rules: the provider removes AWS's default allow-all egress on creation
+      // (@pulumi/aws 7.48.0 `ec2/securityGroup.d.ts` 59, "NOTE on Egress rules"), and the rules
+      // below are each their own resource, never mixed with inline ones.
       const nlb = new aws.ec2.SecurityGroup(
         `${name}-nlb`,
         { vpcId: args.vpcId, description: `NLB of Traefik (${args.clusterName}): 80 and 443 from the ingress source ranges`, tags: { cluster: args.clusterName } },

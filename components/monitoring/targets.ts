@@ -9,6 +9,11 @@ import { EXTERNAL_SECRETS, EXTERNAL_SECRETS_METRICS, externalSecretsPodLabels } 
 import { CERT_MANAGER, CERT_MANAGER_METRICS } from "../ingress/cert-manager/chart";
 import { COREDNS_METRICS_PORT, COREDNS_POD_LABELS } from "../foundation/cluster-addons";
 import { KARPENTER, KARPENTER_METRICS } from "../foundation/karpenter/chart";
+import {
+  AWS_LOAD_BALANCER_CONTROLLER,
+  AWS_LOAD_BALANCER_CONTROLLER_METRICS,
+  AWS_LOAD_BALANCER_CONTROLLER_POD_LABELS,
+} from "../foundation/aws-load-balancer-controller/chart";
 import { TRAEFIK, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../ingress/traefik/chart";
 import { MONITORING_API_VERSION } from "./kube-prometheus-stack/chart";
 
@@ -101,6 +106,18 @@ export const PLATFORM_TARGETS: readonly ScrapeTarget[] = [
     selector: KARPENTER_METRICS.serviceLabels,
     port: KARPENTER_METRICS.portName,
     job: "karpenter",
+  },
+  {
+    // The AWS Load Balancer Controller's pods, by their metrics container port (`metrics-server`,
+    // aws-load-balancer-controller chart 3.5.0 `deployment.yaml` 250-252): the chart has a metrics
+    // Service only together with its own ServiceMonitor (`service.yaml` 1-21), which would need
+    // the operator's CRD before the chart. Only the leader reconciles; every replica is scraped.
+    name: "aws-load-balancer-controller",
+    kind: "PodMonitor",
+    namespace: AWS_LOAD_BALANCER_CONTROLLER.namespace,
+    selector: { ...AWS_LOAD_BALANCER_CONTROLLER_POD_LABELS },
+    port: AWS_LOAD_BALANCER_CONTROLLER_METRICS.portName,
+    job: "aws-load-balancer-controller",
   },
 ];
 

@@ -140,6 +140,7 @@ function kubeSystemHomes(): PolicyHome[] {
     both("allow-ebs-csi-node", "ebs-csi-node"),
     both("allow-metrics-server", "metrics-server"),
     both("allow-karpenter", "karpenter"),
+    both("allow-aws-load-balancer-controller", "aws-load-balancer-controller"),
   ];
 }
 

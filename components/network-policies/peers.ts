@@ -13,6 +13,24 @@ import { hostCidr, kubernetesServiceIp } from "../foundation/service-network";
 import { AUTOMATIC_NAMESPACE_LABEL } from "../../lib/network-policy";
 import { cidrRange, intToIp } from "../../lib/ipv4";
 
+/** Whether CIDR `inner` lies within CIDR `outer` (CIDRs are nested or disjoint). */
+function within(inner: string, outer: string): boolean {
+  const a = cidrRange(inner);
+  const b = cidrRange(outer);
+  if (!a || !b) throw new Error(`'${inner}' or '${outer}' is not an IPv4 CIDR`);
+  return a.first >= b.first && a.last <= b.last;
+}
+
+/**
+ * A client range as an ipBlock outside the cluster's own addresses: the blocks it holds are cut
+ * out (`except` must be a strict subset of `cidr`), and a range inside one of them gives nothing.
+ */
+export function outsideBlock(cidr: string, excluded: readonly string[]): NetworkPolicyPeer[] {
+  if (excluded.some((e) => within(cidr, e))) return [];
+  const except = excluded.filter((e) => within(e, cidr));
+  return [{ ipBlock: { cidr, ...(except.length > 0 ? { except: [...except] } : {}) } }];
+}
+
 export type LabelSelector = pulumi.Unwrap<k8s.types.input.meta.v1.LabelSelector>;
 export type NetworkPolicyPeer = pulumi.Unwrap<k8s.types.input.networking.v1.NetworkPolicyPeer>;
 export type NetworkPolicyPort = pulumi.Unwrap<k8s.types.input.networking.v1.NetworkPolicyPort>;
@@ -41,6 +59,10 @@ export interface PolicyPlanInputs {
   readonly nodeCidrs: readonly string[];
   /** Where Vault is (secretsBackend `vault`): its servers' flows and its clients' (catalog/vault-flows.ts). */
   readonly vault: VaultLocation;
+  /** Client networks of the ingress (`ingressSourceRanges`): Traefik admits them, their addresses kept. */
+  readonly ingressSourceRanges: readonly string[];
+  /** Subnets of the NLB's own addresses (the public subnets), which its health checks come from; none with node ports. */
+  readonly loadBalancerSubnetCidrs: readonly string[];
 }
 
 /** Link-local addresses (the instance metadata service, the Pod Identity agent) are on the node, never the internet. */
@@ -89,6 +111,10 @@ export function addressPeers(inp: PolicyPlanInputs, set: AddressSet, path: FlowP
       return blocks([...inp.controlPlaneCidrs, ...(path === "service" ? [hostCidr(kubernetesServiceIp(inp.serviceCidr))] : [])]);
     case "internet":
       return [{ ipBlock: { cidr: "0.0.0.0/0", except: [inp.vpcCidr, inp.serviceCidr, LINK_LOCAL_CIDR] } }];
+    case "ingress-clients":
+      return inp.ingressSourceRanges.flatMap((cidr) => outsideBlock(cidr, [inp.vpcCidr, inp.serviceCidr, LINK_LOCAL_CIDR]));
+    case "load-balancer-nodes":
+      return blocks(inp.loadBalancerSubnetCidrs);
     case "nodes":
       return blocks(inp.nodeCidrs);
     case "vpc-resolver":

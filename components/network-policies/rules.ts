@@ -109,7 +109,8 @@ export function policiesOf(inp: PolicyPlanInputs, flows: readonly FlowIntent[], 
 
 /** Every NetworkPolicy of the platform, in creation order. */
 export function networkPolicyPlan(inp: PolicyPlanInputs): PolicyManifest[] {
-  return policiesOf(inp, platformFlows(inp.services, inp.acmeChallenge, inp.vault), policyLayout(inp.services, inp.vault));
+  const ctx = { challenge: inp.acmeChallenge, edge: { nlbHealthChecks: inp.loadBalancerSubnetCidrs.length > 0 }, vault: inp.vault };
+  return policiesOf(inp, platformFlows(inp.services, ctx), policyLayout(inp.services, inp.vault));
 }
 
 const NODE_EXPORTER = chartRow(MONITORING_POD_LABELS.nodeExporter);

@@ -13,6 +13,7 @@ import type { NetworkPolicy, NetworkPolicyPeer } from "../../tools/netpol/types"
 import { IDS, intendedFlows } from "./intended";
 import { analysedStack } from "./render";
 
+// dev: node ports, no NLB.
 const analysed = () => analysedStack("dev");
 
 type PeerEdit = (peer: NetworkPolicyPeer, p: NetworkPolicy, direction: "ingress" | "egress") => NetworkPolicyPeer | undefined;
@@ -31,8 +32,9 @@ function editPeers(model: PlatformModel, edit: PeerEdit): PlatformModel {
   return { ...model, policies };
 }
 
-// dev has no hosted zone: its certificates are proved by HTTP-01.
-const both = (m: PlatformModel): [MatrixDiff, MatrixDiff] => [API_SEMANTICS, CNI_STRICT].map((s) => diffMatrix(computeMatrix(m, s), intendedFlows(m, "http-01"))) as [MatrixDiff, MatrixDiff];
+// dev has no hosted zone (its certificates are proved by HTTP-01) and no NLB.
+const both = (m: PlatformModel): [MatrixDiff, MatrixDiff] =>
+  [API_SEMANTICS, CNI_STRICT].map((s) => diffMatrix(computeMatrix(m, s), intendedFlows(m, { challenge: "http-01", exposure: { nlb: false } }))) as [MatrixDiff, MatrixDiff];
 const lines = (xs: MatrixDiff["missing"]) => xs.map((d) => `${flowKey(d)} via ${d.path ? pathKey(d.path) : "any"}`);
 
 describe("the rules the EKS VPC CNI needs, one by one", () => {
@@ -42,8 +44,8 @@ describe("the rules the EKS VPC CNI needs, one by one", () => {
     const [api, cni] = both(editPeers(model, (peer) => (peer.ipBlock?.cidr === clusterIp ? undefined : peer)));
     expect(api.ok).toBe(true);
     expect(cni.extra).toEqual([]);
-    const clients = [IDS.traefik, IDS.certManager, IDS.webhook, IDS.cainjector, IDS.prometheus, IDS.grafana, IDS.operator, IDS.kubeStateMetrics, IDS.coredns, IDS.ebsController, IDS.ebsNode, IDS.karpenter, IDS.metricsServer];
-    // cert-manager's controller, the EBS CSI controller and Karpenter still get out, through their internet rule on 443:
+    const clients = [IDS.traefik, IDS.certManager, IDS.webhook, IDS.cainjector, IDS.prometheus, IDS.grafana, IDS.operator, IDS.kubeStateMetrics, IDS.coredns, IDS.ebsController, IDS.ebsNode, IDS.karpenter, IDS.metricsServer, IDS.loadBalancerController];
+    // cert-manager's controller, the EBS CSI controller, Karpenter and the load balancer controller still get out, through their internet rule on 443:
     // that rule excludes the service range, so they are cut off too.
     expect(lines(cni.missing).sort()).toEqual(clients.map((c) => `${c} -> ${API_SERVER_ID} 443/TCP via service:default/kubernetes`).sort());
   });

@@ -24,6 +24,8 @@ const inputs = {
   nodeCidrs: subnets.map((p) => p.privateCidr),
   vault: { kind: "in-cluster" } as const,
   secretsBackend: "kubernetes" as const,
+  ingressSourceRanges: ["0.0.0.0/0"],
+  loadBalancerSubnetCidrs: subnets.map((p) => p.publicCidr),
 };
 const plan = networkPolicyPlan(inputs);
 const find = (ns: string, name: string): PolicyManifest => {
@@ -68,6 +70,7 @@ describe("the API server by ClusterIP and by its ENIs", () => {
         "kube-system/allow-karpenter",
         // Vault's TokenReview and service registration (catalog/vault-flows.ts).
         "vault/allow-vault",
+        "kube-system/allow-aws-load-balancer-controller",
       ].sort(),
     );
   });
@@ -122,7 +125,7 @@ describe("kube-system, as strict mode requires (every pod no policy selects is d
 });
 
 describe("flows as intent", () => {
-  const flows = platformFlows(SERVICES, "http-01", inputs.vault);
+  const flows = platformFlows(SERVICES, { challenge: "http-01", edge: { nlbHealthChecks: true }, vault: inputs.vault });
   const layout = policyLayout(SERVICES, inputs.vault);
 
   test("each row is written on its source's egress and its destination's ingress", () => {
@@ -137,7 +140,7 @@ describe("flows as intent", () => {
 
   test("a row no policy holds, or one two policies hold, is refused with its parties", () => {
     const stray: FlowIntent = { ...flows[0], to: { kind: "pods", role: "grafana", namespace: "e-commerce", labelSets: [{ app: "x" }] }, why: "a stray flow" };
-    expect(() => policiesOf(inputs, [...flows, stray], layout)).toThrow(/ingress of internet -> e-commerce\/grafana \(a stray flow\) is written by 0 policies|cannot hold the ingress/);
+    expect(() => policiesOf(inputs, [...flows, stray], layout)).toThrow(/ingress of ingress-clients -> e-commerce\/grafana \(a stray flow\) is written by 0 policies|cannot hold the ingress/);
     const twice = [...layout, { namespace: "traefik", name: "again", egressOf: (r: FlowIntent) => r.from.kind === "pods" && r.from.role === "traefik" }];
     expect(() => policiesOf(inputs, flows, twice)).toThrow(/egress of traefik\/traefik -> .* is written by 2 policies \(traefik\/allow-traefik-egress, traefik\/again\)/);
   });

@@ -11,6 +11,7 @@ import { COREDNS, EBS_CSI_CONTROLLER, EBS_CSI_NODE } from "../../components/foun
 import { METRICS_SERVER_NAME } from "../../components/foundation/metrics-server/chart";
 import { CERT_MANAGER_NAME } from "../../components/ingress/cert-manager/chart";
 import { KARPENTER_NAME } from "../../components/foundation/karpenter/chart";
+import { AWS_LOAD_BALANCER_CONTROLLER_NAME } from "../../components/foundation/aws-load-balancer-controller/chart";
 import { MINIO_NAME } from "../../components/data/minio";
 import { MONITORING_SERVICES, RELEASE } from "../../components/monitoring/kube-prometheus-stack/chart";
 import { RABBITMQ_NAME } from "../../components/data/rabbitmq";
@@ -21,7 +22,7 @@ import { VAULT_NAMESPACE } from "../../catalog/vault";
 import type { PathFlowKey } from "../../tools/netpol/matrix";
 import { API_SERVER_ID, INTERNET_ID, KUBELET_PORT, NODE_ID, PlatformModel } from "../../tools/netpol/model";
 import { FlowPath, NODE_LOCAL_PATH, OUTSIDE_PATH, POD_PATH, servicePath } from "../../tools/netpol/paths";
-import { POD_IDENTITY_AGENT_ID, VPC_RESOLVER_ID } from "../../tools/netpol/platform";
+import { LOAD_BALANCER_ID, POD_IDENTITY_AGENT_ID, VPC_RESOLVER_ID } from "../../tools/netpol/platform";
 import type { Protocol } from "../../tools/netpol/types";
 import type { VaultLocation } from "../../catalog/flows";
 import { vaultEndpoint } from "../../config/vault";
@@ -63,6 +64,7 @@ export const IDS = {
   externalSecrets: eso(EXTERNAL_SECRETS_NAME),
   esoWebhook: eso(`${EXTERNAL_SECRETS_NAME}-webhook`),
   esoCertController: eso(`${EXTERNAL_SECRETS_NAME}-cert-controller`),
+  loadBalancerController: kubeSystem(AWS_LOAD_BALANCER_CONTROLLER_NAME),
 };
 
 /** The paths of DESIGN.md: clients of a Service dial its ClusterIP; API clients the `kubernetes` Service. */
@@ -92,17 +94,31 @@ export function challengeOf(hostedZone: string): Challenge {
   return hostedZone === "" ? "http-01" : "dns-01";
 }
 
+/** How a stack is exposed: behind the NLB, or on node ports. */
+export interface Exposure {
+  readonly nlb: boolean;
+}
+
+/** What of a stack the intended flows depend on: how certificates are proved, and whether an NLB fronts Traefik. */
+export interface IntendedContext {
+  readonly challenge: Challenge;
+  readonly exposure: Exposure;
+}
+
 /** The edge, the gateway, the microservices and the data tier. */
-function applicationFlows(services: readonly ServiceSpec[], challenge: Challenge): PathFlowKey[] {
+function applicationFlows(services: readonly ServiceSpec[], ctx: IntendedContext): PathFlowKey[] {
   const gateway = services.find((s) => s.role === "gateway")!;
   const micro = services.filter((s) => s.role === "microservice");
   const broker = PATHS.ofService(RABBITMQ_NAME, MESSAGING);
   const f: PathFlowKey[] = [];
-  // The internet reaches Traefik's entry points only (the NLB keeps the client's address); Traefik dials endpoints.
+  // The internet (every stack's source ranges hold the model's internet address) reaches Traefik's
+  // entry points only, with its own address (client IP preservation, or node ports' Local policy).
   f.push(flow(INTERNET_ID, IDS.traefik, 8000, OUTSIDE_PATH), flow(INTERNET_ID, IDS.traefik, 8443, OUTSIDE_PATH));
+  // The NLB checks Traefik's /ping on its `traefik` entry point (traefik chart 41.3.0 `ports.traefik.port`).
+  if (ctx.exposure.nlb) f.push(flow(LOAD_BALANCER_ID, IDS.traefik, 8080, OUTSIDE_PATH));
   f.push(flow(IDS.traefik, app(gateway.name), gateway.httpPort, POD_PATH), apiClient(IDS.traefik));
   // HTTP-01: Traefik routes the challenge to the solver pod's port 8089 (cert-manager v1.21.1 pkg/issuer/acme/http/pod.go).
-  if (challenge === "http-01") f.push(flow(IDS.traefik, IDS.solver, 8089, POD_PATH));
+  if (ctx.challenge === "http-01") f.push(flow(IDS.traefik, IDS.solver, 8089, POD_PATH));
   // The gateway to each microservice and to the broker, by their Services.
   for (const s of micro) f.push(flow(app(gateway.name), app(s.name), s.httpPort, PATHS.ofService(s.name)));
   if (gateway.uses.includes("rabbitmq")) f.push(flow(app(gateway.name), IDS.rabbitmq, DATASTORES.rabbitmq.port, broker));
@@ -130,6 +146,8 @@ function monitoringFlows(services: readonly ServiceSpec[]): PathFlowKey[] {
     scrape(IDS.coredns, 9153),
     // Karpenter's metrics port (aws/karpenter-provider-aws v1.14.1 charts/karpenter/values.yaml controller.metrics.port).
     scrape(IDS.karpenter, 8080),
+    // The controller's metrics port (aws-load-balancer-controller chart 3.5.0 `deployment.yaml` 250-252, default 8080).
+    scrape(IDS.loadBalancerController, 8080),
     scrape(IDS.kubeStateMetrics, 8080),
     scrape(IDS.operator, 8080),
     scrape(IDS.alertmanager, 9093),
@@ -204,6 +222,13 @@ function kubeSystemFlows(): PathFlowKey[] {
     apiClient(IDS.karpenter),
     flow(IDS.karpenter, INTERNET_ID, 443, OUTSIDE_PATH),
     flow(IDS.karpenter, POD_IDENTITY_AGENT_ID, 80, OUTSIDE_PATH),
+    // The AWS Load Balancer Controller: the API server calls its webhook port (chart 3.5.0
+    // `deployment.yaml` 247-249, 9443) on the pods; it reads the API, calls ELB and EC2 through NAT
+    // with credentials from the Pod Identity agent.
+    flow(API_SERVER_ID, IDS.loadBalancerController, 9443, OUTSIDE_PATH),
+    apiClient(IDS.loadBalancerController),
+    flow(IDS.loadBalancerController, INTERNET_ID, 443, OUTSIDE_PATH),
+    flow(IDS.loadBalancerController, POD_IDENTITY_AGENT_ID, 80, OUTSIDE_PATH),
   ];
 }
 
@@ -249,11 +274,11 @@ export function stackVaultLocation(stack: StackName): VaultLocation {
 }
 
 /** Flows the policies open on purpose: DESIGN.md's list, row by row. Vault's where the model runs it. */
-export function intendedPlatformFlows(challenge: Challenge, services: readonly ServiceSpec[] = SERVICES, vaultRuns = false): PathFlowKey[] {
+export function intendedPlatformFlows(ctx: IntendedContext, services: readonly ServiceSpec[] = SERVICES, vaultRuns = false): PathFlowKey[] {
   return [
-    ...applicationFlows(services, challenge),
+    ...applicationFlows(services, ctx),
     ...monitoringFlows(services),
-    ...certManagerFlows(challenge),
+    ...certManagerFlows(ctx.challenge),
     ...kubeSystemFlows(),
     ...(vaultRuns ? vaultFlows(services) : []),
   ];
@@ -269,8 +294,8 @@ export const GOVERNED_NAMESPACES: readonly string[] = [...Object.values(NAMESPAC
  * NetworkPolicy can close on EKS; and what no policy of the platform governs: traffic among the
  * outsider, host-network pods and outside actors, as either side allows it.
  */
-export function intendedFlows(model: PlatformModel, challenge: Challenge, services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
-  const f = intendedPlatformFlows(challenge, services, model.workloads.some((w) => w.id === IDS.vault));
+export function intendedFlows(model: PlatformModel, ctx: IntendedContext, services: readonly ServiceSpec[] = SERVICES): PathFlowKey[] {
+  const f = intendedPlatformFlows(ctx, services, model.workloads.some((w) => w.id === IDS.vault));
   // The operator runs only where the stack's Secrets come from Vault.
   if (model.workloads.some((w) => w.id === IDS.externalSecrets)) f.push(...externalSecretsFlows(model));
   for (const w of model.workloads) f.push(flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "UDP"), flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "TCP"));

@@ -17,6 +17,8 @@ const inputs = (services: readonly ServiceSpec[] = SERVICES, secretsBackend: "ku
   controlPlaneCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.controlPlaneCidr),
   nodeCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.privateCidr),
   vault: { kind: "in-cluster" } as const,
+  ingressSourceRanges: ["0.0.0.0/0"],
+  loadBalancerSubnetCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.publicCidr),
 });
 const plan = networkPolicyPlan(inputs());
 const find = (ns: string, name: string): PolicyManifest => {

@@ -8,16 +8,21 @@ import { API_SERVER_ID, PlatformModel } from "../../tools/netpol/model";
 import { countVerdicts } from "../../tools/netpol/report";
 import type { NetworkPolicy } from "../../tools/netpol/types";
 import { cidrsOverlap } from "../../lib/validate";
-import { STACKS, stackSetting } from "../harness";
-import { Challenge, IDS, challengeOf, intendedFlows, stackVaultLocation } from "./intended";
+import { STACKS, StackName, stackSetting } from "../harness";
+import { Challenge, IDS, IntendedContext, challengeOf, intendedFlows, stackVaultLocation } from "./intended";
 import { analysedStack } from "./render";
 
 const analysed = analysedStack;
 
 const withPolicies = (m: PlatformModel, policies: NetworkPolicy[]): PlatformModel => ({ ...m, policies });
+/** How a stack proves certificates and is exposed, from its stack file. */
+const contextOf = (stack: StackName): IntendedContext => ({
+  challenge: challengeOf(stackSetting<string>(stack, "hostedZone")),
+  exposure: { nlb: stackSetting(stack, "ingressServiceType") === "LoadBalancer" },
+});
 const diffOf = (m: PlatformModel, semantics: Semantics = API_SEMANTICS, challenge: Challenge = "http-01") =>
-  diffMatrix(computeMatrix(m, semantics), intendedFlows(m, challenge));
-const challenge = (stack: (typeof STACKS)[number]) => challengeOf(stackSetting<string>(stack, "hostedZone"));
+  diffMatrix(computeMatrix(m, semantics), intendedFlows(m, { ...contextOf("dev"), challenge }));
+const challenge = (stack: StackName) => contextOf(stack).challenge;
 const SEMANTICS: [string, Semantics][] = [
   ["the NetworkPolicy API", API_SEMANTICS],
   ["the EKS VPC CNI (strict mode)", CNI_STRICT],
@@ -37,7 +42,7 @@ describe.each(STACKS)("zero-trust proof for %s", (stack) => {
   test.each(SEMANTICS)("under %s, the matrix of the rendered policies equals the intended matrix on every path: no missing, no extra flow", async (_, semantics) => {
     const { model } = await analysed(stack);
     const matrix = computeMatrix(model, semantics);
-    const diff = diffMatrix(matrix, intendedFlows(model, challenge(stack)));
+    const diff = diffMatrix(matrix, intendedFlows(model, contextOf(stack)));
     if (!diff.ok) throw new Error(formatDiff(diff, model, semantics));
     const c = countVerdicts(matrix);
     expect(c.partial).toBe(0);
@@ -56,6 +61,7 @@ describe.each(STACKS)("zero-trust proof for %s", (stack) => {
     const rendered = r.kind("NetworkPolicy").map((p) => `${p.inputs.metadata.namespace}/${p.inputs.metadata.name}`);
     const vpcCidr = r.one("aws:ec2/vpc:Vpc").inputs.cidrBlock;
     const subnets = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.includes("private")).map((s) => s.inputs.cidrBlock);
+    const publicCidrs = r.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.includes("public")).map((s) => s.inputs.cidrBlock);
     const plan = networkPolicyPlan({
       services: SERVICES,
       acmeChallenge: challenge(stack),
@@ -63,6 +69,8 @@ describe.each(STACKS)("zero-trust proof for %s", (stack) => {
       serviceCidr: a.serviceCidr,
       controlPlaneCidrs: a.controlPlaneCidrs,
       nodeCidrs: subnets,
+      ingressSourceRanges: stackSetting<string[]>(stack, "ingressSourceRanges"),
+      loadBalancerSubnetCidrs: stackSetting(stack, "ingressServiceType") === "LoadBalancer" ? publicCidrs : [],
       vault: stackVaultLocation(stack),
     });
     expect(rendered.sort()).toEqual(plan.map((p) => `${p.namespace}/${p.name}`).sort());

@@ -28,6 +28,8 @@ const planOf = (services: readonly ServiceSpec[]) =>
     controlPlaneCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.controlPlaneCidr),
     nodeCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.privateCidr),
     vault: { kind: "none" },
+    ingressSourceRanges: ["0.0.0.0/0"],
+    loadBalancerSubnetCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.publicCidr),
   });
 
 describe("datastore instances", () => {

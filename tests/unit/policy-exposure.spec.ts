@@ -1,8 +1,11 @@
 import { NAMESPACES } from "../../catalog";
+import type { IngressSettings } from "../../config";
+import { traefikService } from "../../components/ingress/traefik/chart";
 import { ResourceUnderTest, validateResource, validateStack } from "../../policy/evaluate";
 import {
   DEFAULT_DENY_POLICY_NAME,
   ingressTls,
+  loadBalancersOwned,
   namespacesDefaultDeny,
   noExternalServices,
   tlsHostCovers,
@@ -36,6 +39,39 @@ describe("no-external-services", () => {
   test("the exception needs both Traefik's namespace and its chart's label", async () => {
     expect(await messages(noExternalServices, service("traefik", "LoadBalancer"))).toHaveLength(1);
     expect(await messages(noExternalServices, service("monitoring", "NodePort", traefikLabels))).toHaveLength(1);
+  });
+});
+
+describe("load-balancers-owned", () => {
+  const SG = "sg-0123456789abcdef0";
+  const lb = (spec: Record<string, unknown>, annotations: Record<string, string> = {}): ResourceUnderTest => ({
+    type: "kubernetes:core/v1:Service",
+    name: "traefik",
+    props: { kind: "Service", metadata: { name: "traefik", namespace: "traefik", annotations }, spec: { ports: [{ port: 443 }], ...spec } },
+  });
+  /** The Service Traefik's chart renders from the platform's values (the chart copies `service.spec` and `service.annotations`). */
+  const traefikRendered = (sg: string) => {
+    const service = traefikService({ serviceType: "LoadBalancer" } as IngressSettings, sg) as { spec: Record<string, unknown>; annotations: Record<string, string> };
+    return lb(service.spec, service.annotations);
+  };
+
+  test("Traefik's NLB, as its values render it, passes", async () => {
+    expect(await messages(loadBalancersOwned, traefikRendered(SG))).toEqual([]);
+  });
+
+  test("the in-tree cloud provider's NLB (no class) and one without the program's security group are rejected", async () => {
+    expect(await messages(loadBalancersOwned, lb({ type: "LoadBalancer" }, { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" }))).toEqual([
+      "Service 'traefik/traefik' has loadBalancerClass unset: only 'service.k8s.aws/nlb' (the AWS Load Balancer Controller) may own its load balancer",
+      "Service 'traefik/traefik' names no security group (annotation service.beta.kubernetes.io/aws-load-balancer-security-groups): the NLB must carry the one the program makes",
+    ]);
+    expect(await messages(loadBalancersOwned, lb({ type: "LoadBalancer", loadBalancerClass: "example.com/other" }, { "service.beta.kubernetes.io/aws-load-balancer-security-groups": SG }))).toEqual([
+      "Service 'traefik/traefik' has loadBalancerClass 'example.com/other': only 'service.k8s.aws/nlb' (the AWS Load Balancer Controller) may own its load balancer",
+    ]);
+    expect(await messages(loadBalancersOwned, traefikRendered(" "))).toHaveLength(1);
+  });
+
+  test.each([undefined, "ClusterIP", "NodePort"])("a Service of type %s is not its concern", async (type) => {
+    expect(await messages(loadBalancersOwned, lb(type ? { type } : {}))).toEqual([]);
   });
 });
 

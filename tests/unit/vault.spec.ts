@@ -235,6 +235,8 @@ describe("flows in both modes", () => {
       serviceCidr: "172.20.0.0/16",
       controlPlaneCidrs: subnets.map((p) => p.controlPlaneCidr),
       nodeCidrs: subnets.map((p) => p.privateCidr),
+      ingressSourceRanges: ["0.0.0.0/0"],
+      loadBalancerSubnetCidrs: [],
       vault: kind === "external" ? { kind, port: 8200 } : { kind },
     });
 
@@ -251,8 +253,8 @@ describe("flows in both modes", () => {
     expect(vaultFlows({ kind: "none" }, SERVICES)).toEqual([]);
     expect(vaultFlows({ kind: "external", port: 8200 }, SERVICES)).toEqual([]);
     const inVaultNamespace = (f: FlowIntent) => [f.from, f.to].some((p) => p.kind === "pods" && p.namespace === NAMESPACES.vault.name);
-    expect(platformFlows(SERVICES, "http-01", { kind: "none" }).filter(inVaultNamespace)).toEqual([]);
-    expect(platformFlows(SERVICES, "http-01", { kind: "in-cluster" })).toEqual(expect.arrayContaining(vaultFlows({ kind: "in-cluster" }, SERVICES)));
+    expect(platformFlows(SERVICES, { challenge: "http-01", edge: { nlbHealthChecks: false }, vault: { kind: "none" } }).filter(inVaultNamespace)).toEqual([]);
+    expect(platformFlows(SERVICES, { challenge: "http-01", edge: { nlbHealthChecks: false }, vault: { kind: "in-cluster" } })).toEqual(expect.arrayContaining(vaultFlows({ kind: "in-cluster" }, SERVICES)));
   });
 
   test("the vault namespace and its policies exist only with Vault", () => {

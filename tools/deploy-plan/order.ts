@@ -6,7 +6,7 @@
 import { chartCrdGroups } from "../../components/charts";
 import { AWS_LOAD_BALANCER_CONTROLLER } from "../../components/foundation/aws-load-balancer-controller/chart";
 import { METRICS_SERVER } from "../../components/foundation/metrics-server/chart";
-import { NLB_LOAD_BALANCER_CLASS } from "../../components/ingress/traefik/chart";
+import { NLB_LOAD_BALANCER_CLASS } from "../../lib/load-balancer";
 import { EXTERNAL_SECRETS_API_GROUP } from "../../components/secrets/external-secrets/chart";
 import { DeployGraph, shortUrn, waitsTransitively } from "./graph";
 import { durationOf } from "./kinds";

@@ -17,6 +17,8 @@ import { ExternalActor, ModelOptions, vpcCidrOf } from "./model";
 export const VPC_RESOLVER_ID = "vpc-resolver";
 export const POD_IDENTITY_AGENT_ID = "pod-identity-agent";
 export const INSTANCE_METADATA_ID = "instance-metadata";
+/** The NLB's own addresses in the public subnets, where its health checks come from. */
+export const LOAD_BALANCER_ID = "load-balancer";
 /** The EC2 instance metadata service, on every node's link-local address (no pod needs it: the nodes' hop limit is 1). */
 export const INSTANCE_METADATA = { address: "169.254.169.254", port: 80 } as const;
 
@@ -26,6 +28,14 @@ export function controlPlaneCidrsOf(rendered: Rendered): string[] {
   return rendered
     .ofType("aws:ec2/subnet:Subnet")
     .filter((s) => s.inputs.tags?.[key] === value && typeof s.inputs.cidrBlock === "string")
+    .map((s) => s.inputs.cidrBlock as string);
+}
+
+/** CIDRs of the public subnets, where the internet-facing NLB's nodes take their addresses (the load balancers' tag marks them). */
+export function publicCidrsOf(rendered: Rendered): string[] {
+  return rendered
+    .ofType("aws:ec2/subnet:Subnet")
+    .filter((s) => s.inputs.tags?.["kubernetes.io/role/elb"] === "1" && typeof s.inputs.cidrBlock === "string")
     .map((s) => s.inputs.cidrBlock as string);
 }
 
@@ -71,8 +81,17 @@ export interface PlatformAnalysis {
   readonly lintOptions: LintOptions;
 }
 
-function outsideActors(vpcCidr: string): ExternalActor[] {
+/** An address of the NLB in a public subnet: past the addresses AWS reserves and the NAT gateway's. */
+export function loadBalancerAddress(publicCidr: string): string {
+  return offset(publicCidr, 20, "public subnet");
+}
+
+function outsideActors(vpcCidr: string, publicCidrs: readonly string[]): ExternalActor[] {
+  // It only opens connections (health checks): nothing is probed towards it.
+  const loadBalancer: ExternalActor[] =
+    publicCidrs.length > 0 ? [{ id: LOAD_BALANCER_ID, description: "the NLB's nodes in a public subnet (health checks)", ip: loadBalancerAddress(publicCidrs[0]), ports: [] }] : [];
   return [
+    ...loadBalancer,
     {
       id: VPC_RESOLVER_ID,
       description: "the VPC's DNS resolver",
@@ -112,10 +131,16 @@ export function platformAnalysis(rendered: Rendered, overrides: ModelOptions = {
       ...(controlPlaneCidrs.length > 0 ? { apiServer: { address: apiServerAddress(controlPlaneCidrs[0]) } } : {}),
       serviceCidr,
       nodeAddresses: privateCidrsOf(rendered).map(nodeAddress),
-      externals: outsideActors(vpcCidr),
+      externals: outsideActors(vpcCidr, publicCidrsOf(rendered)),
       ...overrides,
     },
-    // The resolver's address is one AWS reserves in the VPC: never a pod's.
-    lintOptions: { exemptions: POLICY_EXEMPTIONS, allowedCidrs: [...controlPlaneCidrs, `${vpcResolverAddress(vpcCidr)}/32`], ipBlockExemptions: IPBLOCK_EXEMPTIONS },
+    // The resolver's address is one AWS reserves in the VPC: never a pod's. Nor are the public
+    // subnets' (NAT gateways, the NLB's nodes): the VPC CNI gives pods addresses of their nodes'
+    // subnets, the private ones.
+    lintOptions: {
+      exemptions: POLICY_EXEMPTIONS,
+      allowedCidrs: [...controlPlaneCidrs, ...publicCidrsOf(rendered), `${vpcResolverAddress(vpcCidr)}/32`],
+      ipBlockExemptions: IPBLOCK_EXEMPTIONS,
+    },
   };
 }

@@ -10,6 +10,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { KUBE_SYSTEM, containerResources } from "../../../catalog";
 import type { WorkloadResources } from "../../../catalog/resource-profiles";
 import { ChartModule, UpstreamFile } from "../../../lib/helm";
+import { NLB_LOAD_BALANCER_CLASS } from "../../../lib/load-balancer";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../../lib/pod-security";
 
 export const AWS_LOAD_BALANCER_CONTROLLER_CHART = {
@@ -103,7 +104,7 @@ export function awsLoadBalancerControllerValues(a: AwsLoadBalancerControllerValu
     createIngressClassResource: false,
     ingressClassParams: { create: false },
     // Only Services of this class are the controller's (`pkg/service/service_utils.go` 47-62).
-    loadBalancerClass: "service.k8s.aws/nlb",
+    loadBalancerClass: NLB_LOAD_BALANCER_CLASS,
     // Pods of namespaces carrying POD_READINESS_GATE_LABEL (catalog/namespaces.ts) get their target health as a readiness gate.
     enablePodReadinessGateInject: true,
     resources: containerResources(a.resources),

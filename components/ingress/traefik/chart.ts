@@ -7,6 +7,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { NAMESPACES, PORT_NAMES, containerResources } from "../../../catalog";
 import type { IngressSettings } from "../../../config";
 import { ChartModule, HELM_MANAGED_BY, UpstreamFile } from "../../../lib/helm";
+import { NLB_ANNOTATION_PREFIX, NLB_LOAD_BALANCER_CLASS, NLB_SECURITY_GROUPS_ANNOTATION } from "../../../lib/load-balancer";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../../lib/pod-security";
 
 export const TRAEFIK_CHART = { chart: "traefik", version: "41.3.0", repo: "https://traefik.github.io/charts" } as const;
@@ -62,8 +63,7 @@ const HEALTH_CHECK_INTERVAL_SECONDS = 10;
  */
 export const TRAEFIK_PING = { portName: "traefik", port: 8080, path: "/ping" } as const;
 
-/** The class the AWS Load Balancer Controller reconciles (its chart's `loadBalancerClass`). */
-export const NLB_LOAD_BALANCER_CLASS = "service.k8s.aws/nlb";
+export { NLB_LOAD_BALANCER_CLASS };
 
 /**
  * The NLB of the AWS Load Balancer Controller (v3.5.0 `docs/guide/service/annotations.md`):
@@ -83,7 +83,7 @@ export const NLB_LOAD_BALANCER_CLASS = "service.k8s.aws/nlb";
  *   167-181), and the annotation is set explicitly as the docs ask: the program writes them.
  */
 export function nlbAnnotations(securityGroupId: string): Record<string, string> {
-  const prefix = "service.beta.kubernetes.io/aws-load-balancer";
+  const prefix = NLB_ANNOTATION_PREFIX;
   return {
     [`${prefix}-type`]: "external",
     [`${prefix}-nlb-target-type`]: "ip",
@@ -97,7 +97,7 @@ export function nlbAnnotations(securityGroupId: string): Record<string, string> 
     [`${prefix}-healthcheck-interval`]: String(HEALTH_CHECK_INTERVAL_SECONDS),
     [`${prefix}-healthcheck-unhealthy-threshold`]: "2",
     [`${prefix}-healthcheck-healthy-threshold`]: "2",
-    [`${prefix}-security-groups`]: securityGroupId,
+    [NLB_SECURITY_GROUPS_ANNOTATION]: securityGroupId,
     [`${prefix}-manage-backend-security-group-rules`]: "false",
   };
 }

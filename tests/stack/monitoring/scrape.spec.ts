@@ -19,10 +19,10 @@ async function monitors(stack: (typeof STACKS)[number]) {
 const endpointsOf = (inputs: any): any[] => inputs.spec.endpoints ?? inputs.spec.podMetricsEndpoints;
 
 describe.each(STACKS)("monitors of %s", (stack) => {
-  test("one monitor per catalog service plus RabbitMQ, Traefik, CoreDNS, cert-manager, Karpenter and Vault where it runs, nothing else", async () => {
+  test("one monitor per catalog service plus RabbitMQ, Traefik, CoreDNS, cert-manager, Karpenter, the AWS Load Balancer Controller and Vault where it runs, nothing else", async () => {
     const names = [...(await monitors(stack)).keys()].sort();
     const vault = stackSetting(stack, "secretsBackend") === "vault" && stackSetting(stack, "vaultAddress") === "" ? ["vault"] : [];
-    expect(names).toEqual([...SERVICES.map((s) => s.name), "rabbitmq-cluster", "traefik", "coredns", "cert-manager", "karpenter", ...vault].sort());
+    expect(names).toEqual([...SERVICES.map((s) => s.name), "rabbitmq-cluster", "traefik", "coredns", "cert-manager", "karpenter", "aws-load-balancer-controller", ...vault].sort());
   });
 
   test.each(SERVICES.map((s) => [s.name, s] as const))(
@@ -47,6 +47,14 @@ describe.each(STACKS)("monitors of %s", (stack) => {
     ["cert-manager", "ServiceMonitor", CERT_MANAGER.namespace, CERT_MANAGER_METRICS.serviceLabels, { port: CERT_MANAGER_METRICS.portName }],
     // aws/karpenter-provider-aws v1.14.1 charts/karpenter/templates/service.yaml: port `http-metrics`, the selector labels.
     ["karpenter", "ServiceMonitor", KUBE_SYSTEM, { "app.kubernetes.io/name": "karpenter", "app.kubernetes.io/instance": "karpenter" }, { port: "http-metrics" }],
+    // aws-load-balancer-controller chart 3.5.0 `deployment.yaml` 24-30, 250-252: the selector labels, container port `metrics-server`.
+    [
+      "aws-load-balancer-controller",
+      "PodMonitor",
+      KUBE_SYSTEM,
+      { "app.kubernetes.io/name": "aws-load-balancer-controller", "app.kubernetes.io/instance": "aws-load-balancer-controller" },
+      { port: "metrics-server" },
+    ],
   ])("%s: a %s in %s selecting %j on %j", async (name, kind, namespace, labels, port) => {
     const m = (await monitors(stack)).get(name)!;
     expect(m.inputs.kind).toBe(kind);

@@ -15,6 +15,7 @@ import { KARPENTER_METRICS, KARPENTER_NAME, KARPENTER_POD_LABELS } from "../comp
 import { ACME_HTTP01_SOLVER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT, certManagerPodLabels } from "../components/ingress/cert-manager/chart";
 import { ENTRYPOINTS, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../components/ingress/traefik/chart";
 import { EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_PORTS, externalSecretsPodLabels } from "../components/secrets/external-secrets/chart";
+import { RELOADER_POD_LABELS } from "../components/secrets/reloader/chart";
 import { VAULT_NAMESPACE } from "./vault";
 import {
   ALERTMANAGER_PORT,
@@ -51,6 +52,7 @@ export type PodRole =
   | "external-secrets"
   | "external-secrets-webhook"
   | "external-secrets-cert-controller"
+  | "reloader"
   | "vault";
 
 /** Pods of one namespace: one label set, or several selected together. */
@@ -317,6 +319,7 @@ export const EXTERNAL_SECRETS_PARTIES = {
   controller: pods(ESO_ROLES.controller, EXTERNAL_SECRETS_NAMESPACE, externalSecretsPodLabels("controller")),
   webhook: pods(ESO_ROLES.webhook, EXTERNAL_SECRETS_NAMESPACE, externalSecretsPodLabels("webhook")),
   certController: pods(ESO_ROLES.certController, EXTERNAL_SECRETS_NAMESPACE, externalSecretsPodLabels("certController")),
+  reloader: pods("reloader", EXTERNAL_SECRETS_NAMESPACE, RELOADER_POD_LABELS),
 };
 /**
  * Vault's server pods, as hashicorp/vault-helm v0.34.1 labels them (`templates/server-statefulset.yaml`
@@ -336,7 +339,7 @@ export const VAULT_PORT = 8200;
  * the controller.
  */
 export function externalSecretsFlows(): FlowIntent[] {
-  const { controller, webhook, certController } = EXTERNAL_SECRETS_PARTIES;
+  const { controller, webhook, certController, reloader } = EXTERNAL_SECRETS_PARTIES;
   return [
     apiClient(controller, "ESO reads its stores and ExternalSecrets, requests the consumers' tokens and writes Secrets"),
     row(controller, VAULT_SERVER, [tcp(VAULT_PORT)], "service", "ESO reads KV secrets and database credentials"),
@@ -344,6 +347,7 @@ export function externalSecretsFlows(): FlowIntent[] {
     apiClient(webhook, "the webhook reads its serving certificate"),
     apiClient(certController, "the cert controller writes the webhook's certificate and injects its CA"),
     row(MONITORING.prometheus, controller, [tcp(EXTERNAL_SECRETS_PORTS.metrics)], "pod", "Prometheus scrapes its targets' endpoints"),
+    apiClient(reloader, "Reloader watches the synced Secrets and patches the workloads naming them"),
   ];
 }
 

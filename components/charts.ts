@@ -10,8 +10,9 @@ import { CERT_MANAGER } from "./ingress/cert-manager/chart";
 import { TRAEFIK } from "./ingress/traefik/chart";
 import { KUBE_PROMETHEUS_STACK } from "./monitoring/kube-prometheus-stack/chart";
 import { EXTERNAL_SECRETS } from "./secrets/external-secrets/chart";
+import { RELOADER } from "./secrets/reloader/chart";
 
-export const CHARTS: readonly ChartModule[] = [KARPENTER, TRAEFIK, CERT_MANAGER, KUBE_PROMETHEUS_STACK, METRICS_SERVER, EXTERNAL_SECRETS];
+export const CHARTS: readonly ChartModule[] = [KARPENTER, TRAEFIK, CERT_MANAGER, KUBE_PROMETHEUS_STACK, METRICS_SERVER, EXTERNAL_SECRETS, RELOADER];
 
 /** API group -> name of the chart that installs its CRDs. */
 export function chartCrdGroups(charts: readonly ChartModule[] = CHARTS): Readonly<Record<string, string>> {

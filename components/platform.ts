@@ -142,13 +142,16 @@ export class Platform extends pulumi.ComponentResource {
           namespace: ns[VAULT_BACKEND_NAMESPACES.externalSecrets.name],
           namespaces: ns,
           resources: { controller: rows.externalSecretsController, webhook: rows.externalSecretsWebhook, certController: rows.externalSecretsCertController },
+          reloaderResources: rows.reloader,
           waitFor: this.cluster.nodesReady,
           certManager: this.ingress.certManager.chart,
         },
         k8sOpts,
       );
     }
-    const credentials = this.secretsSync ? { backend: "vault" as const, synced: this.secretsSync.secretsByName } : { backend: "kubernetes" as const };
+    const credentials = this.secretsSync
+      ? { backend: "vault" as const, synced: this.secretsSync.secretsByName, notRolling: this.secretsSync.leasedSecrets }
+      : { backend: "kubernetes" as const };
 
     // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
     this.data = new DataTier(
@@ -193,6 +196,7 @@ export class Platform extends pulumi.ComponentResource {
         namespace: this.namespaces.byName[NAMESPACES.app.name].metadata.name,
         // The autoscalers are blind until the metrics API answers.
         metricsApi: [this.metricsServer.chart],
+        rollOnSecretChange: cfg.secretsBackend === "vault",
       },
       k8sOpts,
     );

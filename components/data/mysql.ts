@@ -179,7 +179,8 @@ export class MySqlDatabase extends pulumi.ComponentResource {
 
     const objects = { service: service.metadata.name, root: secrets.names.root, client: secrets.names.client };
     const dependsOn = [...(args.waitFor ?? []), ...secrets.after];
-    this.statefulSet = dataStatefulSet(mysqlStatefulSet(args, objects), { parent: this, ...safety, dependsOn }).statefulSet;
+    const shape = { ...mysqlStatefulSet(args, objects), annotations: secrets.reload };
+    this.statefulSet = dataStatefulSet(shape, { parent: this, ...safety, dependsOn }).statefulSet;
     this.serviceName = instance.name;
     this.registerOutputs({ serviceName: this.serviceName });
   }

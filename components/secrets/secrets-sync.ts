@@ -4,7 +4,8 @@ import type { WorkloadResources } from "../../catalog";
 import type { VaultTable } from "../../catalog/vault";
 import { pinnedChart } from "../../lib/helm";
 import { EXTERNAL_SECRETS, ExternalSecretsComponent } from "./external-secrets/chart";
-import { VaultEndpoint, syncPlan } from "./vault-sync";
+import { RELOADER } from "./reloader/chart";
+import { VaultEndpoint, isDatabaseTarget, syncPlan } from "./vault-sync";
 
 export interface SecretsSyncArgs {
   /** What Vault holds and which Secrets are made from it (catalog/vault.ts `vaultTable`). */
@@ -15,6 +16,8 @@ export interface SecretsSyncArgs {
   /** The namespaces of the Secrets, by name, so that every object waits for its namespace. */
   readonly namespaces: Readonly<Record<string, k8s.core.v1.Namespace>>;
   readonly resources: Readonly<Record<ExternalSecretsComponent, WorkloadResources>>;
+  /** Reloader's row of the resource profile. */
+  readonly reloaderResources: WorkloadResources;
   /** What the operator's pods need first (nodes). */
   readonly waitFor: pulumi.Resource[];
   /** cert-manager's chart: the Certificates bringing Vault's CA into the namespaces need its CRDs. */
@@ -30,6 +33,10 @@ export class SecretsSync extends pulumi.ComponentResource {
   readonly chart: k8s.helm.v4.Chart;
   /** The ExternalSecrets by the name of the Secret each one makes: a workload reading it waits for it. */
   readonly secretsByName: Readonly<Record<string, pulumi.Resource>>;
+  /** The Secrets holding leased database credentials, renewed every half lease (vault-sync.ts `databaseRefresh`). */
+  readonly leasedSecrets: readonly string[];
+  /** Reloader, which rolls the workloads annotated with the Secrets they read (lib/reload.ts). */
+  readonly reloader: k8s.helm.v4.Chart;
 
   constructor(name: string, args: SecretsSyncArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:secrets:SecretsSync", name, {}, opts);
@@ -67,6 +74,12 @@ export class SecretsSync extends pulumi.ComponentResource {
       byName[es.metadata.name] = custom("es", es, [...stores, ...generators]);
     }
     this.secretsByName = byName;
+    this.leasedSecrets = args.table.secrets.filter(isDatabaseTarget).map((t) => t.name);
+    this.reloader = pinnedChart(
+      `${name}-reloader`,
+      { chart: RELOADER, namespace: args.namespace, values: RELOADER.values({ namespaces: plan.namespaces, resources: args.reloaderResources }), after: args.waitFor },
+      this,
+    );
     this.registerOutputs({});
   }
 }

@@ -4,7 +4,7 @@ import { TRAEFIK, TRAEFIK_METRICS, TRAEFIK_POD_LABELS } from "../../../component
 import { COREDNS_METRICS_PORT, SEED_COREFILE } from "../../../components/foundation/cluster-addons";
 import { monitorManifest, scrapeTargets } from "../../../components/monitoring/targets";
 import { CHART_WORKLOADS } from "../../../tools/netpol/chart-workloads";
-import { STACKS, renderProgram, stackRender } from "../../harness";
+import { STACKS, renderProgram, stackRender, stackSetting } from "../../harness";
 import { crdProblems } from "./schemas";
 
 const MON = NAMESPACES.monitoring.name;
@@ -19,9 +19,12 @@ async function monitors(stack: (typeof STACKS)[number]) {
 const endpointsOf = (inputs: any): any[] => inputs.spec.endpoints ?? inputs.spec.podMetricsEndpoints;
 
 describe.each(STACKS)("monitors of %s", (stack) => {
-  test("one monitor per catalog service plus RabbitMQ, Traefik, CoreDNS, cert-manager and Karpenter, nothing else", async () => {
+  const vault = stackSetting(stack, "secretsBackend") === "vault";
+
+  test("one monitor per catalog service plus RabbitMQ, Traefik, CoreDNS, cert-manager, Karpenter and, with Vault, External Secrets; nothing else", async () => {
     const names = [...(await monitors(stack)).keys()].sort();
-    expect(names).toEqual([...SERVICES.map((s) => s.name), "rabbitmq-cluster", "traefik", "coredns", "cert-manager", "karpenter"].sort());
+    const platform = ["rabbitmq-cluster", "traefik", "coredns", "cert-manager", "karpenter", ...(vault ? ["external-secrets"] : [])];
+    expect(names).toEqual([...SERVICES.map((s) => s.name), ...platform].sort());
   });
 
   test.each(SERVICES.map((s) => [s.name, s] as const))(
@@ -55,9 +58,9 @@ describe.each(STACKS)("monitors of %s", (stack) => {
     for (const e of endpointsOf(m.inputs)) expect(Object.keys(e).filter((k) => ["port", "targetPort", "portNumber"].includes(k))).toEqual(Object.keys(port));
   });
 
-  test("cert-manager's monitor keeps the certificate's namespace label (honorLabels), no other monitor does", async () => {
+  test("cert-manager's and External Secrets' monitors keep their objects' namespace label (honorLabels), no other monitor does", async () => {
     for (const [name, m] of await monitors(stack)) {
-      expect([name, endpointsOf(m.inputs)[0].honorLabels ?? false]).toEqual([name, name === "cert-manager"]);
+      expect([name, endpointsOf(m.inputs)[0].honorLabels ?? false]).toEqual([name, ["cert-manager", "external-secrets"].includes(name)]);
     }
   });
 

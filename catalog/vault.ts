@@ -17,6 +17,11 @@ export const VAULT_NAMESPACE = "vault";
 export const VAULT_ADDRESS = `https://vault.${VAULT_NAMESPACE}.svc:8200`;
 /** Mount paths of the engines and the auth method. */
 export const VAULT_MOUNTS = { kv: "secret", database: "database", kubernetesAuth: "kubernetes" } as const;
+/**
+ * The audience of the ServiceAccount tokens Kubernetes-auth roles accept: ESO requests its tokens
+ * for it (SecretStore `auth.kubernetes.serviceAccountRef.audiences`), and the bootstrap projects one.
+ */
+export const VAULT_AUDIENCE = "vault";
 /** Folder of the platform's secrets in the KV mount: `secret/platform/<name>`. */
 export const KV_FOLDER = "platform";
 
@@ -29,8 +34,14 @@ export const DATABASE_TTL = { defaultTtl: "1h", maxTtl: "24h" } as const;
 /** Letters and digits only: the values go into redis.conf, rabbitmq.conf and connection strings unquoted (lib/stateful.ts). */
 export const ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-/** How one KV key gets its value: generated inside Vault once, or a fixed value such as a user name. */
-export type KvValue = { readonly random: { readonly length: number; readonly alphabet: "alphanumeric" } } | { readonly fixed: string };
+/**
+ * How one KV key gets its value: generated inside Vault once, a fixed value such as a user name,
+ * or the value another secret's key got when both were created (a copy that then lives on its own).
+ */
+export type KvValue =
+  | { readonly random: { readonly length: number; readonly alphabet: "alphanumeric" } }
+  | { readonly fixed: string }
+  | { readonly sameAs: { readonly secret: string; readonly key: string } };
 
 const random = (length: number): KvValue => ({ random: { length, alphabet: "alphanumeric" } });
 /** Lengths the `kubernetes` backend generates (lib/stateful.ts `generatedPassword`, its callers in components/data/). */
@@ -230,21 +241,24 @@ function rabbitmqPart(instance: DatastoreInstance, clientNamespace: string): Par
   };
 }
 
-/** MinIO: the root user, which clients use too (components/data/minio.ts). */
+/**
+ * MinIO (components/data/minio.ts): the root user, and the clients' credentials, created equal to
+ * it (as the `kubernetes` backend has it) but kept apart, so that clients can move to an access
+ * key of their own without touching root (README, "Rotating a secret").
+ */
 function minioPart(instance: DatastoreInstance, clientNamespace: string): Part {
   const { secretName: kv, usernameKey, passwordKey } = instance.connection;
   const access = usernameKey ?? "accessKey";
+  const root = `${instance.name}-root-credentials`;
   return {
-    consumer: consumer(instance.id, "datastore", [clientNamespace, instance.namespace], [kv]),
-    kvSecrets: [{ name: kv, keys: { [access]: { fixed: FIXED_USERS.minio }, [passwordKey]: random(GENERATED_LENGTHS.minioSecretKey) } }],
+    consumer: consumer(instance.id, "datastore", [clientNamespace, instance.namespace], [root, kv]),
+    kvSecrets: [
+      { name: root, keys: { rootUser: { fixed: FIXED_USERS.minio }, rootPassword: random(GENERATED_LENGTHS.minioSecretKey) } },
+      { name: kv, keys: { [access]: { sameAs: { secret: root, key: "rootUser" } }, [passwordKey]: { sameAs: { secret: root, key: "rootPassword" } } } },
+    ],
     secrets: [
       { name: kv, namespace: clientNamespace, consumer: instance.id, data: copyOf(kv, [access, passwordKey]) },
-      {
-        name: `${instance.name}-root-credentials`,
-        namespace: instance.namespace,
-        consumer: instance.id,
-        data: { rootUser: { kv, key: access }, rootPassword: { kv, key: passwordKey } },
-      },
+      { name: root, namespace: instance.namespace, consumer: instance.id, data: copyOf(root, ["rootUser", "rootPassword"]) },
     ],
   };
 }

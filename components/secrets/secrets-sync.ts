@@ -24,6 +24,12 @@ export interface SecretsSyncArgs {
   readonly certManager: pulumi.Resource;
 }
 
+/** `namespace/store|generator/name` of the store or generator an ExternalSecret reads. */
+function sourceOf(es: { metadata: { namespace: string }; spec?: Record<string, any> }): string {
+  const generator = es.spec?.dataFrom?.[0]?.sourceRef?.generatorRef?.name;
+  return generator ? `${es.metadata.namespace}/generator/${generator}` : `${es.metadata.namespace}/store/${es.spec?.secretStoreRef?.name}`;
+}
+
 /**
  * The External Secrets Operator and the objects syncing Vault into the platform's Secrets. The
  * operator's custom resources wait for the chart: its CRDs and its webhook, which admits them
@@ -64,14 +70,21 @@ export class SecretsSync extends pulumi.ComponentResource {
         parent: this,
         dependsOn: [nsOf(m.metadata.namespace), ...after],
       });
-    const cas = plan.caCertificates.map((c) => custom("ca", c, [args.certManager]));
-    const auth = [this.chart, ...accounts, ...grants, ...cas];
-    const stores = plan.stores.map((s) => custom("store", s, auth));
-    const generators = plan.generators.map((g) => custom("generator", g, auth));
+    // What a store or generator of a namespace needs to log in: the chart, the consumers'
+    // accounts and token grants there, Vault's CA there.
+    const inNs = <T extends pulumi.Resource>(items: readonly { ns: string; r: T }[], ns: string) => items.filter((x) => x.ns === ns).map((x) => x.r);
+    const nsOfSa = plan.serviceAccounts.map((sa, i) => ({ ns: sa.metadata.namespace, r: accounts[i] as pulumi.Resource }));
+    const nsOfGrant = plan.tokenRoles.flatMap((t, i) => [grants[2 * i], grants[2 * i + 1]].map((r) => ({ ns: t.role.metadata.namespace, r: r as pulumi.Resource })));
+    const cas = plan.caCertificates.map((c) => ({ ns: c.metadata.namespace, r: custom("ca", c, [args.certManager]) as pulumi.Resource }));
+    const auth = (ns: string) => [this.chart, ...inNs(nsOfSa, ns), ...inNs(nsOfGrant, ns), ...inNs(cas, ns)];
+    const sources = new Map<string, pulumi.Resource>();
+    for (const s of plan.stores) sources.set(`${s.metadata.namespace}/store/${s.metadata.name}`, custom("store", s, auth(s.metadata.namespace)));
+    for (const g of plan.generators) sources.set(`${g.metadata.namespace}/generator/${g.metadata.name}`, custom("generator", g, auth(g.metadata.namespace)));
     const byName: Record<string, pulumi.Resource> = {};
     for (const es of plan.externalSecrets) {
       if (byName[es.metadata.name]) throw new pulumi.ResourceError(`two Secrets named '${es.metadata.name}' are synced`, this);
-      byName[es.metadata.name] = custom("es", es, [...stores, ...generators]);
+      // Each ExternalSecret waits for its own store or generator only.
+      byName[es.metadata.name] = custom("es", es, [sources.get(sourceOf(es))!]);
     }
     this.secretsByName = byName;
     this.leasedSecrets = args.table.secrets.filter(isDatabaseTarget).map((t) => t.name);

@@ -1,11 +1,12 @@
-import { STACKS, stackRender } from "../../harness";
+import { STACKS, stackRender, stackSetting } from "../../harness";
 
 const names = ["traefik", "cert-manager", "e-commerce", "e-commerce-messaging", "monitoring"];
 
 describe.each(STACKS)("namespaces of %s", (stack) => {
-  test("the five platform namespaces exist with fixed names", async () => {
+  test("the five platform namespaces exist with fixed names, and with Vault the operator's", async () => {
     const r = await stackRender(stack);
-    expect(r.kind("Namespace").map((n) => n.inputs.metadata.name).sort()).toEqual([...names].sort());
+    const backend = stackSetting(stack, "secretsBackend") === "vault" ? ["external-secrets"] : [];
+    expect(r.kind("Namespace").map((n) => n.inputs.metadata.name).sort()).toEqual([...names, ...backend].sort());
   });
 
   test.each(names)("%s carries its name label", async (name) => {

@@ -2,7 +2,7 @@
  * The guardrails over the rendered platform of every stack: every resource the program declares
  * goes through every policy, with the policy configuration CI derives from the stack.
  */
-import { NAMESPACES } from "../../../catalog";
+import { NAMESPACES, platformNamespaces } from "../../../catalog";
 import type { Rendered } from "../../../tools/render/engine";
 import { fromRender, ResourceUnderTest, validatePack, validateResource, validateStack } from "../../../policy/evaluate";
 import { DEFAULT_DENY_POLICY_NAME, namespacesDefaultDeny } from "../../../policy/exposure";
@@ -79,7 +79,7 @@ describe.each(STACKS)("the rendered %s platform", (stack) => {
 
   test("passes the default-deny stack policy: every platform namespace, and kube-system, has its deny-all-default", async () => {
     const denyAll = render.kind("NetworkPolicy").filter((np) => np.inputs.metadata.name === DEFAULT_DENY_POLICY_NAME);
-    expect(denyAll.map((np) => np.inputs.metadata.namespace).sort()).toEqual([...Object.values(NAMESPACES).map((ns) => ns.name), "kube-system"].sort());
+    expect(denyAll.map((np) => np.inputs.metadata.namespace).sort()).toEqual([...platformNamespaces(stackSetting(stack, "secretsBackend")).map((ns) => ns.name), "kube-system"].sort());
     const messages = (await validateStack(namespacesDefaultDeny, resources, config())).map((v) => v.message);
     expect(messages).toEqual([]);
   });
@@ -103,6 +103,6 @@ describe.each(STACKS)("the rendered %s platform", (stack) => {
 
   test("every platform namespace is rendered, so the stack policy judges real namespaces", () => {
     const rendered = render.kind("Namespace").map((n) => n.inputs.metadata.name).sort();
-    expect(rendered).toEqual(Object.values(NAMESPACES).map((n) => n.name).sort());
+    expect(rendered).toEqual(platformNamespaces(stackSetting(stack, "secretsBackend")).map((n) => n.name).sort());
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { NAMESPACES } from "../../../catalog";
+import { platformNamespaces } from "../../../catalog";
 import { synth } from "../../../tools/render/synth";
 import { PROJECT_DIR, STACKS, stackFileWith, stackRun, stackSetting } from "../../harness";
 import { CliRun, argOf, cliRun } from "../../cli-runs";
@@ -93,7 +93,7 @@ describe.each(STACKS)("offline render of %s", (stack) => {
     expect(of("eks:index:ManagedNodeGroup")).toHaveLength(1);
     expect(of("pulumi:providers:kubernetes")).toHaveLength(1);
     expect(of("kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata.name).sort()).toEqual(
-      Object.values(NAMESPACES).map((n) => n.name).sort(),
+      platformNamespaces(stackSetting(stack, "secretsBackend")).map((n) => n.name).sort(),
     );
   });
 

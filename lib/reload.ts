@@ -16,3 +16,8 @@ export function reloadSecretsOf(annotations: Readonly<Record<string, string>> | 
   const value = annotations?.[RELOAD_ON_SECRETS_ANNOTATION];
   return value ? value.split(",").map((s) => s.trim()).filter((s) => s.length > 0) : [];
 }
+
+/** Object metadata with these annotations added; unchanged (no empty map) when there are none. */
+export function withAnnotations<M extends object>(metadata: M, annotations: Record<string, string>): M & { annotations?: Record<string, string> } {
+  return Object.keys(annotations).length > 0 ? { ...metadata, annotations } : metadata;
+}

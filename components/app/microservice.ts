@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { reloadAnnotations } from "../../lib/reload";
+import { reloadAnnotations, withAnnotations } from "../../lib/reload";
 import { METRICS_PORT, PORT_NAMES, ServiceSpec, serviceLabels } from "../../catalog";
 import type { PodResources, ReplicaBounds } from "../../config/apps";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../lib/pod-security";
@@ -206,7 +206,7 @@ export class Microservice extends pulumi.ComponentResource {
     const account = new k8s.core.v1.ServiceAccount(name, { metadata, automountServiceAccountToken: false }, child);
     this.deployment = new k8s.apps.v1.Deployment(
       name,
-      { metadata: { ...metadata, annotations: reloadAnnotations(args.reloadOnSecrets) }, spec: deploymentSpec(args, account.metadata.name) },
+      { metadata: withAnnotations(metadata, reloadAnnotations(args.reloadOnSecrets)), spec: deploymentSpec(args, account.metadata.name) },
       // Pods that start before their Secrets fail with CreateContainerConfigError.
       { parent: this, dependsOn: [...(args.secrets ?? [])] },
     );

@@ -22,6 +22,7 @@ import { ACME_HTTP01_SOLVER, CERT_MANAGER_METRICS, CERT_MANAGER_WEBHOOK_PORT, ce
 import type { AcmeChallenge } from "../components/ingress/cert-manager/dns01";
 import { ENTRYPOINTS, TRAEFIK_METRICS, TRAEFIK_PING, TRAEFIK_POD_LABELS } from "../components/ingress/traefik/chart";
 import { EXTERNAL_SECRETS_NAMESPACE, EXTERNAL_SECRETS_PORTS, externalSecretsPodLabels } from "../components/secrets/external-secrets/chart";
+import { RELOADER_POD_LABELS } from "../components/secrets/reloader/chart";
 import {
   ALERTMANAGER_PORT,
   GRAFANA_ALERTMANAGER_DATASOURCE,
@@ -62,6 +63,7 @@ export type PodRole =
   | "external-secrets"
   | "external-secrets-webhook"
   | "external-secrets-cert-controller"
+  | "reloader"
   | "vault"
   | "vault-bootstrap";
 
@@ -404,6 +406,7 @@ export const EXTERNAL_SECRETS_PARTIES = {
   controller: pods(ESO_ROLES.controller, EXTERNAL_SECRETS_NAMESPACE, externalSecretsPodLabels("controller")),
   webhook: pods(ESO_ROLES.webhook, EXTERNAL_SECRETS_NAMESPACE, externalSecretsPodLabels("webhook")),
   certController: pods(ESO_ROLES.certController, EXTERNAL_SECRETS_NAMESPACE, externalSecretsPodLabels("certController")),
+  reloader: pods("reloader", EXTERNAL_SECRETS_NAMESPACE, RELOADER_POD_LABELS),
 };
 /**
  * The External Secrets Operator (`secretsBackend: vault`): the controller reads Vault through its
@@ -414,7 +417,7 @@ export const EXTERNAL_SECRETS_PARTIES = {
  * the controller.
  */
 export function externalSecretsFlows(vault: VaultLocation): FlowIntent[] {
-  const { controller, webhook, certController } = EXTERNAL_SECRETS_PARTIES;
+  const { controller, webhook, certController, reloader } = EXTERNAL_SECRETS_PARTIES;
   return [
     apiClient(controller, "ESO reads its stores and ExternalSecrets, requests the consumers' tokens and writes Secrets"),
     ...vaultClientFlow(controller, vault, "ESO reads KV secrets and database credentials"),
@@ -422,6 +425,7 @@ export function externalSecretsFlows(vault: VaultLocation): FlowIntent[] {
     apiClient(webhook, "the webhook reads its serving certificate"),
     apiClient(certController, "the cert controller writes the webhook's certificate and injects its CA"),
     row(MONITORING.prometheus, controller, [tcp(EXTERNAL_SECRETS_PORTS.metrics)], "pod", "Prometheus scrapes its targets' endpoints"),
+    apiClient(reloader, "Reloader watches the synced Secrets and patches the workloads naming them"),
   ];
 }
 

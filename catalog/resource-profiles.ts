@@ -43,7 +43,8 @@ export type ProfiledWorkload =
   | "vault"
   | "externalSecretsController"
   | "externalSecretsWebhook"
-  | "externalSecretsCertController";
+  | "externalSecretsCertController"
+  | "reloader";
 
 export type ProfileRows = Readonly<Record<ProfiledWorkload, WorkloadResources>>;
 
@@ -73,7 +74,9 @@ const r = (cpuRequest: string, memoryRequest: string, cpuLimit: string | null, m
  * - External Secrets Operator (only with `secretsBackend: vault`): its controller holds every
  *   synced Secret in its informer cache, so its memory grows with their number; the webhook and
  *   cert controller only watch the operator's own objects. The chart sets no requests
- *   (external-secrets helm-chart-2.9.0 `values.yaml` 287, 744, 956).
+ *   (external-secrets helm-chart-2.9.0 `values.yaml` 287, 744, 956). Reloader caches the Secrets
+ *   of the namespaces it watches; its chart sets no requests either (stakater/Reloader
+ *   chart-v2.2.16 `values.yaml` 190).
  * - CoreDNS: EKS' own manifest requests 100m / 70Mi with a 170Mi limit (eksctl v0.230.0
  *   `pkg/addons/default/assets/coredns-1.34.json` 217-225); `standard` keeps it.
  */
@@ -99,6 +102,7 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     externalSecretsController: r("10m", "64Mi", null, "256Mi"),
     externalSecretsWebhook: r("10m", "32Mi", null, "128Mi"),
     externalSecretsCertController: r("10m", "32Mi", null, "128Mi"),
+    reloader: r("10m", "32Mi", null, "128Mi"),
   },
   standard: {
     mysql: r("100m", "512Mi", "1", "1Gi"),
@@ -121,6 +125,7 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     externalSecretsController: r("20m", "96Mi", null, "384Mi"),
     externalSecretsWebhook: r("10m", "48Mi", null, "192Mi"),
     externalSecretsCertController: r("10m", "48Mi", null, "192Mi"),
+    reloader: r("10m", "64Mi", null, "256Mi"),
   },
   large: {
     mysql: r("250m", "1Gi", "2", "2Gi"),
@@ -143,6 +148,7 @@ export const PROFILE_TABLE: Readonly<Record<ResourceProfileName, ProfileRows>> =
     externalSecretsController: r("50m", "128Mi", null, "512Mi"),
     externalSecretsWebhook: r("20m", "64Mi", null, "256Mi"),
     externalSecretsCertController: r("20m", "64Mi", null, "256Mi"),
+    reloader: r("20m", "128Mi", null, "512Mi"),
   },
 };
 

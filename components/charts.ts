@@ -12,6 +12,7 @@ import { TRAEFIK } from "./ingress/traefik/chart";
 import { KUBE_PROMETHEUS_STACK } from "./monitoring/kube-prometheus-stack/chart";
 import { VAULT } from "./secrets/vault/chart";
 import { EXTERNAL_SECRETS } from "./secrets/external-secrets/chart";
+import { RELOADER } from "./secrets/reloader/chart";
 
 export const CHARTS: readonly ChartModule[] = [
   KARPENTER,
@@ -22,6 +23,7 @@ export const CHARTS: readonly ChartModule[] = [
   AWS_LOAD_BALANCER_CONTROLLER,
   VAULT,
   EXTERNAL_SECRETS,
+  RELOADER,
 ];
 
 /** API group -> name of the chart that installs its CRDs. */

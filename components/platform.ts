@@ -157,13 +157,16 @@ export class Platform extends pulumi.ComponentResource {
           certManager: this.ingress.certManager.chart,
           certManagerNamespace: CERT_MANAGER.namespace,
           esoResources: { controller: rows.externalSecretsController, webhook: rows.externalSecretsWebhook, certController: rows.externalSecretsCertController },
+          reloaderResources: rows.reloader,
           nodesReady: this.cluster.nodesReady,
           storageReady: this.cluster.storageReady,
         },
         k8sOpts,
       );
     }
-    const credentials = this.secrets ? { backend: "vault" as const, synced: this.secrets.secretsByName } : { backend: "kubernetes" as const };
+    const credentials = this.secrets
+      ? { backend: "vault" as const, synced: this.secrets.secretsByName, notRolling: this.secrets.sync.leasedSecrets }
+      : { backend: "kubernetes" as const };
 
     // Data and messaging tier: MySQL per owning service, Redis, RabbitMQ, MinIO.
     this.data = new DataTier(
@@ -208,6 +211,7 @@ export class Platform extends pulumi.ComponentResource {
         namespace: this.namespaces.byName[NAMESPACES.app.name].metadata.name,
         // The autoscalers are blind until the metrics API answers.
         metricsApi: [this.metricsServer.chart],
+        rollOnSecretChange: cfg.secretsBackend === "vault",
       },
       k8sOpts,
     );

@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
+import { reloadAnnotations } from "./reload";
 
 import type { DatastoreInstance } from "../catalog";
 import { WorkloadResources, containerResources } from "../catalog/resource-profiles";
@@ -135,7 +136,12 @@ export function configChecksum(...files: string[]): Record<string, string> {
  */
 export type StoreCredentials =
   | { readonly backend: "kubernetes" }
-  | { readonly backend: "vault"; readonly synced: Readonly<Record<string, pulumi.Resource>> };
+  | {
+      readonly backend: "vault";
+      readonly synced: Readonly<Record<string, pulumi.Resource>>;
+      /** Synced Secrets whose change must not roll the store (leased client credentials it reads only to check itself). */
+      readonly notRolling: readonly string[];
+    };
 
 /** A store's Secrets, by role: the names its pods read, and the resources they wait for. */
 export interface CredentialSecrets<K extends string> {
@@ -143,6 +149,11 @@ export interface CredentialSecrets<K extends string> {
   readonly resources: Record<K, pulumi.Resource>;
   /** What the StatefulSet must wait for explicitly (synced Secrets are named by plain strings). */
   readonly after: pulumi.Resource[];
+  /**
+   * The StatefulSet's annotations rolling its pods when a synced Secret changes (lib/reload.ts);
+   * none for generated Secrets, which change only with the program.
+   */
+  readonly reload: Record<string, string>;
 }
 
 /**
@@ -164,11 +175,12 @@ export function credentialSecrets<K extends string>(
       if (!synced) throw new Error(`Secret '${names[k]}' is not synced from Vault (catalog/vault.ts has no target of that name)`);
       return synced;
     });
-    return { names: pick((k) => names[k]), resources, after: keys.map((k) => resources[k]) };
+    const rolling = keys.filter((k) => !credentials.notRolling.includes(names[k])).map((k) => names[k]);
+    return { names: pick((k) => names[k]), resources, after: keys.map((k) => resources[k]), reload: reloadAnnotations(rolling) };
   }
   const secretArgs = generate();
   const secrets = pick((k) => new k8s.core.v1.Secret(names[k], secretArgs[k], opts));
-  return { names: pick((k) => secrets[k].metadata.name), resources: secrets, after: [] };
+  return { names: pick((k) => secrets[k].metadata.name), resources: secrets, after: [], reload: {} };
 }
 
 /** What every data store component takes. */
@@ -254,6 +266,8 @@ export interface StatefulSetShape {
   /** The claim of a replica removed by a scale-down: kept, or deleted with it. */
   readonly scaledDownClaims: ScaledDownClaims;
   readonly podAnnotations?: Record<string, string>;
+  /** Annotations of the StatefulSet itself (a reloader's). @default none */
+  readonly annotations?: Record<string, string>;
   readonly pod: Omit<PodSpec, "securityContext" | "automountServiceAccountToken" | "enableServiceLinks">;
   readonly spec?: Partial<k8s.types.input.apps.v1.StatefulSetSpec>;
 }
@@ -283,7 +297,7 @@ export function singleReplica(
  */
 export function statefulSetArgs(s: StatefulSetShape): k8s.apps.v1.StatefulSetArgs {
   return {
-    metadata: { name: s.name, namespace: s.namespace, labels: s.labels },
+    metadata: { name: s.name, namespace: s.namespace, labels: s.labels, ...(s.annotations && Object.keys(s.annotations).length > 0 ? { annotations: s.annotations } : {}) },
     spec: {
       serviceName: s.serviceName,
       replicas: s.replicas,

@@ -94,6 +94,8 @@ export interface ApplicationArgs {
   readonly secrets?: readonly pulumi.Resource[] | Readonly<Record<string, pulumi.Resource>>;
   /** What serves the metrics API (metrics-server's chart): every HorizontalPodAutoscaler waits for it. */
   readonly metricsApi: readonly pulumi.Resource[];
+  /** The Secrets are synced and may change under running pods: each Deployment rolls on a change of those it reads. */
+  readonly rollOnSecretChange: boolean;
 }
 
 /** The Secret resources a service's Deployment must wait for. */
@@ -135,6 +137,7 @@ export class Application extends pulumi.ComponentResource {
           replicas: spec.role === "gateway" ? settings.gatewayReplicas : settings.serviceReplicas,
           resources: settings.resources,
           secrets: secretDependencies(spec, connections, args.secrets),
+          reloadOnSecrets: args.rollOnSecretChange ? secretNamesOf(spec, connections) : [],
           metricsApi: args.metricsApi,
         },
         { parent: this },

@@ -5,6 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { reloadAnnotations, withAnnotations } from "../../lib/reload";
 import { METRICS_PORT, PORT_NAMES, ServiceSpec, serviceLabels } from "../../catalog";
 import type { PodResources, ReplicaBounds } from "../../config/apps";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../lib/pod-security";
@@ -45,6 +46,8 @@ export interface MicroserviceArgs {
   readonly replicas: ReplicaBounds;
   readonly resources: PodResources;
   /** Resources the pods read at start (the Secrets of their environment). @default [] */
+  /** Secrets whose change rolls the Deployment (synced ones, lib/reload.ts); none where the program writes them. */
+  readonly reloadOnSecrets: readonly string[];
   readonly secrets?: readonly pulumi.Resource[];
   /**
    * What serves the metrics API the autoscaler reads CPU and memory from (metrics-server's
@@ -203,7 +206,7 @@ export class Microservice extends pulumi.ComponentResource {
     const account = new k8s.core.v1.ServiceAccount(name, { metadata, automountServiceAccountToken: false }, child);
     this.deployment = new k8s.apps.v1.Deployment(
       name,
-      { metadata, spec: deploymentSpec(args, account.metadata.name) },
+      { metadata: withAnnotations(metadata, reloadAnnotations(args.reloadOnSecrets)), spec: deploymentSpec(args, account.metadata.name) },
       // Pods that start before their Secrets fail with CreateContainerConfigError.
       { parent: this, dependsOn: [...(args.secrets ?? [])] },
     );

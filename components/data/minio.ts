@@ -117,7 +117,7 @@ export class MinioStore extends pulumi.ComponentResource {
     this.clientSecret = secrets.resources.client;
     const service = new k8s.core.v1.Service(store, minioService(args), { parent: this });
 
-    const shape = minioStatefulSet(args, { service: service.metadata.name, rootSecret: secrets.names.root });
+    const shape = { ...minioStatefulSet(args, { service: service.metadata.name, rootSecret: secrets.names.root }), annotations: secrets.reload };
     this.statefulSet = dataStatefulSet(shape, { parent: this, ...safety, dependsOn: [...(args.waitFor ?? []), ...secrets.after] }).statefulSet;
     this.registerOutputs({});
   }

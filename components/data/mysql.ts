@@ -218,7 +218,8 @@ export class MySqlDatabase extends pulumi.ComponentResource {
     const vaultSecret = `${instance.name}-vault`;
     const users: MySqlUsers = args.credentials.backend === "vault" ? { kind: "vault", vaultSecret } : { kind: "application" };
     const dependsOn = [...(args.waitFor ?? []), ...secrets.after.filter((r) => r !== secrets.resources.client), ...vaultUserSecret(args.credentials, vaultSecret)];
-    this.statefulSet = dataStatefulSet(mysqlStatefulSet(args, objects, users), { parent: this, ...safety, dependsOn }).statefulSet;
+    const shape = { ...mysqlStatefulSet(args, objects, users), annotations: secrets.reload };
+    this.statefulSet = dataStatefulSet(shape, { parent: this, ...safety, dependsOn }).statefulSet;
     this.serviceName = instance.name;
     this.registerOutputs({ serviceName: this.serviceName });
   }

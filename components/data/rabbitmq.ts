@@ -142,7 +142,7 @@ export class RabbitMqCluster extends pulumi.ComponentResource {
       config: config.metadata.name,
       defaultUser: secrets.names.defaultUser,
     };
-    const shape = rabbitmqStatefulSet(args, profile, configText, objects);
+    const shape = { ...rabbitmqStatefulSet(args, profile, configText, objects), annotations: secrets.reload };
     this.statefulSet = dataStatefulSet(shape, { ...child, ...safety, dependsOn: [...(args.waitFor ?? []), ...secrets.after] }).statefulSet;
     const budget = rabbitmqDisruptionBudget(args);
     if (budget) new k8s.policy.v1.PodDisruptionBudget(instance.name, budget, child);

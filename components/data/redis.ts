@@ -158,7 +158,7 @@ export class Redis extends pulumi.ComponentResource {
       authSecret: secrets.names.auth,
       config: config.metadata.name,
     };
-    this.statefulSet = dataStatefulSet(redisStatefulSet(args, profile, configText, objects), {
+    this.statefulSet = dataStatefulSet({ ...redisStatefulSet(args, profile, configText, objects), annotations: secrets.reload }, {
       parent: this,
       ...safety,
       dependsOn: [...(args.waitFor ?? []), ...secrets.after],

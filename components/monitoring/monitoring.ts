@@ -59,6 +59,10 @@ export class Monitoring extends pulumi.ComponentResource {
     const namespace = args.namespace.metadata.name;
 
     const adminSecret = args.syncedAdminSecret ?? this.generatedAdminSecret(name, namespace);
+    // A generated Secret exists at once; a synced one follows the operator, the Vault CA's
+    // Certificate and the sync (minutes after the nodes): the chart does not wait for it, and
+    // Grafana's container starts once the kubelet finds the Secret (the chart's await covers it).
+    const adminAfter = args.syncedAdminSecret ? [] : [adminSecret];
 
     // Alertmanager's pods mount it: it exists before them.
     const receiverArgs = receiverSecretArgs(args.settings.alertReceiver, namespace);
@@ -70,7 +74,7 @@ export class Monitoring extends pulumi.ComponentResource {
         chart: KUBE_PROMETHEUS_STACK,
         namespace: args.namespace,
         values: KUBE_PROMETHEUS_STACK.values({ settings: args.settings, namespace, storageClassName: args.storageClassName }),
-        after: [adminSecret, ...receiverSecret, ...(args.waitFor ?? [])],
+        after: [...adminAfter, ...receiverSecret, ...(args.waitFor ?? [])],
       },
       this,
     );

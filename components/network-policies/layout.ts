@@ -194,6 +194,7 @@ function externalSecretsHomes(): PolicyHome[] {
       egressOf: (r) => is(r.from, "external-secrets-webhook"),
     },
     { namespace: ns, name: "allow-external-secrets-cert-controller", egressOf: (r) => is(r.from, "external-secrets-cert-controller") },
+    { namespace: ns, name: "allow-reloader-egress", egressOf: (r) => is(r.from, "reloader") },
     { namespace: ns, name: "allow-monitoring-scraping", ingressOf: (r) => is(r.to, "external-secrets") && is(r.from, "prometheus") },
   ];
 }

@@ -4,7 +4,8 @@ import type { WorkloadResources } from "../../catalog";
 import type { VaultTable } from "../../catalog/vault";
 import { pinnedChart } from "../../lib/helm";
 import { EXTERNAL_SECRETS, ExternalSecretsComponent } from "./external-secrets/chart";
-import { VaultEndpoint, syncPlan } from "./vault-sync";
+import { RELOADER } from "./reloader/chart";
+import { VaultEndpoint, isDatabaseTarget, syncPlan } from "./vault-sync";
 
 export interface SecretsSyncArgs {
   /** What Vault holds and which Secrets are made from it (catalog/vault.ts `vaultTable`). */
@@ -15,12 +16,20 @@ export interface SecretsSyncArgs {
   /** The namespaces of the Secrets, by name, so that every object waits for its namespace. */
   readonly namespaces: Readonly<Record<string, k8s.core.v1.Namespace>>;
   readonly resources: Readonly<Record<ExternalSecretsComponent, WorkloadResources>>;
+  /** Reloader's row of the resource profile. */
+  readonly reloaderResources: WorkloadResources;
   /** What the operator's pods need first (nodes). */
   readonly waitFor: pulumi.Resource[];
   /** cert-manager's chart: the Certificates bringing Vault's CA into the namespaces need its CRDs. */
   readonly certManager: pulumi.Resource;
   /** What makes Vault answer the stores (the bootstrap Job, which creates their roles). */
   readonly vaultReady: pulumi.Resource[];
+}
+
+/** `namespace/store|generator/name` of the store or generator an ExternalSecret reads. */
+function sourceOf(es: { metadata: { namespace: string }; spec?: Record<string, any> }): string {
+  const generator = es.spec?.dataFrom?.[0]?.sourceRef?.generatorRef?.name;
+  return generator ? `${es.metadata.namespace}/generator/${generator}` : `${es.metadata.namespace}/store/${es.spec?.secretStoreRef?.name}`;
 }
 
 /**
@@ -32,6 +41,10 @@ export class SecretsSync extends pulumi.ComponentResource {
   readonly chart: k8s.helm.v4.Chart;
   /** The ExternalSecrets by the name of the Secret each one makes: a workload reading it waits for it. */
   readonly secretsByName: Readonly<Record<string, pulumi.Resource>>;
+  /** The Secrets holding leased database credentials, renewed every half lease (vault-sync.ts `databaseRefresh`). */
+  readonly leasedSecrets: readonly string[];
+  /** Reloader, which rolls the workloads annotated with the Secrets they read (lib/reload.ts). */
+  readonly reloader: k8s.helm.v4.Chart;
 
   constructor(name: string, args: SecretsSyncArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:secrets:SecretsSync", name, {}, opts);
@@ -59,16 +72,29 @@ export class SecretsSync extends pulumi.ComponentResource {
         parent: this,
         dependsOn: [nsOf(m.metadata.namespace), ...after],
       });
-    const cas = plan.caCertificates.map((c) => custom("ca", c, [args.certManager]));
-    const auth = [this.chart, ...accounts, ...grants, ...cas, ...args.vaultReady];
-    const stores = plan.stores.map((s) => custom("store", s, auth));
-    const generators = plan.generators.map((g) => custom("generator", g, auth));
+    // What a store or generator of a namespace needs to log in: the chart, the consumers'
+    // accounts and token grants there, Vault's CA there.
+    const inNs = <T extends pulumi.Resource>(items: readonly { ns: string; r: T }[], ns: string) => items.filter((x) => x.ns === ns).map((x) => x.r);
+    const nsOfSa = plan.serviceAccounts.map((sa, i) => ({ ns: sa.metadata.namespace, r: accounts[i] as pulumi.Resource }));
+    const nsOfGrant = plan.tokenRoles.flatMap((t, i) => [grants[2 * i], grants[2 * i + 1]].map((r) => ({ ns: t.role.metadata.namespace, r: r as pulumi.Resource })));
+    const cas = plan.caCertificates.map((c) => ({ ns: c.metadata.namespace, r: custom("ca", c, [args.certManager]) as pulumi.Resource }));
+    const auth = (ns: string) => [this.chart, ...inNs(nsOfSa, ns), ...inNs(nsOfGrant, ns), ...inNs(cas, ns), ...args.vaultReady];
+    const sources = new Map<string, pulumi.Resource>();
+    for (const s of plan.stores) sources.set(`${s.metadata.namespace}/store/${s.metadata.name}`, custom("store", s, auth(s.metadata.namespace)));
+    for (const g of plan.generators) sources.set(`${g.metadata.namespace}/generator/${g.metadata.name}`, custom("generator", g, auth(g.metadata.namespace)));
     const byName: Record<string, pulumi.Resource> = {};
     for (const es of plan.externalSecrets) {
       if (byName[es.metadata.name]) throw new pulumi.ResourceError(`two Secrets named '${es.metadata.name}' are synced`, this);
-      byName[es.metadata.name] = custom("es", es, [...stores, ...generators]);
+      // Each ExternalSecret waits for its own store or generator only.
+      byName[es.metadata.name] = custom("es", es, [sources.get(sourceOf(es))!]);
     }
     this.secretsByName = byName;
+    this.leasedSecrets = args.table.secrets.filter(isDatabaseTarget).map((t) => t.name);
+    this.reloader = pinnedChart(
+      `${name}-reloader`,
+      { chart: RELOADER, namespace: args.namespace, values: RELOADER.values({ namespaces: plan.namespaces, resources: args.reloaderResources }), after: args.waitFor },
+      this,
+    );
     this.registerOutputs({});
   }
 }

@@ -38,6 +38,7 @@ export interface SecretsTierArgs {
   readonly certManager: pulumi.Resource;
   readonly certManagerNamespace: string;
   readonly esoResources: Readonly<Record<ExternalSecretsComponent, WorkloadResources>>;
+  readonly reloaderResources: WorkloadResources;
   /** The node group: before any pod. */
   readonly nodesReady: pulumi.Resource[];
   /** The volume driver and StorageClass: before Vault's claims. */
@@ -99,6 +100,7 @@ export class SecretsTier extends pulumi.ComponentResource {
         namespace: args.namespaces["external-secrets"],
         namespaces: args.namespaces,
         resources: args.esoResources,
+        reloaderResources: args.reloaderResources,
         waitFor: args.nodesReady,
         certManager: args.certManager,
         // The stores' roles exist once the bootstrap has run.

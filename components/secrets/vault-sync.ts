@@ -6,7 +6,18 @@
  * the component is components/secrets/secrets-sync.ts. Facts about the operator are read at
  * external-secrets/external-secrets `helm-chart-2.9.0` and cited where used.
  */
-import { DATABASE_TTL, SecretTarget, SecretValueSource, VaultConsumer, VaultTable, VAULT_ADDRESS, VAULT_MOUNTS, KV_FOLDER, databaseCredsPath } from "../../catalog/vault";
+import {
+  DATABASE_TTL,
+  KV_FOLDER,
+  SecretTarget,
+  SecretValueSource,
+  VAULT_ADDRESS,
+  VAULT_AUDIENCE,
+  VAULT_MOUNTS,
+  VaultConsumer,
+  VaultTable,
+  databaseCredsPath,
+} from "../../catalog/vault";
 import { CERT_MANAGER_API_VERSION } from "../ingress/cert-manager/chart";
 import type { VaultClientEndpoint } from "./vault/endpoint";
 import { EXTERNAL_SECRETS_API_VERSION, EXTERNAL_SECRETS_NAME, EXTERNAL_SECRETS_NAMESPACE, GENERATORS_API_VERSION } from "./external-secrets/chart";
@@ -78,7 +89,14 @@ function vaultProvider(consumer: VaultConsumer, vault: VaultEndpoint): Record<st
   return {
     server: vault.address,
     caProvider: { type: "Secret", name: vault.caSecret, key: "ca.crt" },
-    auth: { kubernetes: { mountPath: VAULT_MOUNTS.kubernetesAuth, role: consumer.role, serviceAccountRef: { name: consumer.serviceAccount } } },
+    // The token's audience is the one the Kubernetes-auth roles accept (catalog/vault.ts).
+    auth: {
+      kubernetes: {
+        mountPath: VAULT_MOUNTS.kubernetesAuth,
+        role: consumer.role,
+        serviceAccountRef: { name: consumer.serviceAccount, audiences: [VAULT_AUDIENCE] },
+      },
+    },
   };
 }
 

@@ -18,6 +18,7 @@ import { RABBITMQ_NAME } from "../../components/data/rabbitmq";
 import { REDIS_NAME } from "../../components/data/redis";
 import { TRAEFIK_NAME } from "../../components/ingress/traefik/chart";
 import { EXTERNAL_SECRETS_NAME } from "../../components/secrets/external-secrets/chart";
+import { RELOADER_NAME } from "../../components/secrets/reloader/chart";
 import { VAULT_NAMESPACE } from "../../catalog/vault";
 import type { PathFlowKey } from "../../tools/netpol/matrix";
 import { API_SERVER_ID, INTERNET_ID, KUBELET_PORT, NODE_ID, PlatformModel } from "../../tools/netpol/model";
@@ -65,6 +66,7 @@ export const IDS = {
   esoWebhook: eso(`${EXTERNAL_SECRETS_NAME}-webhook`),
   esoCertController: eso(`${EXTERNAL_SECRETS_NAME}-cert-controller`),
   loadBalancerController: kubeSystem(AWS_LOAD_BALANCER_CONTROLLER_NAME),
+  reloader: eso(RELOADER_NAME),
 };
 
 /** The paths of DESIGN.md: clients of a Service dial its ClusterIP; API clients the `kubernetes` Service. */
@@ -248,6 +250,8 @@ function externalSecretsFlows(model: PlatformModel): PathFlowKey[] {
     apiClient(IDS.esoWebhook),
     apiClient(IDS.esoCertController),
     flow(IDS.prometheus, IDS.externalSecrets, 8080, POD_PATH),
+    // Reloader, beside the operator, watches Secrets and patches workloads through the API server.
+    apiClient(IDS.reloader),
   ];
 }
 

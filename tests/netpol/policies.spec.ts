@@ -114,7 +114,7 @@ describe("the External Secrets Operator's policies (secretsBackend vault)", () =
 
   test("its namespace denies by default and opens DNS; the kubernetes backend has neither", () => {
     expect(vault.filter((p) => p.namespace === "external-secrets").map((p) => p.name)).toEqual(
-      expect.arrayContaining([DEFAULT_DENY, ALLOW_DNS, "allow-external-secrets-egress", "allow-external-secrets-webhook", "allow-monitoring-scraping"]),
+      expect.arrayContaining([DEFAULT_DENY, ALLOW_DNS, "allow-external-secrets-egress", "allow-external-secrets-webhook", "allow-monitoring-scraping", "allow-reloader-egress"]),
     );
     expect(plan.filter((p) => p.namespace === "external-secrets")).toEqual([]);
     // Every other policy is the same in both backends, but Prometheus' egress, which scrapes the controller.

@@ -52,6 +52,7 @@ describe("a service's workload", () => {
     replicas: { min: 2, max: 10 },
     resources: { cpuRequest: "100m", cpuLimit: "500m", memoryRequest: "128Mi", memoryLimit: "256Mi" },
     metricsApi: [],
+    reloadOnSecrets: [],
   };
 
   test("the Deployment leaves the count to the autoscaler and never goes below the ready pods it has", () => {

@@ -1,5 +1,5 @@
 import { PROFILE_TABLE, SERVICES } from "../../catalog";
-import { DATABASE_TTL, databaseCredsPath, vaultTable } from "../../catalog/vault";
+import { DATABASE_TTL, VAULT_AUDIENCE, databaseCredsPath, vaultTable } from "../../catalog/vault";
 import { EXTERNAL_SECRETS, externalSecretsValues } from "../../components/secrets/external-secrets/chart";
 import { IN_CLUSTER_VAULT, databaseRefresh, durationSeconds, isDatabaseTarget, storeName, syncPlan } from "../../components/secrets/vault-sync";
 import { chartValuesCheck, crdCheck } from "../../lib/schema-check";
@@ -82,7 +82,7 @@ describe("the objects syncing Vault's table", () => {
       const gen = plan.generators.find((g) => g.metadata.name === t.name && g.metadata.namespace === t.namespace)!;
       const spec = gen.spec as any;
       expect(spec.path).toBe(databaseCredsPath(t.consumer));
-      expect(spec.provider.auth.kubernetes).toEqual({ mountPath: "kubernetes", role: t.consumer, serviceAccountRef: { name: `${t.consumer}-secrets` } });
+      expect(spec.provider.auth.kubernetes).toEqual({ mountPath: "kubernetes", role: t.consumer, serviceAccountRef: { name: `${t.consumer}-secrets`, audiences: [VAULT_AUDIENCE] } });
     }
   });
 

@@ -111,6 +111,11 @@ const externalSecrets: ChartPods = (v, ns) => {
   ];
 };
 
+/** reloader: one Deployment; `reloader.deployment.replicas` defaults to 1 (chartdata/reloader/values.yaml:85). */
+const reloader: ChartPods = (v, ns) => [
+  pods("reloader", ns, "Deployment", "reloader", containerRequest(v.reloader?.deployment ?? {}), orDefault(v.reloader?.deployment?.replicas, 1), "values reloader.deployment.replicas; chartdata/reloader/values.yaml:85"),
+];
+
 /** The charts the plan can size, by chart name (the Chart resource's `chart` input). */
 export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   traefik,
@@ -121,4 +126,5 @@ export const CHART_CAPACITY: Readonly<Record<string, ChartPods>> = {
   "aws-load-balancer-controller": awsLoadBalancerController,
   vault,
   "external-secrets": externalSecrets,
+  reloader,
 };

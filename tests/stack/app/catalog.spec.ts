@@ -1,3 +1,4 @@
+import { SYNC_LABELS } from "../../../components/secrets/vault-sync";
 import * as k8s from "@pulumi/kubernetes";
 import { NAMESPACES, SERVICES, ServiceSpec, serviceLabels } from "../../../catalog";
 import { Application, connectionOf, envName, secretNamesOf, serviceEnv } from "../../../components/app/application";
@@ -31,9 +32,10 @@ describe("a new catalog row", () => {
 
   test.each(KINDS)("yields its %s", async (kind) => {
     const r = await render;
-    // e-commerce also holds the data tier's MySQL and Redis.
+    // e-commerce also holds the data tier's MySQL and Redis, and the secrets sync's ServiceAccounts.
     const data = new Set(dataTierResources(r).map((x) => x.urn));
-    expect(r.kind(kind, NS).filter((o) => !data.has(o.urn))).toHaveLength(15);
+    const sync = (o: { inputs: Record<string, any> }) => o.inputs.metadata.labels?.["app.kubernetes.io/part-of"] === SYNC_LABELS["app.kubernetes.io/part-of"];
+    expect(r.kind(kind, NS).filter((o) => !data.has(o.urn) && !sync(o))).toHaveLength(15);
     expect(r.find(kind, wishlist.name, NS).metadata.labels).toEqual(serviceLabels(wishlist));
   });
 
@@ -61,7 +63,7 @@ describe("Application on its own", () => {
     );
 
   test("Secrets given by name: each Deployment waits for exactly the Secrets it reads", async () => {
-    const r = await renderComponent(() => new Application("app", { services: SERVICES, settings, connections, namespace: NS, secrets: secretsByName(), metricsApi: [] }));
+    const r = await renderComponent(() => new Application("app", { services: SERVICES, settings, connections, namespace: NS, secrets: secretsByName(), metricsApi: [], rollOnSecretChange: false }));
     const secretUrn = new Map(r.kind("Secret").map((s) => [s.urn, s.inputs.metadata.name]));
     for (const s of SERVICES) {
       const d = r.kind("Deployment", NS).find((x) => x.inputs.metadata.name === s.name)!;
@@ -74,7 +76,7 @@ describe("Application on its own", () => {
 
   test("Secrets given as a list: every Deployment waits for all of them", async () => {
     const r = await renderComponent(() =>
-      new Application("app", { services: SERVICES, settings, connections, namespace: NS, secrets: Object.values(secretsByName()), metricsApi: [] }),
+      new Application("app", { services: SERVICES, settings, connections, namespace: NS, secrets: Object.values(secretsByName()), metricsApi: [], rollOnSecretChange: false }),
     );
     const secrets = r.kind("Secret").map((s) => s.urn);
     for (const d of r.kind("Deployment", NS)) expect(d.dependsOn).toEqual(expect.arrayContaining(secrets));
@@ -83,7 +85,7 @@ describe("Application on its own", () => {
   test("images: the default tag, a per-service override, a digest", async () => {
     const digest = `sha256:${"a".repeat(64)}`;
     const images = { ...settings.images, tagOverrides: { "cart-service": "2.1.0", "orders-service": digest } };
-    const r = await renderComponent(() => new Application("app", { services: SERVICES, settings: { ...settings, images }, connections, namespace: NS, metricsApi: [] }));
+    const r = await renderComponent(() => new Application("app", { services: SERVICES, settings: { ...settings, images }, connections, namespace: NS, metricsApi: [], rollOnSecretChange: false }));
     const image = (name: string) => r.find("Deployment", name, NS).spec.template.spec.containers[0].image;
     expect(image("cart-service")).toBe("registry.example.com/shop/cart-service:2.1.0");
     expect(image("orders-service")).toBe(`registry.example.com/shop/orders-service@${digest}`);
@@ -94,14 +96,14 @@ describe("Application on its own", () => {
     const images = { ...settings.images, tagOverrides: { "cart-service": "2.1.0" } };
     const catalog = SERVICES.filter((s) => s.name !== "cart-service");
     await expect(
-      renderComponent(() => new Application("app", { services: catalog, settings: { ...settings, images }, connections, namespace: NS, metricsApi: [] })),
+      renderComponent(() => new Application("app", { services: catalog, settings: { ...settings, images }, connections, namespace: NS, metricsApi: [], rollOnSecretChange: false })),
     ).rejects.toThrow(/'ecommerce:imageTagOverrides' names services the catalog does not have: cart-service/);
   });
 
   test("replica bounds a component cannot honour are refused", async () => {
     await expect(
       renderComponent(() =>
-        new Application("app", { services: SERVICES, settings: { ...settings, serviceReplicas: { min: 5, max: 2 } }, connections, namespace: NS, metricsApi: [] }),
+        new Application("app", { services: SERVICES, settings: { ...settings, serviceReplicas: { min: 5, max: 2 } }, connections, namespace: NS, metricsApi: [], rollOnSecretChange: false }),
       ),
     ).rejects.toThrow(/replicas 5-2 need 1 <= min <= max/);
   });

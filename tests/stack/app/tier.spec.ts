@@ -1,3 +1,4 @@
+import { SYNC_LABELS } from "../../../components/secrets/vault-sync";
 import { DATASTORE_KINDS, DatastoreKind, METRICS_PORT, NAMESPACES, SERVICES, ServiceSpec, databaseName, serviceFqdn, serviceLabels } from "../../../catalog";
 import { envPrefix } from "../../../components/app/application";
 import { dataConnections } from "../../../catalog/contracts";
@@ -16,9 +17,10 @@ const stackValue = (stack: StackName, key: string): string => loadStackConfig(PR
 const stackNumber = (stack: StackName, key: string): number => Number(stackValue(stack, key));
 
 /** The application's objects of a kind: e-commerce also holds the data tier's MySQL and Redis. */
+/** The application tier's objects in e-commerce: not the data tier's, nor the secrets sync's (its consumers' ServiceAccounts). */
 const appObjects = (r: Rendered, kind: string) => {
   const data = new Set(dataTierResources(r).map((x) => x.urn));
-  return r.kind(kind, NS).filter((o) => !data.has(o.urn));
+  return r.kind(kind, NS).filter((o) => !data.has(o.urn) && o.inputs.metadata.labels?.["app.kubernetes.io/part-of"] !== SYNC_LABELS["app.kubernetes.io/part-of"]);
 };
 
 const selects = (selector: Record<string, string>, labels: Record<string, string>) =>

@@ -30,9 +30,13 @@ describe.each(["dev", "prod"] as const)("the data tier of %s", (stack) => {
     expect(sets).toHaveLength(instances.length);
   });
 
-  test("each client Secret of the contract is created once, in the clients' namespace", async () => {
+  test("each client Secret of the contract is created once (or synced from Vault once), in the clients' namespace", async () => {
     const c = dataConnections(SERVICES);
-    const secrets = dataObjects(await stackRender(stack), "Secret").map((s) => `${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`);
+    const r = await stackRender(stack);
+    const secrets = [
+      ...dataObjects(r, "Secret").map((s) => `${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`),
+      ...r.kind("ExternalSecret").map((e) => `${e.inputs.metadata.namespace}/${e.inputs.spec.target.name}`),
+    ];
     for (const kind of DATASTORE_KINDS) {
       for (const i of c[kind]) expect(secrets.filter((s) => s === `e-commerce/${i.connection.secretName}`)).toHaveLength(1);
     }

@@ -2,7 +2,7 @@ import { restrictedViolations } from "../../../lib/pod-security";
 import { claimRetention, dataSafety } from "../../../lib/stateful";
 import { RecordedResource } from "../../../tools/render/engine";
 import { dataObjects, dataTierResources, expectedStoreKeys, storeInstances } from "./fixtures";
-import { stackRender } from "../../harness";
+import { stackRender, stackSetting } from "../../harness";
 
 const DATA_NAMESPACES = ["e-commerce", "e-commerce-messaging"];
 /** One StatefulSet per datastore instance of the catalog. */
@@ -91,11 +91,13 @@ describe.each(["dev", "prod"] as const)("every data workload of %s", (stack) => 
 });
 
 describe("data safety follows ecommerce:protectData", () => {
-  test("prod: StatefulSets and their Secrets are protected and retained, passwords protected", async () => {
+  test("prod: StatefulSets and their Secrets are protected and retained, passwords protected (none with Vault)", async () => {
     const r = await stackRender("prod");
     const data = dataTierResources(r);
     const kept = data.filter((x) => x.type === "kubernetes:apps/v1:StatefulSet" || x.type === "kubernetes:core/v1:Secret");
-    const expected = expectedStoreKeys();
+    // With Vault the Secrets are ExternalSecret targets and their values live in Vault: nothing to keep here.
+    const vault = stackSetting("prod", "secretsBackend") === "vault";
+    const expected = vault ? { secrets: [], passwords: [] } : expectedStoreKeys();
     expect(kept.filter((x) => x.type === "kubernetes:core/v1:Secret").map((x) => x.name).sort()).toEqual([...expected.secrets].sort());
     expect(kept.length).toBe(STATEFUL_SETS + expected.secrets.length);
     for (const x of kept) expect([x.name, x.protect, x.retainOnDelete]).toEqual([x.name, true, true]);
@@ -157,9 +159,10 @@ describe.each(["dev", "prod"] as const)("ordering with the other tiers (%s)", (s
   test("an application Deployment waits for exactly the data tier Secrets it reads", async () => {
     const r = await stackRender(stack);
     const deployment = r.kind("Deployment", "e-commerce").find((d) => d.name === "auth-service")!;
-    const secrets = dependencyNames(r, deployment).filter((d) => d.startsWith("kubernetes:core/v1:Secret::")).sort();
-    expect(secrets).toEqual(
-      ["auth-service-mysql-credentials", "rabbitmq-client-credentials", "redis-credentials"].map((n) => `kubernetes:core/v1:Secret::${n}`),
-    );
+    // A Secret, or the ExternalSecret making it (named after the Secret, `secrets-es-<namespace>-<name>`).
+    const secrets = dependencyNames(r, deployment)
+      .flatMap((d) => (d.startsWith("kubernetes:core/v1:Secret::") ? [d.split("::")[1]] : d.includes(":ExternalSecret::") ? [d.split("::")[1].replace(/^secrets-es-e-commerce-/, "")] : []))
+      .sort();
+    expect(secrets).toEqual(["auth-service-mysql-credentials", "rabbitmq-client-credentials", "redis-credentials"]);
   });
 });

@@ -8,7 +8,7 @@ import { DataTier } from "../../../components/data/data-tier";
 import { dataConnections } from "../../../catalog/contracts";
 import { readData } from "../../../config/data";
 import { dataObjects, dataTierResources, expectedStoreKeys } from "./fixtures";
-import { PROJECT_DIR, STACKS, renderComponent, stackRun } from "../../harness";
+import { PROJECT_DIR, STACKS, renderComponent, stackRun, stackSetting } from "../../harness";
 
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 
@@ -106,7 +106,9 @@ describe("credentials", () => {
   });
 });
 
-describe.each(STACKS)("no generated value in plain text (%s)", (stack) => {
+// Stacks syncing from Vault generate nothing: vault-backend.spec.ts shows no secret value in their inputs.
+const GENERATING = STACKS.filter((s) => stackSetting(s, "secretsBackend") === "kubernetes");
+describe.each(GENERATING)("no generated value in plain text (%s)", (stack) => {
   let files: ReadonlyMap<string, string>;
   let mockValues: string[];
   let dataValues: string[];

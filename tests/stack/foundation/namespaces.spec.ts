@@ -6,7 +6,7 @@ const namesOf = (stack: (typeof STACKS)[number]) => [...always, ...(stackSetting
 const names = always;
 
 describe.each(STACKS)("namespaces of %s", (stack) => {
-  test("the five platform namespaces, and vault where Vault is used, exist with fixed names", async () => {
+  test("the five platform namespaces exist with fixed names, and with Vault vault and the operator's", async () => {
     const r = await stackRender(stack);
     expect(r.kind("Namespace").map((n) => n.inputs.metadata.name).sort()).toEqual([...namesOf(stack)].sort());
   });

@@ -1,6 +1,6 @@
 import { NAMESPACES } from "../../../catalog";
 import { GRAFANA_ADMIN_SECRET, KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS } from "../../../components/monitoring/kube-prometheus-stack/chart";
-import { STACKS, StackName, stackRender, stackRun } from "../../harness";
+import { STACKS, StackName, stackRender, stackRun, stackSetting } from "../../harness";
 
 const MON = NAMESPACES.monitoring.name;
 
@@ -26,11 +26,18 @@ describe.each(STACKS)("monitoring stack of %s", (stack) => {
     expect(KUBE_PROMETHEUS_STACK.namespace).toBe(MON);
   });
 
-  test("the chart waits for its namespace, the admin Secret and the nodes", async () => {
+  const vault = stackSetting(stack, "secretsBackend") === "vault";
+
+  test("the chart waits for its namespace, the generated admin Secret (not a synced one, minutes later) and the nodes", async () => {
     const r = await stackRender(stack);
     const deps = (await chart()).dependsOn;
     expect(deps).toContain(r.one("kubernetes:core/v1:Namespace", MON).urn);
-    expect(deps).toContain(r.one("kubernetes:core/v1:Secret", "monitoring-grafana-admin").urn);
+    if (vault) {
+      const synced = r.kind("ExternalSecret", MON).find((e) => e.inputs.spec.target.name === GRAFANA_ADMIN_SECRET.name)!;
+      expect(deps).not.toContain(synced.urn);
+    } else {
+      expect(deps).toContain(r.one("kubernetes:core/v1:Secret", "monitoring-grafana-admin").urn);
+    }
     expect(deps).toContain(r.one("eks:index:ManagedNodeGroup").urn);
   });
 
@@ -44,8 +51,14 @@ describe.each(STACKS)("monitoring stack of %s", (stack) => {
     expect(v.grafana.persistence.size).toBe(e.grafana);
   });
 
-  test("the Grafana admin password is generated and only stored in a Secret", async () => {
+  test("the Grafana admin password is generated and only stored in a Secret; from Vault, nothing is generated", async () => {
     const r = await stackRender(stack);
+    if (vault) {
+      expect(r.ofType("random:index/randomPassword:RandomPassword")).toEqual([]);
+      expect(r.kind("Secret", MON).map((s) => s.inputs.metadata.name)).not.toContain(GRAFANA_ADMIN_SECRET.name);
+      expect((await chart()).inputs.values.grafana.admin.existingSecret).toBe(GRAFANA_ADMIN_SECRET.name);
+      return;
+    }
     const password = r.one("random:index/randomPassword:RandomPassword", "monitoring-grafana-admin-password");
     expect(password.inputs.length).toBeGreaterThanOrEqual(32);
     const secret = r.find("Secret", GRAFANA_ADMIN_SECRET.name, MON);

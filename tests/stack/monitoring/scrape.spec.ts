@@ -19,10 +19,13 @@ async function monitors(stack: (typeof STACKS)[number]) {
 const endpointsOf = (inputs: any): any[] => inputs.spec.endpoints ?? inputs.spec.podMetricsEndpoints;
 
 describe.each(STACKS)("monitors of %s", (stack) => {
-  test("one monitor per catalog service plus RabbitMQ, Traefik, CoreDNS, cert-manager, Karpenter, the AWS Load Balancer Controller and Vault where it runs, nothing else", async () => {
+  const vault = stackSetting(stack, "secretsBackend") === "vault";
+  const vaultRuns = vault && stackSetting(stack, "vaultAddress") === "";
+
+  test("one monitor per catalog service plus RabbitMQ, Traefik, CoreDNS, cert-manager, Karpenter, the AWS Load Balancer Controller and, with Vault, External Secrets and Vault where it runs; nothing else", async () => {
     const names = [...(await monitors(stack)).keys()].sort();
-    const vault = stackSetting(stack, "secretsBackend") === "vault" && stackSetting(stack, "vaultAddress") === "" ? ["vault"] : [];
-    expect(names).toEqual([...SERVICES.map((s) => s.name), "rabbitmq-cluster", "traefik", "coredns", "cert-manager", "karpenter", "aws-load-balancer-controller", ...vault].sort());
+    const platform = ["rabbitmq-cluster", "traefik", "coredns", "cert-manager", "karpenter", "aws-load-balancer-controller", ...(vault ? ["external-secrets"] : []), ...(vaultRuns ? ["vault"] : [])];
+    expect(names).toEqual([...SERVICES.map((s) => s.name), ...platform].sort());
   });
 
   test.each(SERVICES.map((s) => [s.name, s] as const))(
@@ -64,9 +67,9 @@ describe.each(STACKS)("monitors of %s", (stack) => {
     for (const e of endpointsOf(m.inputs)) expect(Object.keys(e).filter((k) => ["port", "targetPort", "portNumber"].includes(k))).toEqual(Object.keys(port));
   });
 
-  test("cert-manager's monitor keeps the certificate's namespace label (honorLabels), no other monitor does", async () => {
+  test("cert-manager's and External Secrets' monitors keep their objects' namespace label (honorLabels), no other monitor does", async () => {
     for (const [name, m] of await monitors(stack)) {
-      expect([name, endpointsOf(m.inputs)[0].honorLabels ?? false]).toEqual([name, name === "cert-manager"]);
+      expect([name, endpointsOf(m.inputs)[0].honorLabels ?? false]).toEqual([name, ["cert-manager", "external-secrets"].includes(name)]);
     }
   });
 

@@ -31,7 +31,7 @@ import {
   PROMETHEUS_PORT,
 } from "../components/monitoring/kube-prometheus-stack/chart";
 
-import { VAULT_PARTY, VaultLocation, vaultClientFlow, vaultFlows } from "./vault-flows";
+import { VaultLocation, vaultClientFlow, vaultFlows } from "./vault-flows";
 
 export type { VaultLocation };
 
@@ -385,21 +385,18 @@ function metricsServerFlows(): FlowIntent[] {
 
 /** The Vault bootstrap Job's pods (components/secrets/bootstrap/job.ts `BOOTSTRAP_LABELS`). */
 export const VAULT_BOOTSTRAP = pods("vault-bootstrap", "vault", { "app.kubernetes.io/name": "vault-bootstrap" });
-/** Vault's client port (the `vault` Service, HTTPS). */
-export const VAULT_CLIENT_PORT = 8200;
 
 /**
- * The bootstrap Job: its Vault steps call Vault's Service on 8200 (the address clients use), its
- * kubectl step the API server (the recovery Secret, the status ConfigMap). `vaultServer` is the
- * server's pods as the Vault module defines them; the platform adds these rows with the `vault` backend.
+ * The bootstrap Job: its Vault steps call Vault (the in-cluster Service on 8200, or the existing
+ * Vault's address), its kubectl step the API server (the recovery Secret, the status ConfigMap).
+ * The platform adds these rows wherever Vault is used.
  */
-export function vaultBootstrapFlows(vaultServer: PodsParty): FlowIntent[] {
+export function vaultBootstrapFlows(vault: VaultLocation): FlowIntent[] {
   return [
-    row(VAULT_BOOTSTRAP, vaultServer, [tcp(VAULT_CLIENT_PORT)], "service", "the bootstrap initialises and configures Vault"),
+    ...vaultClientFlow(VAULT_BOOTSTRAP, vault, "the bootstrap initialises and configures Vault"),
     apiClient(VAULT_BOOTSTRAP, "the bootstrap stores the encrypted recovery keys and its status"),
   ];
 }
-
 
 const ESO_ROLES = { controller: "external-secrets", webhook: "external-secrets-webhook", certController: "external-secrets-cert-controller" } as const;
 export const EXTERNAL_SECRETS_PARTIES = {
@@ -453,7 +450,7 @@ export function platformFlows(services: readonly ServiceSpec[], ctx: FlowContext
     ...kubeSystemFlows(),
     ...metricsServerFlows(),
     ...vaultFlows(vault, services),
-    ...(vault.kind === "in-cluster" ? vaultBootstrapFlows(VAULT_PARTY) : []),
+    ...(vault.kind !== "none" ? vaultBootstrapFlows(vault) : []),
     ...(vault.kind !== "none" ? externalSecretsFlows(vault) : []),
   ];
 }

@@ -130,10 +130,12 @@ export const namespacesDefaultDeny: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const networkPolicies = args.resources.filter((r) => kubernetesKind(r.type) === "NetworkPolicy");
-    // `vault` exists only where Vault is used (catalog/namespaces.ts `namespacesInUse`): without
-    // its Namespace there is nothing to protect; every other platform namespace always is.
+    // `vault` and `external-secrets` exist only where Vault is used (catalog/namespaces.ts
+    // `namespacesInUse`): without their Namespace there is nothing to protect; every other
+    // platform namespace always is.
     const created = new Set(args.resources.filter((r) => kubernetesKind(r.type) === "Namespace").map((r) => r.props.metadata?.name));
-    const judged = Object.values(NAMESPACES).filter((n) => n.name !== NAMESPACES.vault.name || created.has(n.name));
+    const optional: readonly string[] = [NAMESPACES.vault.name, NAMESPACES.externalSecrets.name];
+    const judged = Object.values(NAMESPACES).filter((n) => !optional.includes(n.name) || created.has(n.name));
     for (const { name: namespace } of judged) {
       const policy = networkPolicies.find(
         (r) => r.props.metadata?.namespace === namespace && r.props.metadata?.name === DEFAULT_DENY_POLICY_NAME,

@@ -88,7 +88,8 @@ export class SecretsTier extends pulumi.ComponentResource {
         kubectlImage: KUBECTL_IMAGE,
         table: args.table,
         recovery: args.recovery,
-        waitFor: [vaultNamespace, ...args.nodesReady, ...serverReady, ...(caSecret ? [caSecret.resource] : [])],
+        namespaceObject: vaultNamespace,
+        waitFor: [ ...args.nodesReady, ...serverReady, ...(caSecret ? [caSecret.resource] : [])],
       },
       child,
     );

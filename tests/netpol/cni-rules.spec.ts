@@ -23,7 +23,6 @@ const inputs = {
   controlPlaneCidrs: subnets.map((p) => p.controlPlaneCidr),
   nodeCidrs: subnets.map((p) => p.privateCidr),
   vault: { kind: "in-cluster" } as const,
-  secretsBackend: "kubernetes" as const,
   ingressSourceRanges: ["0.0.0.0/0"],
   loadBalancerSubnetCidrs: subnets.map((p) => p.publicCidr),
 };
@@ -68,8 +67,14 @@ describe("the API server by ClusterIP and by its ENIs", () => {
         "kube-system/allow-ebs-csi-node",
         "kube-system/allow-metrics-server",
         "kube-system/allow-karpenter",
-        // Vault's TokenReview and service registration (catalog/vault-flows.ts).
+        // Vault's TokenReview and service registration (catalog/vault-flows.ts), the bootstrap's
+        // recovery Secret, and the External Secrets Operator and Reloader (catalog/flows.ts).
         "vault/allow-vault",
+        "vault/allow-vault-bootstrap",
+        "external-secrets/allow-external-secrets-egress",
+        "external-secrets/allow-external-secrets-webhook",
+        "external-secrets/allow-external-secrets-cert-controller",
+        "external-secrets/allow-reloader-egress",
         "kube-system/allow-aws-load-balancer-controller",
       ].sort(),
     );

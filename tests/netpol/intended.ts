@@ -256,6 +256,17 @@ function externalSecretsFlows(model: PlatformModel): PathFlowKey[] {
 }
 
 /**
+ * The bootstrap Job, whose pods are named after the Job (`vault-bootstrap-<digest>`): to Vault's
+ * Service on 8200 where Vault runs in the cluster, and to the API server (the recovery Secret).
+ */
+function bootstrapFlows(model: PlatformModel): PathFlowKey[] {
+  const job = model.workloads.find((w) => w.id.startsWith(`${VAULT_NAMESPACE}/vault-bootstrap-`));
+  if (!job) return [];
+  const vault = model.workloads.some((w) => w.id === IDS.vault) ? [flow(job.id, IDS.vault, 8200, PATHS.ofService("vault", VAULT_NAMESPACE))] : [];
+  return [...vault, apiClient(job.id)];
+}
+
+/**
  * Vault in the cluster: its peers on the API port (retry_join) and the cluster port (raft, forwarding),
  * Prometheus scraping each server, the API server (TokenReview, pod labels), KMS through NAT with
  * Pod Identity credentials, and each service's MySQL by its Service (the database engine).
@@ -302,6 +313,7 @@ export function intendedFlows(model: PlatformModel, ctx: IntendedContext, servic
   const f = intendedPlatformFlows(ctx, services, model.workloads.some((w) => w.id === IDS.vault));
   // The operator runs only where the stack's Secrets come from Vault.
   if (model.workloads.some((w) => w.id === IDS.externalSecrets)) f.push(...externalSecretsFlows(model));
+  f.push(...bootstrapFlows(model));
   for (const w of model.workloads) f.push(flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "UDP"), flow(w.id, IDS.coredns, 53, PATHS.kubeDns, "TCP"));
   if (model.nodeAddresses.length > 0) {
     f.push(flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "UDP"), flow(NODE_ID, IDS.coredns, 53, OUTSIDE_PATH, "TCP"));

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { NAMESPACES, SERVICES, ServiceSpec, databaseOwners } from "../../catalog";
+import { namespacesInUse } from "../../catalog/namespaces";
 import { CERT_MANAGER_WEBHOOK_PORT } from "../../components/ingress/cert-manager/chart";
 import { planSubnets } from "../../components/foundation/network";
 import { ALLOW_DNS, DEFAULT_DENY, PolicyManifest, networkPolicyPlan, selectorOf } from "../../components/network-policies/rules";
@@ -11,12 +12,11 @@ import { PROJECT_DIR, STACKS, stackRender, stackSetting } from "../harness";
 const inputs = (services: readonly ServiceSpec[] = SERVICES, secretsBackend: "kubernetes" | "vault" = "kubernetes") => ({
   services,
   acmeChallenge: "http-01" as const,
-  secretsBackend,
   vpcCidr: "10.20.0.0/16",
   serviceCidr: "172.20.0.0/16",
   controlPlaneCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.controlPlaneCidr),
   nodeCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.privateCidr),
-  vault: { kind: "in-cluster" } as const,
+  vault: secretsBackend === "vault" ? ({ kind: "in-cluster" } as const) : ({ kind: "none" } as const),
   ingressSourceRanges: ["0.0.0.0/0"],
   loadBalancerSubnetCidrs: planSubnets("10.20.0.0/16", ["a", "b"]).map((p) => p.publicCidr),
 });
@@ -28,7 +28,8 @@ const find = (ns: string, name: string): PolicyManifest => {
 };
 
 describe("generated NetworkPolicies", () => {
-  test.each(Object.values(NAMESPACES).map((n) => n.name))("%s denies everything by default and opens DNS to kube-dns on UDP and TCP", (ns) => {
+  // The vault backend's namespaces have theirs tested with that backend below.
+  test.each(namespacesInUse({ vault: false }).map((n) => n.name))("%s denies everything by default and opens DNS to kube-dns on UDP and TCP", (ns) => {
     expect(defaultDenyProblems(find(ns, DEFAULT_DENY).spec)).toEqual([]);
     const dns = find(ns, ALLOW_DNS).spec;
     expect(dns.podSelector).toEqual({});
@@ -117,8 +118,10 @@ describe("the External Secrets Operator's policies (secretsBackend vault)", () =
       expect.arrayContaining([DEFAULT_DENY, ALLOW_DNS, "allow-external-secrets-egress", "allow-external-secrets-webhook", "allow-monitoring-scraping", "allow-reloader-egress"]),
     );
     expect(plan.filter((p) => p.namespace === "external-secrets")).toEqual([]);
-    // Every other policy is the same in both backends, but Prometheus' egress, which scrapes the controller.
-    const others = (ps: PolicyManifest[]) => ps.filter((p) => p.namespace !== "external-secrets" && p.name !== "allow-prometheus-egress").map((p) => JSON.stringify(p));
+    // Every other policy is the same in both backends, but Vault's own, each MySQL's ingress from Vault
+    // and Prometheus' egress, which scrapes the controller and Vault.
+    const apart = ["allow-prometheus-egress", "allow-vault-database-ingress"];
+    const others = (ps: PolicyManifest[]) => ps.filter((p) => !["external-secrets", "vault"].includes(p.namespace) && !apart.includes(p.name)).map((p) => JSON.stringify(p));
     expect(others(vault)).toEqual(others(plan));
   });
 

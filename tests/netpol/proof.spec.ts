@@ -9,7 +9,7 @@ import { countVerdicts } from "../../tools/netpol/report";
 import type { NetworkPolicy } from "../../tools/netpol/types";
 import { cidrsOverlap } from "../../lib/validate";
 import { STACKS, StackName, stackSetting } from "../harness";
-import { Challenge, IDS, IntendedContext, challengeOf, intendedFlows, stackVaultLocation } from "./intended";
+import { IDS, IntendedContext, challengeOf, intendedFlows, stackVaultLocation } from "./intended";
 import { analysedStack } from "./render";
 
 const analysed = analysedStack;
@@ -20,8 +20,8 @@ const contextOf = (stack: StackName): IntendedContext => ({
   challenge: challengeOf(stackSetting<string>(stack, "hostedZone")),
   exposure: { nlb: stackSetting(stack, "ingressServiceType") === "LoadBalancer" },
 });
-const diffOf = (m: PlatformModel, semantics: Semantics = API_SEMANTICS, challenge: Challenge = "http-01") =>
-  diffMatrix(computeMatrix(m, semantics), intendedFlows(m, { ...contextOf("dev"), challenge }));
+const diffOf = (m: PlatformModel, semantics: Semantics = API_SEMANTICS, ctx: IntendedContext = contextOf("dev")) =>
+  diffMatrix(computeMatrix(m, semantics), intendedFlows(m, ctx));
 const challenge = (stack: StackName) => contextOf(stack).challenge;
 const SEMANTICS: [string, Semantics][] = [
   ["the NetworkPolicy API", API_SEMANTICS],
@@ -98,7 +98,7 @@ describe("the challenge's paths follow the stack's hosted zone", () => {
 
   test("proved against HTTP-01's intended flows, prod's DNS-01 policies differ by exactly the challenge's paths", async () => {
     const { model } = await analysed("prod");
-    const diff = diffOf(model, CNI_STRICT, "http-01");
+    const diff = diffOf(model, CNI_STRICT, { ...contextOf("prod"), challenge: "http-01" });
     expect([...new Set(diff.missing.map(keyOf))].sort()).toEqual([`${IDS.certManager} -> internet 80`, `${IDS.traefik} -> ${IDS.solver} 8089`]);
     expect([...new Set(diff.extra.map(keyOf))]).toEqual([`${IDS.certManager} -> pod-identity-agent 80`]);
   });
@@ -143,7 +143,7 @@ describe("the proof bites", () => {
   test("without Vault's database ingress, Vault's flow to every MySQL is missing, and nothing else", async () => {
     const { model } = await analysed("staging");
     expect(model.workloads.some((w) => w.id === IDS.vault)).toBe(true);
-    const diff = diffOf(withPolicies(model, model.policies.filter((p) => p.name !== "allow-vault-database-ingress")));
+    const diff = diffOf(withPolicies(model, model.policies.filter((p) => p.name !== "allow-vault-database-ingress")), API_SEMANTICS, contextOf("staging"));
     const mysql = SERVICES.filter((s) => s.uses.includes("mysql")).map((s) => `e-commerce/${s.name}-mysql`);
     expect([...new Set(diff.missing.map((d) => `${d.source} -> ${d.destination} ${d.port}`))].sort()).toEqual(mysql.map((m) => `${IDS.vault} -> ${m} 3306`).sort());
     expect(diff.extra).toEqual([]);

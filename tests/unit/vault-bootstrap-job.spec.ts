@@ -1,10 +1,11 @@
+import * as k8s from "@pulumi/kubernetes";
 /**
  * The bootstrap Job's builders (components/secrets/bootstrap/job.ts): its name follows the
  * script and the table (a change runs it again, nothing else does), Pod Security `restricted`,
  * the order of its steps, which token each step sees, and its ServiceAccount's rights.
  */
 import { SERVICES } from "../../catalog";
-import { PodsParty, VAULT_BOOTSTRAP, vaultBootstrapFlows } from "../../catalog/flows";
+import { FlowIntent, VAULT_BOOTSTRAP, vaultBootstrapFlows } from "../../catalog/flows";
 import { vaultTable } from "../../catalog/vault";
 import { bootstrapFiles } from "../../components/secrets/bootstrap/data";
 import { VaultBootstrap } from "../../components/secrets/bootstrap";
@@ -118,6 +119,7 @@ test("the component: ServiceAccount without a token, Role and binding, the Confi
     () =>
       new VaultBootstrap("vault-bootstrap", {
         namespace: "vault",
+        namespaceObject: new k8s.core.v1.Namespace("vault", { metadata: { name: "vault" } }),
         vaultAddress: "https://vault.vault.svc:8200",
         caSecret: "vault-server-tls",
         vaultImage: VAULT_CLI_IMAGE,
@@ -137,15 +139,16 @@ test("the component: ServiceAccount without a token, Role and binding, the Confi
   for (const kind of ["ServiceAccount", "RoleBinding", "ConfigMap"]) expect([kind, byKind(kind).every((r) => before.has(r.urn))]).toEqual([kind, true]);
 });
 
-test("the Job's flows: Vault's Service on 8200 and the API server on 443, from the Job's pods only", () => {
-  // The server's pods as hashicorp/vault-helm v0.34.1 `templates/server-statefulset.yaml` 40-42 label them.
-  const server = { kind: "pods", role: "vault", namespace: "vault", labelSets: [{ "app.kubernetes.io/name": "vault", "app.kubernetes.io/instance": "vault", component: "server" }] } as unknown as PodsParty;
-  const flows = vaultBootstrapFlows(server);
-  expect(flows.map((f) => [f.to.kind === "pods" ? f.to.role : f.to.kind === "addresses" ? f.to.of : "every-pod", f.ports, f.path])).toEqual([
+test("the Job's flows: Vault (its Service on 8200, or an existing Vault's port) and the API server on 443, from the Job's pods only", () => {
+  const target = (f: FlowIntent) => [f.to.kind === "pods" ? f.to.role : f.to.kind === "addresses" ? f.to.of : "every-pod", f.ports, f.path];
+  const inCluster = vaultBootstrapFlows({ kind: "in-cluster" });
+  expect(inCluster.map(target)).toEqual([
     ["vault", [{ protocol: "TCP", port: 8200 }], "service"],
     ["api-server", [{ protocol: "TCP", port: 443 }], "service"],
   ]);
-  for (const f of flows) expect(f.from).toEqual(VAULT_BOOTSTRAP);
+  expect(vaultBootstrapFlows({ kind: "external", port: 8443 }).map(target)[0]).toEqual(["internet", [{ protocol: "TCP", port: 8443 }], "outside"]);
+  expect(vaultBootstrapFlows({ kind: "none" }).map(target)).toEqual([["api-server", [{ protocol: "TCP", port: 443 }], "service"]]);
+  for (const f of inCluster) expect(f.from).toEqual(VAULT_BOOTSTRAP);
   expect(VAULT_BOOTSTRAP.labelSets).toEqual([BOOTSTRAP_LABELS]);
   expect((objects.job.spec as any).template.metadata.labels).toEqual(BOOTSTRAP_LABELS);
 });

@@ -260,8 +260,15 @@ describe("flows in both modes", () => {
   test("the vault namespace and its policies exist only with Vault", () => {
     const vaultPolicies = (kind: "none" | "in-cluster" | "external") => plan(kind).filter((p) => p.namespace === "vault" || p.name.includes("vault")).map((p) => `${p.namespace}/${p.name}`);
     expect(vaultPolicies("none")).toEqual([]);
-    expect(vaultPolicies("external")).toEqual(["vault/deny-all-default", "vault/allow-dns"]);
-    expect(vaultPolicies("in-cluster").sort()).toEqual(["e-commerce/allow-vault-database-ingress", "vault/allow-dns", "vault/allow-vault", "vault/deny-all-default"]);
+    // The bootstrap Job runs in `vault` in both modes; the servers only in the cluster.
+    expect(vaultPolicies("external")).toEqual(["vault/deny-all-default", "vault/allow-dns", "vault/allow-vault-bootstrap"]);
+    expect(vaultPolicies("in-cluster").sort()).toEqual([
+      "e-commerce/allow-vault-database-ingress",
+      "vault/allow-dns",
+      "vault/allow-vault",
+      "vault/allow-vault-bootstrap",
+      "vault/deny-all-default",
+    ]);
   });
 
   test("each MySQL admits Vault on 3306 from Vault's pods only", () => {

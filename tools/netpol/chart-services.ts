@@ -6,6 +6,7 @@
  */
 import { MONITORING_POD_LABELS, MONITORING_SERVICES } from "../../components/monitoring/kube-prometheus-stack/chart";
 import { KUBE_PROMETHEUS_STACK } from "../../components/monitoring/kube-prometheus-stack/chart";
+import { VAULT, VAULT_NAME, VAULT_POD_LABELS, VAULT_PORTS } from "../../components/secrets/vault/chart";
 import type { ServicePort } from "./types";
 
 export interface ChartService {
@@ -49,5 +50,20 @@ export const CHART_SERVICES: readonly ChartService[] = [
       { name: "reloader-web", port: 8080, targetPort: "reloader-web", protocol: "TCP" },
     ],
     purpose: "Grafana's Alertmanager data source",
+  },
+  // hashicorp/vault-helm v0.34.1 `templates/server-service.yaml` 45-60: the `vault` Service selects
+  // every server (`app.kubernetes.io/name`, `app.kubernetes.io/instance` with
+  // `server.service.instanceSelector.enabled`, `component: server`; values.yaml 777-778), ports
+  // `https` 8200 -> 8200 (`server.service.port`/`targetPort`, 832-834) and `https-internal` 8201.
+  // ESO's stores and the bootstrap dial it.
+  {
+    chart: VAULT.pin.chart,
+    name: VAULT_NAME,
+    selector: { ...VAULT_POD_LABELS },
+    ports: [
+      { name: "https", port: VAULT_PORTS.api, targetPort: VAULT_PORTS.api, protocol: "TCP" },
+      { name: "https-internal", port: VAULT_PORTS.cluster, targetPort: VAULT_PORTS.cluster, protocol: "TCP" },
+    ],
+    purpose: "Vault's clients: ESO's stores and generators, the bootstrap Job",
   },
 ];

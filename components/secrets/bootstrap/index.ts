@@ -25,6 +25,8 @@ export interface VaultBootstrapArgs {
   readonly table: VaultTable;
   /** The operators' PGP public keys and the shares needed to recover (config/vault-recovery.ts). */
   readonly recovery: { readonly pgpKeys: readonly string[]; readonly threshold: number };
+  /** The Namespace object: every object here waits for it. */
+  readonly namespaceObject: pulumi.Resource;
   /** What must exist before the Job runs: Vault's server, its Service and certificate. */
   readonly waitFor: pulumi.Resource[];
 }
@@ -36,7 +38,7 @@ export class VaultBootstrap extends pulumi.ComponentResource {
 
   constructor(name: string, args: VaultBootstrapArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:secrets:VaultBootstrap", name, {}, opts);
-    const child = { parent: this };
+    const child = { parent: this, dependsOn: [args.namespaceObject] };
     const meta = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: { ...BOOTSTRAP_LABELS } });
     const account = new k8s.core.v1.ServiceAccount(
       `${name}-account`,
@@ -66,7 +68,7 @@ export class VaultBootstrap extends pulumi.ComponentResource {
     // Pulumi waits for the Job to complete (@pulumi/kubernetes 4.34.2 `batch/v1/job.d.ts`: Complete, or fail on Failed): whatever reads Vault can wait for it.
     this.job = new k8s.batch.v1.Job(`${name}-job`, objects.job, {
       ...child,
-      dependsOn: [account, binding, configMap, ...args.waitFor],
+      dependsOn: [args.namespaceObject, account, binding, configMap, ...args.waitFor],
       customTimeouts: { create: "30m", update: "30m" },
     });
     this.jobName = objects.name;

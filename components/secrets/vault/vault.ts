@@ -58,13 +58,16 @@ export class VaultServer extends pulumi.ComponentResource {
     const values = this.aws.keyId.apply((kmsKeyId) =>
       VAULT.values({ replicas: s.replicas, storageSize: s.storageSize, storageClass: args.storageClass, protectData: args.protectData, resources: s.resources, region: args.region, kmsKeyId }),
     );
+    // Not after the certificate: the servers' pods wait for its Secret to mount (the kubelet
+    // retries), while the release is installed beside cert-manager's issuance; the bootstrap,
+    // Vault's first client, waits for both (secrets-tier.ts).
     // As lib/helm.ts `pinnedChart`, with the data tier's protection: a component's children
     // inherit `protect`, also those a provider constructs (pulumi/pulumi v3.259.0
     // `sdk/go/pulumi/context.go` 417, 1434-1436), so it reaches the StatefulSet.
     this.chart = new k8s.helm.v4.Chart(
       name,
       { ...chartLocation(VAULT.pin), version: VAULT.pin.version, name: VAULT.release, namespace: ns, values },
-      { parent: this, dependsOn: [args.namespace, ...args.waitFor, ...this.aws.ready, this.certificate], ...dataSafety(args.protectData) },
+      { parent: this, dependsOn: [args.namespace, ...args.waitFor, ...this.aws.ready], ...dataSafety(args.protectData) },
     );
     this.registerOutputs({});
   }

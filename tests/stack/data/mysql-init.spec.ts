@@ -15,7 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { ENTRYPOINT_INIT_STEPS, MYSQL_ENTRYPOINT, mysqlInitScript } from "../../../components/data/mysql-init";
 import { MYSQL_DATADIR } from "../../../components/data/mysql";
-import { stackRender } from "../../harness";
+import { stackRender, stackSetting } from "../../harness";
 
 const SCHEMA = "orders_service";
 
@@ -146,8 +146,15 @@ describe.each(["dev", "prod"] as const)("MySQL pods of %s", (stack) => {
     // The init container runs the temporary server with the real server's other arguments.
     for (const arg of server.args.filter((a: string) => !a.startsWith("--datadir="))) expect(init.command[2]).toContain(`"${arg}"`);
     const env = (c: any) => c.env.map((e: any) => e.name).sort();
-    expect(env(init)).toEqual(["MYSQL_DATABASE", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "MYSQL_USER"]);
-    // The server itself no longer needs root's password: it only starts on initialised data.
-    expect(env(server)).not.toContain("MYSQL_ROOT_PASSWORD");
+    if (stackSetting(stack, "secretsBackend") === "vault") {
+      // With Vault the init container creates the user `vault` (Vault makes the application's
+      // users per lease), and the probes log in as root, there being no lasting application user.
+      expect(env(init)).toEqual(["MYSQL_DATABASE", "MYSQL_ROOT_PASSWORD", "MYSQL_VAULT_PASSWORD"]);
+      expect(env(server)).toEqual(["MYSQL_DATABASE", "MYSQL_ROOT_PASSWORD"]);
+    } else {
+      expect(env(init)).toEqual(["MYSQL_DATABASE", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "MYSQL_USER"]);
+      // The server itself no longer needs root's password: it only starts on initialised data.
+      expect(env(server)).not.toContain("MYSQL_ROOT_PASSWORD");
+    }
   });
 });

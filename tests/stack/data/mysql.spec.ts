@@ -1,7 +1,7 @@
 import { SERVICES, databaseOwners, serviceFqdn } from "../../../catalog";
 import { dataConnections, schemaName } from "../../../catalog/contracts";
 import { MYSQL_DATADIR, MYSQL_USERNAME_MAX, mysqlUsername } from "../../../components/data/mysql";
-import { stackRender } from "../../harness";
+import { stackRender, stackSetting } from "../../harness";
 import { VARIANT_SERVICES, WISHLIST, changedDataTier } from "./fixtures";
 
 const owners = databaseOwners().map((s) => s.name);
@@ -10,6 +10,7 @@ const SIZES = { dev: "5Gi", prod: "50Gi" } as const;
 const mysqlLabels = (owner: string) => ({ app: `${owner}-mysql`, component: "database", owner });
 
 describe.each(["dev", "prod"] as const)("MySQL databases of %s", (stack) => {
+  const vault = stackSetting(stack, "secretsBackend") === "vault";
   test("11 Services named <service>-mysql, each owned by a catalog service, ClusterIP on 3306", async () => {
     const services = (await stackRender(stack)).kind("Service", "e-commerce").filter((s) => s.inputs.metadata.name.endsWith("-mysql"));
     expect(services).toHaveLength(11);
@@ -54,19 +55,27 @@ describe.each(["dev", "prod"] as const)("MySQL databases of %s", (stack) => {
     const init = sts.spec.template.spec.initContainers.find((c: any) => c.name === "mysql-init");
     const root = init.env.find((e: any) => e.name === "MYSQL_ROOT_PASSWORD");
     expect(root.valueFrom.secretKeyRef).toEqual({ name: "auth-service-mysql-root", key: "password" });
-    expect(env.MYSQL_ROOT_PASSWORD).toBeUndefined();
-    expect(env.MYSQL_USER.valueFrom.secretKeyRef).toEqual({ name: "auth-service-mysql-credentials", key: "username" });
-    expect(env.MYSQL_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: "auth-service-mysql-credentials", key: "password" });
+    if (vault) {
+      // Vault's user from its own Secret; no application user, the probes use root (mysql-init.spec.ts).
+      expect(init.env.find((e: any) => e.name === "MYSQL_VAULT_PASSWORD").valueFrom.secretKeyRef).toEqual({ name: "auth-service-mysql-vault", key: "password" });
+      expect(env.MYSQL_ROOT_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: "auth-service-mysql-root", key: "password" });
+      expect(env.MYSQL_USER).toBeUndefined();
+    } else {
+      expect(env.MYSQL_ROOT_PASSWORD).toBeUndefined();
+      expect(env.MYSQL_USER.valueFrom.secretKeyRef).toEqual({ name: "auth-service-mysql-credentials", key: "username" });
+      expect(env.MYSQL_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: "auth-service-mysql-credentials", key: "password" });
+    }
     expect(env.MYSQL_DATABASE.value).toBe(schemaName("auth-service"));
     for (const e of Object.values(env) as any[]) {
       if (e.name.includes("PASSWORD")) expect(e.value).toBeUndefined();
     }
   });
 
-  test("probes log in over TCP (readiness as the application) and never put a password on a command line", async () => {
+  test("probes log in over TCP (readiness as the application, or as root with Vault) and never put a password on a command line", async () => {
     const c = (await stackRender(stack)).find("StatefulSet", "orders-service-mysql", "e-commerce").spec.template.spec.containers[0];
     const script = (p: any) => p.exec.command.join(" ");
-    expect(script(c.readinessProbe)).toMatch(/MYSQL_PWD="\$MYSQL_PASSWORD" mysql --protocol=tcp -h 127\.0\.0\.1 -u "\$MYSQL_USER" -D "\$MYSQL_DATABASE" -e "SELECT 1"/);
+    const login = vault ? /MYSQL_PWD="\$MYSQL_ROOT_PASSWORD" mysql --protocol=tcp -h 127\.0\.0\.1 -u root -D "\$MYSQL_DATABASE" -e "SELECT 1"/ : /MYSQL_PWD="\$MYSQL_PASSWORD" mysql --protocol=tcp -h 127\.0\.0\.1 -u "\$MYSQL_USER" -D "\$MYSQL_DATABASE" -e "SELECT 1"/;
+    expect(script(c.readinessProbe)).toMatch(login);
     expect(script(c.startupProbe)).toBe(script(c.readinessProbe));
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBeGreaterThanOrEqual(300);
     expect(script(c.livenessProbe)).toMatch(/mysqladmin .*ping/);

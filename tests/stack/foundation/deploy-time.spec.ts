@@ -13,6 +13,12 @@ import { STACKS, stackRender, stackSetting } from "../../harness";
  * pod webhook must be up when Traefik's pods are created): about 1.16 there, 1.03 with node ports.
  */
 const MAX_RATIO = 1.2;
+/**
+ * With `secretsBackend: vault` the data stores' credentials exist only once Vault runs, the
+ * bootstrap has configured it and ESO has synced them: Vault's release, the bootstrap Job and an
+ * ExternalSecret stand in a row between the nodes and each StatefulSet by design (about 1.26).
+ */
+const MAX_RATIO_WITH_VAULT = 1.3;
 
 function res(
   name: string,
@@ -114,9 +120,10 @@ describe.each(STACKS)("deploy time of %s", (stack) => {
   const addon = (name: string) => rendered.ofType("aws:eks/addon:Addon").find((a) => a.inputs.addonName === name)!.urn;
   const waits = (later: string, earlier: string) => waitsTransitively(later, earlier, buildGraph(rendered.resources).waitsFor);
 
-  test(`the critical path stays within ${MAX_RATIO} x the lower bound`, () => {
-    expect(plan.summary.criticalPathSeconds).toBeLessThanOrEqual(MAX_RATIO * plan.summary.lowerBoundSeconds);
-    expect(plan.summary.ratio).toBeLessThanOrEqual(MAX_RATIO);
+  const maxRatio = stackSetting(stack, "secretsBackend") === "vault" ? MAX_RATIO_WITH_VAULT : MAX_RATIO;
+  test(`the critical path stays within ${maxRatio} x the lower bound`, () => {
+    expect(plan.summary.criticalPathSeconds).toBeLessThanOrEqual(maxRatio * plan.summary.lowerBoundSeconds);
+    expect(plan.summary.ratio).toBeLessThanOrEqual(maxRatio);
   });
 
   test("every ordering that matters is checked on pairs of this stack and holds", () => {

@@ -1,8 +1,8 @@
 import { STACKS, stackRender, stackSetting } from "../../harness";
 
 const always = ["traefik", "cert-manager", "e-commerce", "e-commerce-messaging", "monitoring"];
-/** `vault` exists only where Vault is used (staging and prod). */
-const namesOf = (stack: (typeof STACKS)[number]) => [...always, ...(stackSetting(stack, "secretsBackend") === "vault" ? ["vault"] : [])];
+/** `vault` and `external-secrets` exist only where Vault is used (staging and prod). */
+const namesOf = (stack: (typeof STACKS)[number]) => [...always, ...(stackSetting(stack, "secretsBackend") === "vault" ? ["vault", "external-secrets"] : [])];
 const names = always;
 
 describe.each(STACKS)("namespaces of %s", (stack) => {

@@ -79,10 +79,16 @@ describe.each(IN_CLUSTER)("Vault in the cluster of %s", (stack) => {
     expect(key.name).toBe("vault-aws-seal");
   });
 
-  test("the CA, its issuer and the server certificate come before the chart, in namespace vault", async () => {
+  test("the CA (in cert-manager's namespace, behind the ClusterIssuer vault-ca) and the server certificate (in vault) come before the bootstrap", async () => {
     const r = await stackRender(stack);
-    expect(r.kind("Issuer", "vault").map((i) => i.inputs.metadata.name).sort()).toEqual(["vault-ca", "vault-selfsigned"]);
-    expect(r.kind("Certificate", "vault").map((i) => i.inputs.metadata.name).sort()).toEqual(["vault-ca", "vault-server-tls"]);
+    expect(r.kind("Issuer", "cert-manager").map((i) => i.inputs.metadata.name)).toEqual(["vault-selfsigned"]);
+    expect(r.kind("Certificate", "cert-manager").map((i) => i.inputs.metadata.name)).toEqual(["vault-ca"]);
+    expect(r.kind("ClusterIssuer").filter((i) => i.inputs.metadata.name === "vault-ca").map((i) => i.inputs.spec)).toEqual([{ ca: { secretName: "vault-ca" } }]);
+    const server = r.find("Certificate", "vault-server-tls", "vault");
+    expect(server.spec.issuerRef).toMatchObject({ kind: "ClusterIssuer", name: "vault-ca" });
+    const serverUrn = r.k8sObjects().find((o) => o.inputs.kind === "Certificate" && o.inputs.metadata.name === "vault-server-tls")!.urn;
+    const job = r.k8sObjects().find((o) => o.inputs.kind === "Job" && String(o.inputs.metadata.name).startsWith("vault-bootstrap-"))!;
+    expect(job.dependsOn).toEqual(expect.arrayContaining([serverUrn, ...VAULT_CHART(r).map((c) => c.urn)]));
   });
 
   test("Vault's policy selects its servers, and its monitor and alerts sit beside them", async () => {

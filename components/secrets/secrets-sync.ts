@@ -77,7 +77,13 @@ export class SecretsSync extends pulumi.ComponentResource {
     const inNs = <T extends pulumi.Resource>(items: readonly { ns: string; r: T }[], ns: string) => items.filter((x) => x.ns === ns).map((x) => x.r);
     const nsOfSa = plan.serviceAccounts.map((sa, i) => ({ ns: sa.metadata.namespace, r: accounts[i] as pulumi.Resource }));
     const nsOfGrant = plan.tokenRoles.flatMap((t, i) => [grants[2 * i], grants[2 * i + 1]].map((r) => ({ ns: t.role.metadata.namespace, r: r as pulumi.Resource })));
-    const cas = plan.caCertificates.map((c) => ({ ns: c.metadata.namespace, r: custom("ca", c, [args.certManager]) as pulumi.Resource }));
+    const cas = [
+      ...plan.caCertificates.map((c) => ({ ns: c.metadata.namespace, r: custom("ca", c, [args.certManager]) as pulumi.Resource })),
+      ...plan.caSecrets.map((c) => ({
+        ns: c.metadata.namespace,
+        r: new k8s.core.v1.Secret(`${name}-ca-${c.metadata.namespace}`, c as k8s.core.v1.SecretArgs, at(c.metadata.namespace)) as pulumi.Resource,
+      })),
+    ];
     const auth = (ns: string) => [this.chart, ...inNs(nsOfSa, ns), ...inNs(nsOfGrant, ns), ...inNs(cas, ns), ...args.vaultReady];
     const sources = new Map<string, pulumi.Resource>();
     for (const s of plan.stores) sources.set(`${s.metadata.namespace}/store/${s.metadata.name}`, custom("store", s, auth(s.metadata.namespace)));

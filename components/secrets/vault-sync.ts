@@ -33,10 +33,16 @@ export interface VaultEndpoint {
    * (`providers/v1/vault/provider.go` 115).
    */
   readonly caSecret: string;
+  /**
+   * How that Secret comes to be: a Certificate from Vault's ClusterIssuer in each namespace
+   * (Vault in the cluster), a Secret of the configured PEM (an existing Vault with a CA of its
+   * own), or none: the controller's system roots (an existing Vault with a public certificate).
+   */
+  readonly ca: { readonly kind: "issuer" } | { readonly kind: "pem"; readonly pem: string } | { readonly kind: "public" };
 }
 
 /** Vault in the cluster (catalog/vault.ts), its CA copied into each consumer namespace as `vault-ca`. */
-export const IN_CLUSTER_VAULT: VaultEndpoint = { address: VAULT_ADDRESS, caSecret: "vault-ca" };
+export const IN_CLUSTER_VAULT: VaultEndpoint = { address: VAULT_ADDRESS, caSecret: "vault-ca", ca: { kind: "issuer" } };
 
 /**
  * The ClusterIssuer holding Vault's CA: a Certificate from it in each consumer namespace brings
@@ -88,7 +94,7 @@ export const SYNC_LABELS = { "app.kubernetes.io/part-of": "ecommerce-secrets" } 
 function vaultProvider(consumer: VaultConsumer, vault: VaultEndpoint): Record<string, unknown> {
   return {
     server: vault.address,
-    caProvider: { type: "Secret", name: vault.caSecret, key: "ca.crt" },
+    ...(vault.ca.kind === "public" ? {} : { caProvider: { type: "Secret", name: vault.caSecret, key: "ca.crt" } }),
     // The token's audience is the one the Kubernetes-auth roles accept (catalog/vault.ts).
     auth: {
       kubernetes: {
@@ -185,6 +191,11 @@ export function externalSecret(target: SecretTarget, refreshInterval: string): M
   };
 }
 
+/** An existing Vault's CA (a certificate, not a credential) as the Secret the stores of a namespace read. */
+export function vaultCaSecret(namespace: string, name: string, pem: string): Manifest & { readonly type: "Opaque"; readonly stringData: Record<string, string> } {
+  return { apiVersion: "v1", kind: "Secret", metadata: { name, namespace, labels: { ...SYNC_LABELS } }, type: "Opaque", stringData: { "ca.crt": pem } };
+}
+
 /** The Certificate bringing Vault's CA into a consumer namespace (its Secret holds `ca.crt`). */
 export function vaultCaCertificate(namespace: string, vault: VaultEndpoint): Manifest {
   return {
@@ -236,6 +247,8 @@ export interface SyncPlan {
   readonly generators: Manifest[];
   readonly externalSecrets: Manifest[];
   readonly caCertificates: Manifest[];
+  /** The configured CA of an existing Vault, as a Secret in each consumer namespace. */
+  readonly caSecrets: (Manifest & { readonly type: "Opaque"; readonly stringData: Record<string, string> })[];
   readonly tokenRoles: ReturnType<typeof tokenRequestRole>[];
 }
 
@@ -267,7 +280,8 @@ export function syncPlan(table: VaultTable, vault: VaultEndpoint): SyncPlan {
     stores: [...seats.values()].filter((s) => s.kv).map((s) => secretStore(s.consumer, s.namespace, vault)),
     generators: dbTargets.map((t) => databaseGenerator(t, consumerOf(t), vault)),
     externalSecrets: table.secrets.map((t) => externalSecret(t, isDatabaseTarget(t) ? databaseRefresh(ttl(t)) : KV_REFRESH)),
-    caCertificates: namespaces.map((ns) => vaultCaCertificate(ns, vault)),
+    caCertificates: vault.ca.kind === "issuer" ? namespaces.map((ns) => vaultCaCertificate(ns, vault)) : [],
+    caSecrets: vault.ca.kind === "pem" ? namespaces.map((ns) => vaultCaSecret(ns, vault.caSecret, (vault.ca as { pem: string }).pem)) : [],
     tokenRoles: namespaces.map((ns) =>
       tokenRequestRole(
         ns,
@@ -279,5 +293,7 @@ export function syncPlan(table: VaultTable, vault: VaultEndpoint): SyncPlan {
 
 /** What the sync plan is given for Vault's address and CA (vault/endpoint.ts `vaultClientEndpoint`). */
 export function syncEndpoint(endpoint: VaultClientEndpoint): VaultEndpoint {
-  return { address: endpoint.address, caSecret: IN_CLUSTER_VAULT.caSecret };
+  const caSecret = IN_CLUSTER_VAULT.caSecret;
+  if (endpoint.ca.kind === "secret") return { address: endpoint.address, caSecret, ca: { kind: "issuer" } };
+  return { address: endpoint.address, caSecret, ca: endpoint.ca.kind === "pem" ? { kind: "pem", pem: endpoint.ca.pem } : { kind: "public" } };
 }

@@ -1,7 +1,8 @@
 import { PROFILE_TABLE, SERVICES } from "../../catalog";
 import { DATABASE_TTL, VAULT_AUDIENCE, databaseCredsPath, vaultTable } from "../../catalog/vault";
 import { EXTERNAL_SECRETS, externalSecretsValues } from "../../components/secrets/external-secrets/chart";
-import { IN_CLUSTER_VAULT, databaseRefresh, durationSeconds, isDatabaseTarget, storeName, syncPlan } from "../../components/secrets/vault-sync";
+import { IN_CLUSTER_VAULT, databaseRefresh, durationSeconds, isDatabaseTarget, storeName, syncEndpoint, syncPlan } from "../../components/secrets/vault-sync";
+import { vaultClientEndpoint } from "../../components/secrets/vault/endpoint";
 import { chartValuesCheck, crdCheck } from "../../lib/schema-check";
 
 const rows = PROFILE_TABLE.standard;
@@ -125,5 +126,40 @@ describe("the objects syncing Vault's table", () => {
     expect(() => syncPlan({ ...table, secrets: [stray] }, IN_CLUSTER_VAULT)).toThrow("names consumer 'nobody'");
     const elsewhere = { ...table.secrets[0], namespace: "monitoring" };
     expect(() => syncPlan({ ...table, secrets: [elsewhere] }, IN_CLUSTER_VAULT)).toThrow("is not bound in monitoring");
+  });
+});
+
+describe("Vault's CA in each mode (vault/endpoint.ts)", () => {
+  const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  const planOf = (caCertificate: string | undefined) =>
+    syncPlan(
+      table,
+      syncEndpoint(
+        caCertificate === undefined
+          ? vaultClientEndpoint({ mode: "in-cluster", replicas: 3, storageSize: "5Gi", resources: PROFILE_TABLE.standard.vault })
+          : vaultClientEndpoint({ mode: "external", address: "https://vault.example.net:8200", host: "vault.example.net", port: 8200, caCertificate }),
+      ),
+    );
+  const caOf = (p: ReturnType<typeof syncPlan>) => p.stores.map((s) => (s.spec as any).provider.vault.caProvider);
+
+  test("in the cluster: a Certificate from Vault's ClusterIssuer per namespace, read by every store", () => {
+    const p = planOf(undefined);
+    expect(p.caCertificates.map((c) => c.metadata.namespace)).toEqual(p.namespaces);
+    expect(p.caSecrets).toEqual([]);
+    expect(new Set(caOf(p).map((c) => JSON.stringify(c)))).toEqual(new Set([JSON.stringify({ type: "Secret", name: "vault-ca", key: "ca.crt" })]));
+  });
+
+  test("an existing Vault with a CA of its own: that PEM as a Secret per namespace, no Certificate", () => {
+    const p = planOf(PEM);
+    expect(p.caCertificates).toEqual([]);
+    expect(p.caSecrets.map((c) => [c.metadata.namespace, c.stringData["ca.crt"]])).toEqual(p.namespaces.map((ns) => [ns, PEM]));
+    expect(p.stores.every((s) => (s.spec as any).provider.vault.server === "https://vault.example.net:8200")).toBe(true);
+  });
+
+  test("an existing Vault with a public certificate: no CA object and no caProvider", () => {
+    const p = planOf("");
+    expect([p.caCertificates, p.caSecrets]).toEqual([[], []]);
+    expect(caOf(p).every((c) => c === undefined)).toBe(true);
+    expect(p.generators.every((g) => (g.spec as any).provider.caProvider === undefined)).toBe(true);
   });
 });

@@ -58,14 +58,16 @@ describe.each(IN_CLUSTER)("Vault in the cluster of %s", (stack) => {
     expect(c.inputs.values.server.persistentVolumeClaimRetentionPolicy.whenDeleted).toBe(protectData ? "Retain" : "Delete");
   });
 
-  test("the servers wait for their Pod Identity association, their certificate and the volume driver", async () => {
+  test("the servers wait for their Pod Identity association and the volume driver, not for their certificate", async () => {
     const r = await stackRender(stack);
     const deps = r.dependsOnTransitively((await chart()).urn);
     const association = r.ofType("aws:eks/podIdentityAssociation:PodIdentityAssociation").find((a) => a.inputs.namespace === "vault")!;
     expect(association.inputs.serviceAccount).toBe("vault");
     expect(deps.has(association.urn)).toBe(true);
+    // The pods wait for the certificate's Secret to mount; the release does not wait for its issuance.
     const certificate = r.kind("Certificate", "vault").find((x) => x.inputs.metadata.name === "vault-server-tls")!;
-    expect(deps.has(certificate.urn)).toBe(true);
+    expect(deps.has(certificate.urn)).toBe(false);
+    expect([...deps].some((u) => u.includes("ebs-csi"))).toBe(true);
   });
 
   test("the seal's role may use its key only, and the seal names that key", async () => {
@@ -121,9 +123,9 @@ describe("an existing Vault (vaultAddress set)", () => {
     expect(r.kind("ServiceMonitor", "vault")).toEqual([]);
   });
 
-  test("the vault namespace stays for the bootstrap, denied by default, with no server policy", async () => {
+  test("the vault namespace stays for the bootstrap, denied by default, with the bootstrap's policy and no server policy", async () => {
     const r = await external();
-    expect(r.kind("NetworkPolicy", "vault").map((p) => p.inputs.metadata.name).sort()).toEqual(["allow-dns", "deny-all-default"]);
+    expect(r.kind("NetworkPolicy", "vault").map((p) => p.inputs.metadata.name).sort()).toEqual(["allow-dns", "allow-vault-bootstrap", "deny-all-default"]);
     expect(r.kind("NetworkPolicy").filter((p) => p.inputs.metadata.name === "allow-vault-database-ingress")).toEqual([]);
   });
 });

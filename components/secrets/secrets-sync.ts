@@ -22,6 +22,8 @@ export interface SecretsSyncArgs {
   readonly waitFor: pulumi.Resource[];
   /** cert-manager's chart: the Certificates bringing Vault's CA into the namespaces need its CRDs. */
   readonly certManager: pulumi.Resource;
+  /** Namespaces beyond the synced Secrets' where workloads roll on a Secret's change (Vault's, for its certificate). */
+  readonly reloadAlso: readonly string[];
   /** What makes Vault answer the stores (the bootstrap Job, which creates their roles). */
   readonly vaultReady: pulumi.Resource[];
 }
@@ -98,7 +100,12 @@ export class SecretsSync extends pulumi.ComponentResource {
     this.leasedSecrets = args.table.secrets.filter(isDatabaseTarget).map((t) => t.name);
     this.reloader = pinnedChart(
       `${name}-reloader`,
-      { chart: RELOADER, namespace: args.namespace, values: RELOADER.values({ namespaces: plan.namespaces, resources: args.reloaderResources }), after: args.waitFor },
+      {
+        chart: RELOADER,
+        namespace: args.namespace,
+        values: RELOADER.values({ namespaces: [...new Set([...plan.namespaces, ...args.reloadAlso])].sort(), resources: args.reloaderResources }),
+        after: args.waitFor,
+      },
       this,
     );
     this.registerOutputs({});

@@ -83,6 +83,7 @@ export class SecretsTier extends pulumi.ComponentResource {
       {
         namespace: VAULT_NAMESPACE,
         vaultAddress: endpoint.address,
+        vaultMode: args.vault.mode,
         caSecret: caSecret?.name,
         vaultImage: `${VAULT_IMAGE.repository}:${VAULT_IMAGE.tag}`,
         kubectlImage: KUBECTL_IMAGE,
@@ -102,6 +103,8 @@ export class SecretsTier extends pulumi.ComponentResource {
         namespaces: args.namespaces,
         resources: args.esoResources,
         reloaderResources: args.reloaderResources,
+        // The servers read their certificate at start: a renewal must roll them.
+        reloadAlso: this.server ? [VAULT_NAMESPACE] : [],
         waitFor: args.nodesReady,
         certManager: args.certManager,
         // The stores' roles exist once the bootstrap has run.

@@ -28,6 +28,7 @@ const files = bootstrapFiles(vaultTable(SERVICES));
 const inputs = (over: Partial<BootstrapJobInputs> = {}): BootstrapJobInputs => ({
   namespace: "vault",
   vaultAddress: "https://vault.vault.svc:8200",
+  vaultMode: "in-cluster",
   caSecret: "vault-server-tls",
   vaultImage: "hashicorp/vault:2.0.4",
   kubectlImage: "registry.k8s.io/kubectl:v1.34.0",
@@ -112,6 +113,7 @@ test("the ServiceAccount may write the recovery Secret and the status ConfigMap,
 test("a change of image or address is a new Job too (a Job's pod template cannot change)", () => {
   expect(bootstrapObjects(inputs({ vaultImage: "hashicorp/vault:2.0.5" })).name).not.toBe(objects.name);
   expect(bootstrapObjects(inputs({ vaultAddress: "https://vault.example.net:8200" })).name).not.toBe(objects.name);
+  expect(bootstrapObjects(inputs({ vaultMode: "external" })).name).not.toBe(objects.name);
 });
 
 test("the component: ServiceAccount without a token, Role and binding, the ConfigMap, and the Job after them", async () => {
@@ -121,6 +123,7 @@ test("the component: ServiceAccount without a token, Role and binding, the Confi
         namespace: "vault",
         namespaceObject: new k8s.core.v1.Namespace("vault", { metadata: { name: "vault" } }),
         vaultAddress: "https://vault.vault.svc:8200",
+        vaultMode: "in-cluster",
         caSecret: "vault-server-tls",
         vaultImage: VAULT_CLI_IMAGE,
         kubectlImage: KUBECTL_IMAGE,

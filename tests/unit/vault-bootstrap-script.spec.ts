@@ -182,6 +182,19 @@ describe("first run on an empty Vault", () => {
     });
   });
 
+  describe("a run against an existing Vault (BOOTSTRAP_VAULT_MODE external)", () => {
+    vault.resetCalls();
+    const external = vault.pod(SMALL, { BOOTSTRAP_VAULT_MODE: "external" });
+    const calls = vault.calls();
+
+    test("leaves its Kubernetes auth configuration and audit devices to its operators, and still applies the table", () => {
+      expect([external.init.status, external.configure.status, external.configure.stderr]).toEqual([0, 0, ""]);
+      expect(external.configure.stdout).toContain("an existing Vault: its Kubernetes auth and audit devices are its operators'");
+      expect(calls.filter((c) => /auth enable|auth\/kubernetes\/config|audit enable/.test(c))).toEqual([]);
+      expect(calls.some((c) => /policy write auth-service /.test(c))).toBe(true);
+    });
+  });
+
   // Later runs on the same Vault, in order (each test's run follows the previous one's).
   describe("later changes of the table", () => {
     const storeFile = (p: string) => path.join(vault.vault, "store", p.replace(/\//g, "__"));

@@ -22,6 +22,9 @@ WAIT_SECONDS=${BOOTSTRAP_WAIT_SECONDS:-5}
 AUDIT_FILE=${BOOTSTRAP_AUDIT_FILE:-/vault/audit/audit.log}
 RECOVERY_SECRET=${BOOTSTRAP_RECOVERY_SECRET:-vault-recovery-keys}
 NAMESPACE=${BOOTSTRAP_NAMESPACE:-vault}
+# in-cluster: the platform's own Vault; external: an existing Vault, whose Kubernetes auth and
+# audit devices its operators keep (README, "An existing Vault").
+VAULT_MODE=${BOOTSTRAP_VAULT_MODE:-in-cluster}
 BOOTSTRAP_ROLE=bootstrap
 TAB=$(printf '\t')
 
@@ -147,6 +150,20 @@ login() {
 }
 
 enable_auth_and_engines() {
+  if [ "$VAULT_MODE" = external ]; then
+    log "an existing Vault: its Kubernetes auth and audit devices are its operators'"
+  else
+    enable_auth_and_audit
+  fi
+  if [ "$(status_of vault read "sys/mounts/$KV_MOUNT")" != 0 ]; then
+    run "enabling KV v2 at $KV_MOUNT" vault secrets enable -path="$KV_MOUNT" -version=2 kv
+  fi
+  if [ "$(status_of vault read "sys/mounts/$DATABASE_MOUNT")" != 0 ]; then
+    run "enabling the database engine at $DATABASE_MOUNT" vault secrets enable -path="$DATABASE_MOUNT" database
+  fi
+}
+
+enable_auth_and_audit() {
   if [ "$(status_of vault read "sys/auth/$KUBERNETES_AUTH_MOUNT")" != 0 ]; then
     run "enabling Kubernetes auth" vault auth enable -path="$KUBERNETES_AUTH_MOUNT" kubernetes
   fi
@@ -154,12 +171,6 @@ enable_auth_and_engines() {
   run "configuring Kubernetes auth" vault write "auth/$KUBERNETES_AUTH_MOUNT/config" kubernetes_host="https://kubernetes.default.svc" >/dev/null
   if ! vault audit list 2>/dev/null | grep -q '^file/'; then
     run "enabling the file audit device" vault audit enable file file_path="$AUDIT_FILE"
-  fi
-  if [ "$(status_of vault read "sys/mounts/$KV_MOUNT")" != 0 ]; then
-    run "enabling KV v2 at $KV_MOUNT" vault secrets enable -path="$KV_MOUNT" -version=2 kv
-  fi
-  if [ "$(status_of vault read "sys/mounts/$DATABASE_MOUNT")" != 0 ]; then
-    run "enabling the database engine at $DATABASE_MOUNT" vault secrets enable -path="$DATABASE_MOUNT" database
   fi
 }
 

@@ -13,8 +13,10 @@ import { BOOTSTRAP_LABELS, bootstrapConfigData, bootstrapObjects, bootstrapRoleR
 export interface VaultBootstrapArgs {
   /** Vault's namespace (`vault`), where the Job, its ServiceAccount and the recovery Secret live. */
   readonly namespace: string;
-  /** Vault's address for clients in the cluster (`https://vault.vault.svc:8200`). */
+  /** Vault's address for clients in the cluster (`https://vault.vault.svc:8200`), or an existing Vault's. */
   readonly vaultAddress: string;
+  /** The platform's own Vault, or an existing one (its Kubernetes auth and audit devices are left alone). */
+  readonly vaultMode: "in-cluster" | "external";
   /** The Secret in `namespace` whose `ca.crt` clients trust (`vault-server-tls`); undefined: the system's public roots. */
   readonly caSecret: string | undefined;
   /** The hashicorp/vault image the server runs: the bootstrap uses its CLI. */
@@ -63,6 +65,7 @@ export class VaultBootstrap extends pulumi.ComponentResource {
       kubectlImage: args.kubectlImage,
       data: bootstrapConfigData(bootstrapScript(), bootstrapFiles(args.table), args.recovery.pgpKeys),
       recoveryThreshold: args.recovery.threshold,
+      vaultMode: args.vaultMode,
     });
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, objects.configMap, child);
     // Pulumi waits for the Job to complete (@pulumi/kubernetes 4.34.2 `batch/v1/job.d.ts`: Complete, or fail on Failed): whatever reads Vault can wait for it.

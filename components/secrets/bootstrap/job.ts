@@ -93,6 +93,8 @@ export interface BootstrapJobInputs {
   /** Keys of the ConfigMap (the table's files and the operators' keys). */
   readonly data: Readonly<Record<string, string>>;
   readonly recoveryThreshold: number;
+  /** The platform's own Vault, or an existing one whose auth configuration and audit devices its operators keep. */
+  readonly vaultMode: "in-cluster" | "external";
 }
 
 function vaultContainer(name: string, step: "init" | "configure", inputs: BootstrapJobInputs, digest: string): Container {
@@ -110,6 +112,7 @@ function vaultContainer(name: string, step: "init" | "configure", inputs: Bootst
       { name: "BOOTSTRAP_NAMESPACE", value: inputs.namespace },
       { name: "BOOTSTRAP_RECOVERY_SECRET", value: RECOVERY_SECRET },
       { name: "BOOTSTRAP_DATA_DIGEST", value: digest },
+      { name: "BOOTSTRAP_VAULT_MODE", value: inputs.vaultMode },
       { name: "RECOVERY_THRESHOLD", value: String(inputs.recoveryThreshold) },
       // The CLI keeps nothing in its home with -field/VAULT_TOKEN, but a writable one costs nothing.
       { name: "HOME", value: "/tmp" },

@@ -70,6 +70,14 @@ describe.each(IN_CLUSTER)("Vault in the cluster of %s", (stack) => {
     expect([...deps].some((u) => u.includes("ebs-csi"))).toBe(true);
   });
 
+  test("a renewal of the servers' certificate rolls them: their annotation names it and Reloader watches vault", async () => {
+    const r = await stackRender(stack);
+    const values = (await chart()).inputs.values;
+    expect(values.server.statefulSet.annotations["secret.reloader.stakater.com/reload"]).toBe("vault-server-tls");
+    const reloader = r.ofType("kubernetes:helm.sh/v4:Chart").find((c) => c.inputs.chart === "reloader")!;
+    expect(reloader.inputs.values.reloader.namespaces).toContain("vault");
+  });
+
   test("the seal's role may use its key only, and the seal names that key", async () => {
     const r = await stackRender(stack);
     const [key] = sealKeys(r);

@@ -256,11 +256,11 @@ function externalSecretsFlows(model: PlatformModel): PathFlowKey[] {
 }
 
 /**
- * The bootstrap Job, whose pods are named after the Job (`vault-bootstrap-<digest>`): to Vault's
+ * The bootstrap Job (named in the matrix by its label, tools/netpol/model.ts `workloadName`): to Vault's
  * Service on 8200 where Vault runs in the cluster, and to the API server (the recovery Secret).
  */
 function bootstrapFlows(model: PlatformModel): PathFlowKey[] {
-  const job = model.workloads.find((w) => w.id.startsWith(`${VAULT_NAMESPACE}/vault-bootstrap-`));
+  const job = model.workloads.find((w) => w.id === `${VAULT_NAMESPACE}/vault-bootstrap`);
   if (!job) return [];
   const vault = model.workloads.some((w) => w.id === IDS.vault) ? [flow(job.id, IDS.vault, 8200, PATHS.ofService("vault", VAULT_NAMESPACE))] : [];
   return [...vault, apiClient(job.id)];

@@ -3,7 +3,8 @@ import { KUBE_PROMETHEUS_STACK, MONITORING_POD_LABELS, RELEASE } from "../../com
 import { TRAEFIK_POD_LABELS } from "../../components/ingress/traefik/chart";
 import { CHART_WORKLOADS, ChartWorkload, chartName, chartReleases } from "../../tools/netpol/chart-workloads";
 import { cidrRange, inRange, ipToInt } from "../../lib/ipv4";
-import { API_SERVER_ID, INTERNET_ID, KUBE_DNS_ID, modelFromRender, modelPods } from "../../tools/netpol/model";
+import { API_SERVER_ID, INTERNET_ID, KUBE_DNS_ID, modelFromRender, modelPods, workloadName } from "../../tools/netpol/model";
+import type { RecordedResource } from "../../tools/render/engine";
 import { renderComponent } from "../harness";
 import { chart, k8sObject, policy, rendered, shop, workload } from "./render";
 
@@ -259,5 +260,27 @@ describe("what the EKS VPC CNI model needs: ClusterIPs, nodes, add-on pods", () 
     const names = (r: ReturnType<typeof shop>) => modelFromRender(r).services.filter((s) => s.namespace === "monitoring").map((s) => s.name);
     expect(names(shop())).toEqual([]);
     expect(names(shop(chart("monitoring", KUBE_PROMETHEUS_STACK.pin.chart, "monitoring", RELEASE)))).toEqual([`${RELEASE}-alertmanager`, `${RELEASE}-prometheus`]);
+  });
+});
+
+describe("a Job whose name carries a digest", () => {
+  const job = (name: string, label?: string) =>
+    ({
+      urn: `urn:${name}`,
+      type: "kubernetes:batch/v1:Job",
+      name,
+      inputs: { kind: "Job", metadata: { name, namespace: "vault" }, spec: { template: { metadata: { labels: label ? { "app.kubernetes.io/name": label } : {} } } } },
+      dependsOn: [],
+    }) as unknown as RecordedResource;
+
+  test("is named by its app.kubernetes.io/name label, so that its flows keep one name", () => {
+    expect(workloadName(job("vault-bootstrap-57ccc1bd6e", "vault-bootstrap"), { "app.kubernetes.io/name": "vault-bootstrap" })).toBe("vault-bootstrap");
+  });
+
+  test("keeps its own name without the label, or when the label is no prefix of it, and other kinds always do", () => {
+    expect(workloadName(job("migrate-1"), {})).toBe("migrate-1");
+    expect(workloadName(job("other-1", "vault-bootstrap"), { "app.kubernetes.io/name": "vault-bootstrap" })).toBe("other-1");
+    const deployment = { ...job("api-gateway-1"), inputs: { kind: "Deployment", metadata: { name: "api-gateway-1" } } } as unknown as RecordedResource;
+    expect(workloadName(deployment, { "app.kubernetes.io/name": "api-gateway" })).toBe("api-gateway-1");
   });
 });

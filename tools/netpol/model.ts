@@ -132,6 +132,17 @@ export function containerPorts(spec: Record<string, any>): ContainerPort[] {
 /** A workload before it gets its pods. */
 export interface WorkloadDraft extends Omit<Workload, "pods" | "id"> {}
 
+/**
+ * A workload's name in the matrix: its object's, but for a Job carrying `app.kubernetes.io/name`,
+ * whose name may change with its content (the Vault bootstrap's `vault-bootstrap-<digest>`,
+ * components/secrets/bootstrap/job.ts): the flows of the same Job keep one name across runs.
+ */
+export function workloadName(r: RecordedResource, podLabels: Readonly<Record<string, string>>): string {
+  const name = String(r.inputs.metadata?.name ?? r.name);
+  const label = podLabels["app.kubernetes.io/name"];
+  return r.inputs.kind === "Job" && label && name.startsWith(`${label}-`) ? label : name;
+}
+
 function renderedWorkloads(objs: readonly RecordedResource[]): WorkloadDraft[] {
   return objs
     .filter((r) => WORKLOAD_KINDS.includes(r.inputs.kind))
@@ -139,7 +150,7 @@ function renderedWorkloads(objs: readonly RecordedResource[]): WorkloadDraft[] {
       const { labels, spec } = podTemplate(r.inputs);
       return {
         namespace: String(r.inputs.metadata?.namespace ?? "default"),
-        name: String(r.inputs.metadata?.name ?? r.name),
+        name: workloadName(r, asRecord(labels)),
         kind: r.inputs.kind,
         source: "render" as const,
         labels: asRecord(labels),

@@ -3,14 +3,20 @@
  * variant once per run, whichever suite asks first, so settings that do not interact share one:
  * each entry says why its settings are independent.
  */
+/** An existing Vault's address (external mode). */
+export const EXTERNAL_VAULT_ADDRESS = "https://vault.shop.example.com:8200";
+
 /**
- * prod with five RabbitMQ nodes (the messaging tier's quorum) and a Slack receiver whose URL is a
- * secret (Alertmanager's configuration): the data tier and the monitoring values share nothing.
+ * prod with five RabbitMQ nodes (the messaging tier's quorum), a Slack receiver whose URL is a
+ * secret (Alertmanager's configuration) and an existing Vault (nothing of Vault runs in the
+ * cluster): the data tier's StatefulSets, the monitoring values and the secrets tier's Vault
+ * share nothing the specs of the others read.
  */
 export const PROD_CHANGED: Record<string, unknown> = {
   "ecommerce:rabbitmqReplicas": 5,
   "ecommerce:alertReceiver": "slack",
   "ecommerce:alertReceiverUrl": { secure: "v1:ciphertext" },
+  "ecommerce:vaultAddress": EXTERNAL_VAULT_ADDRESS,
 };
 
 /**
@@ -34,13 +40,6 @@ export const DEV_CLUSTER_CHANGED: Record<string, unknown> = {
  * proves, and a stack that no longer fits its two nodes, which the capacity guard must refuse.
  */
 export const DEV_STANDARD_PROFILE: Record<string, unknown> = { "ecommerce:resourceProfile": "standard" };
-
-/**
- * staging with an existing Vault (external mode): nothing of Vault runs in the cluster; the
- * only setting Vault's part of the program reads besides the backend.
- */
-export const EXTERNAL_VAULT_ADDRESS = "https://vault.shop.example.com:8200";
-export const STAGING_EXTERNAL_VAULT: Record<string, unknown> = { "ecommerce:vaultAddress": EXTERNAL_VAULT_ADDRESS };
 
 /**
  * staging (which syncs its credentials from Vault) with generated credentials instead: the same

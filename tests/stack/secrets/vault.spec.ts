@@ -6,7 +6,7 @@ import type { RecordedResource, Rendered } from "../../../tools/render/engine";
 import { VAULT_POD_LABELS } from "../../../components/secrets/vault/chart";
 import { chartValuesCheck } from "../../../lib/schema-check";
 import { STACKS, StackName, configError, renderProgram, stackRender, stackSetting } from "../../harness";
-import { STAGING_EXTERNAL_VAULT } from "../../variants";
+import { PROD_CHANGED } from "../../variants";
 
 const VAULT_CHART = (r: Rendered) => r.ofType("kubernetes:helm.sh/v4:Chart").filter((c) => c.inputs.chart === "vault");
 const sealKeys = (r: Rendered) => r.ofType("aws:kms/key:Key").filter((k) => k.inputs.tags?.purpose === "vault-seal");
@@ -120,7 +120,8 @@ describe.each(WITHOUT)("no Vault in %s (secretsBackend kubernetes)", (stack) => 
 });
 
 describe("an existing Vault (vaultAddress set)", () => {
-  const external = () => renderProgram("staging", { overrides: STAGING_EXTERNAL_VAULT });
+  // prod's variant with an existing Vault (tests/variants.ts), shared with the data and monitoring suites.
+  const external = () => renderProgram("prod", { overrides: PROD_CHANGED });
 
   test("nothing of Vault runs in the cluster: no chart, no seal key, no role, no certificates, no monitor", async () => {
     const r = await external();

@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { KUBE_SYSTEM } from "../../catalog";
-import { podIdentityTrustPolicy } from "./cluster-addons";
+import { podIdentityRole } from "./pod-identity";
 import { KARPENTER_SERVICE_ACCOUNT } from "./karpenter/chart";
 import {
   CONTROLLER_POLICY_NAMES,
@@ -75,31 +75,28 @@ export class KarpenterAws extends pulumi.ComponentResource {
       { parent: this, dependsOn: nodePolicies },
     );
 
-    const controllerRole = new aws.iam.Role(
-      `${name}-controller-role`,
-      { assumeRolePolicy: podIdentityTrustPolicy(args.clusterName, KUBE_SYSTEM, KARPENTER_SERVICE_ACCOUNT), tags },
-      child,
-    );
-    const identity = aws.getCallerIdentityOutput({}, child);
-    const partition = aws.getPartitionOutput({}, child);
-    const documents = pulumi
-      .all([partition.partition, identity.accountId, nodeRole.arn, queue.arn])
-      .apply(([p, accountId, nodeRoleArn, queueArn]) => {
-        const scope: KarpenterScope = { partition: p, region: args.region, accountId, clusterName: args.clusterName };
-        return controllerPolicies(scope, nodeRoleArn, queueArn);
-      });
-    const attachments = CONTROLLER_POLICY_NAMES.map((suffix) => {
-      const policy = new aws.iam.Policy(
-        `${name}-${suffix}`,
-        { description: `Karpenter controller of ${args.clusterName}: ${suffix}`, policy: documents.apply((d) => JSON.stringify(d[suffix])), tags },
-        child,
-      );
-      return new aws.iam.RolePolicyAttachment(`${name}-${suffix}`, { role: controllerRole.name, policyArn: policy.arn }, child);
-    });
-    const association = new aws.eks.PodIdentityAssociation(
-      `${name}-controller`,
-      { clusterName: args.clusterResourceName, namespace: KUBE_SYSTEM, serviceAccount: KARPENTER_SERVICE_ACCOUNT, roleArn: controllerRole.arn, tags },
-      { parent: this, dependsOn: attachments },
+    const { role: controllerRole, association } = podIdentityRole(
+      { role: `${name}-controller-role`, association: `${name}-controller` },
+      { clusterName: args.clusterName, clusterResourceName: args.clusterResourceName, namespace: KUBE_SYSTEM, serviceAccount: KARPENTER_SERVICE_ACCOUNT },
+      (role) => {
+        const identity = aws.getCallerIdentityOutput({}, child);
+        const partition = aws.getPartitionOutput({}, child);
+        const documents = pulumi
+          .all([partition.partition, identity.accountId, nodeRole.arn, queue.arn])
+          .apply(([p, accountId, nodeRoleArn, queueArn]) => {
+            const scope: KarpenterScope = { partition: p, region: args.region, accountId, clusterName: args.clusterName };
+            return controllerPolicies(scope, nodeRoleArn, queueArn);
+          });
+        return CONTROLLER_POLICY_NAMES.map((suffix) => {
+          const policy = new aws.iam.Policy(
+            `${name}-${suffix}`,
+            { description: `Karpenter controller of ${args.clusterName}: ${suffix}`, policy: documents.apply((d) => JSON.stringify(d[suffix])), tags },
+            child,
+          );
+          return new aws.iam.RolePolicyAttachment(`${name}-${suffix}`, { role: role.name, policyArn: policy.arn }, child);
+        });
+      },
+      this,
     );
 
     // The cluster security group is EKS's, not this program's: a tag resource adds one key to it.

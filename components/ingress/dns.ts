@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsSettings, IngressSettings } from "../../config";
-import { podIdentityTrustPolicy } from "../foundation/cluster-addons";
+import { podIdentityRole } from "../foundation/pod-identity";
 import { CERT_MANAGER } from "./cert-manager/chart";
 import { AcmeSolver, CERT_MANAGER_SERVICE_ACCOUNT, certManagerRoute53Policy } from "./cert-manager/dns01";
 
@@ -91,26 +91,16 @@ export class EdgeDns extends pulumi.ComponentResource {
   /** cert-manager's role: trusted by Pod Identity for its controller's service account only. */
   private certManagerCredentials(name: string, args: EdgeDnsArgs, zoneId: pulumi.Output<string>): pulumi.Output<string> {
     const child = { parent: this };
-    const tags = { cluster: args.clusterName };
-    const role = new aws.iam.Role(
-      `${name}-cert-manager`,
-      { assumeRolePolicy: podIdentityTrustPolicy(args.clusterName, CERT_MANAGER.namespace, CERT_MANAGER_SERVICE_ACCOUNT), tags },
-      child,
-    );
-    const partition = aws.getPartitionOutput({}, child).partition;
     const dnsNames = certificateDnsNames(args.domain, args.settings.wildcardCertificate);
-    const policy = new aws.iam.RolePolicy(
-      `${name}-cert-manager-route53`,
-      {
-        role: role.name,
-        policy: pulumi.all([partition, zoneId]).apply(([p, id]) => JSON.stringify(certManagerRoute53Policy({ partition: p, hostedZoneId: id, dnsNames }))),
+    const { role, association } = podIdentityRole(
+      { role: `${name}-cert-manager`, association: `${name}-cert-manager` },
+      { clusterName: args.clusterName, clusterResourceName: args.clusterResourceName, namespace: CERT_MANAGER.namespace, serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT },
+      (r) => {
+        const partition = aws.getPartitionOutput({}, child).partition;
+        const policy = pulumi.all([partition, zoneId]).apply(([p, id]) => JSON.stringify(certManagerRoute53Policy({ partition: p, hostedZoneId: id, dnsNames })));
+        return [new aws.iam.RolePolicy(`${name}-cert-manager-route53`, { role: r.name, policy }, child)];
       },
-      child,
-    );
-    const association = new aws.eks.PodIdentityAssociation(
-      `${name}-cert-manager`,
-      { clusterName: args.clusterResourceName, namespace: CERT_MANAGER.namespace, serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT, roleArn: role.arn, tags },
-      { parent: this, dependsOn: [policy] },
+      this,
     );
     this.credentialsReady.push(association);
     return role.arn;

@@ -9,7 +9,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkloadResources } from "../../../catalog/resource-profiles";
 import { pinnedChart } from "../../../lib/helm";
-import { podIdentityTrustPolicy } from "../cluster-addons";
+import { podIdentityRole } from "../pod-identity";
 import { AWS_LOAD_BALANCER_CONTROLLER, AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "./chart";
 import { loadBalancerControllerPolicy } from "./iam-policy";
 
@@ -36,26 +36,23 @@ export class AwsLoadBalancerController extends pulumi.ComponentResource {
     const tags = { cluster: args.clusterName };
     const namespace = AWS_LOAD_BALANCER_CONTROLLER.namespace;
 
-    const role = new aws.iam.Role(
-      `${name}-role`,
-      { assumeRolePolicy: podIdentityTrustPolicy(args.clusterName, namespace, AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT), tags },
-      child,
-    );
-    const partition = aws.getPartitionOutput({}, child);
-    const policy = new aws.iam.Policy(
-      `${name}-policy`,
-      {
-        description: `AWS Load Balancer Controller of ${args.clusterName} (reference policy of ${AWS_LOAD_BALANCER_CONTROLLER.source.tag})`,
-        policy: partition.partition.apply((p) => JSON.stringify(loadBalancerControllerPolicy(p))),
-        tags,
+    const { role, association } = podIdentityRole(
+      { role: `${name}-role`, association: `${name}-identity` },
+      { clusterName: args.clusterName, clusterResourceName: args.clusterResourceName, namespace, serviceAccount: AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT },
+      (r) => {
+        const partition = aws.getPartitionOutput({}, child);
+        const policy = new aws.iam.Policy(
+          `${name}-policy`,
+          {
+            description: `AWS Load Balancer Controller of ${args.clusterName} (reference policy of ${AWS_LOAD_BALANCER_CONTROLLER.source.tag})`,
+            policy: partition.partition.apply((p) => JSON.stringify(loadBalancerControllerPolicy(p))),
+            tags,
+          },
+          child,
+        );
+        return [new aws.iam.RolePolicyAttachment(`${name}-policy`, { role: r.name, policyArn: policy.arn }, child)];
       },
-      child,
-    );
-    const attachment = new aws.iam.RolePolicyAttachment(`${name}-policy`, { role: role.name, policyArn: policy.arn }, child);
-    const association = new aws.eks.PodIdentityAssociation(
-      `${name}-identity`,
-      { clusterName: args.clusterResourceName, namespace, serviceAccount: AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT, roleArn: role.arn, tags },
-      { parent: this, dependsOn: [attachment] },
+      this,
     );
 
     const values = pulumi.output(args.vpcId).apply((vpcId) =>

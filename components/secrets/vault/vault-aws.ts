@@ -12,7 +12,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { podIdentityTrustPolicy } from "../../foundation/cluster-addons";
+import { podIdentityRole } from "../../foundation/pod-identity";
 import { clusterKey } from "../../foundation/kms-key";
 import { VAULT_NAMESPACE, VAULT_SERVICE_ACCOUNT } from "./chart";
 
@@ -46,22 +46,16 @@ export class VaultAws extends pulumi.ComponentResource {
 
   constructor(name: string, args: VaultAwsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecommerce:secrets:VaultAws", name, {}, opts);
-    const tags = { cluster: args.clusterName };
     const key = clusterKey(
       `${name}-seal`,
       { clusterName: args.clusterName, purpose: "vault-seal", description: `Seals the root key of Vault in ${args.clusterName}` },
       { parent: this, protect: args.protectData, retainOnDelete: args.protectData },
     );
-    const role = new aws.iam.Role(
-      `${name}-role`,
-      { assumeRolePolicy: podIdentityTrustPolicy(args.clusterName, VAULT_NAMESPACE, VAULT_SERVICE_ACCOUNT), tags },
-      { parent: this },
-    );
-    const policy = new aws.iam.RolePolicy(`${name}-seal`, { role: role.name, policy: key.arn.apply(vaultSealPolicy) }, { parent: this });
-    const association = new aws.eks.PodIdentityAssociation(
-      `${name}-server`,
-      { clusterName: args.clusterResourceName, namespace: VAULT_NAMESPACE, serviceAccount: VAULT_SERVICE_ACCOUNT, roleArn: role.arn, tags },
-      { parent: this, dependsOn: [policy] },
+    const { role, association } = podIdentityRole(
+      { role: `${name}-role`, association: `${name}-server` },
+      { clusterName: args.clusterName, clusterResourceName: args.clusterResourceName, namespace: VAULT_NAMESPACE, serviceAccount: VAULT_SERVICE_ACCOUNT },
+      (r) => [new aws.iam.RolePolicy(`${name}-seal`, { role: r.name, policy: key.arn.apply(vaultSealPolicy) }, { parent: this })],
+      this,
     );
     this.keyId = key.keyId;
     this.keyArn = key.arn;
